@@ -1,0 +1,122 @@
+//! The app-client document as stored, shaped as `UserPoolClientType` so DescribeUserPoolClient returns it as is.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AppClient {
+    pub user_pool_id: String,
+    pub client_name: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub last_modified_date: Timestamp,
+    pub creation_date: Timestamp,
+    pub refresh_token_validity: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_validity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_validity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_validity_units: Option<TokenValidityUnits>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_attributes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_attributes: Option<Vec<String>>,
+    pub explicit_auth_flows: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supported_identity_providers: Option<Vec<String>>,
+    #[serde(rename = "CallbackURLs", default, skip_serializing_if = "Option::is_none")]
+    pub callback_urls: Option<Vec<String>>,
+    #[serde(rename = "LogoutURLs", default, skip_serializing_if = "Option::is_none")]
+    pub logout_urls: Option<Vec<String>>,
+    #[serde(rename = "DefaultRedirectURI", default, skip_serializing_if = "Option::is_none")]
+    pub default_redirect_uri: Option<String>,
+    #[serde(rename = "AllowedOAuthFlows", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_oauth_flows: Option<Vec<String>>,
+    #[serde(rename = "AllowedOAuthScopes", default, skip_serializing_if = "Option::is_none")]
+    pub allowed_oauth_scopes: Option<Vec<String>>,
+    #[serde(rename = "AllowedOAuthFlowsUserPoolClient")]
+    pub allowed_oauth_flows_user_pool_client: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_configuration: Option<Value>,
+    pub prevent_user_existence_errors: String,
+    pub enable_token_revocation: bool,
+    pub enable_propagate_additional_user_context_data: bool,
+    pub auth_session_validity: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_rotation: Option<Value>,
+    /// Newer `UserPoolClientType` members the API model validated, stored as given.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TokenValidityUnits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Seconds in one of Cognito's `TimeUnitsType` values.
+pub fn unit_seconds(unit: &str) -> u64 {
+    match unit {
+        "seconds" => 1,
+        "minutes" => 60,
+        "hours" => 3600,
+        _ => 86_400,
+    }
+}
+
+impl AppClient {
+    fn units(&self) -> TokenValidityUnits {
+        self.token_validity_units.clone().unwrap_or_default()
+    }
+
+    /// Access-token lifetime; 1 hour unless configured.
+    pub fn access_token_seconds(&self) -> u64 {
+        let unit = self.units().access_token.unwrap_or_else(|| "hours".into());
+        self.access_token_validity.map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
+    }
+
+    /// ID-token lifetime; 1 hour unless configured.
+    pub fn id_token_seconds(&self) -> u64 {
+        let unit = self.units().id_token.unwrap_or_else(|| "hours".into());
+        self.id_token_validity.map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
+    }
+
+    /// Refresh-token lifetime; 30 days unless configured.
+    pub fn refresh_token_seconds(&self) -> u64 {
+        let unit = self.units().refresh_token.unwrap_or_else(|| "days".into());
+        u64::from(self.refresh_token_validity) * unit_seconds(&unit)
+    }
+
+    /// `UserPoolClientDescription` as ListUserPoolClients answers it.
+    pub fn to_description(&self) -> Value {
+        serde_json::json!({"ClientId": self.client_id, "UserPoolId": self.user_pool_id, "ClientName": self.client_name})
+    }
+
+    /// Whether the client allows an auth flow, reading the legacy flow names as their `ALLOW_` equivalents.
+    pub fn allows_flow(&self, allow_name: &str) -> bool {
+        self.explicit_auth_flows.iter().any(|f| {
+            f == allow_name
+                || matches!(
+                    (f.as_str(), allow_name),
+                    ("ADMIN_NO_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH")
+                        | ("USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH")
+                        | ("CUSTOM_AUTH_FLOW_ONLY", "ALLOW_CUSTOM_AUTH")
+                )
+        }) || (allow_name == "ALLOW_REFRESH_TOKEN_AUTH" && self.explicit_auth_flows.iter().all(|f| !f.starts_with("ALLOW_")))
+    }
+}

@@ -1,0 +1,161 @@
+//! The one domain error every surface maps from: an exception name Cognito uses, plus a message safe to show.
+//!
+//! Internal failures (a database that went away, a bug) carry their detail for the log only; `message()` of an
+//! internal error never returns that detail, so it cannot reach a client.
+
+use std::fmt;
+
+/// Cognito exception names (`__type`) that Latchkey answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    InvalidParameterException,
+    SerializationException,
+    ResourceNotFoundException,
+    NotAuthorizedException,
+    LimitExceededException,
+    TooManyRequestsException,
+    ConcurrentModificationException,
+    ScopeDoesNotExistException,
+    InvalidOAuthFlowException,
+    UserPoolTaggingException,
+    UnknownOperationException,
+    // Request-authentication errors shared by every AWS JSON service.
+    MissingAuthenticationTokenException,
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    UnrecognizedClientException,
+    InternalErrorException,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidParameterException => "InvalidParameterException",
+            ErrorKind::SerializationException => "SerializationException",
+            ErrorKind::ResourceNotFoundException => "ResourceNotFoundException",
+            ErrorKind::NotAuthorizedException => "NotAuthorizedException",
+            ErrorKind::LimitExceededException => "LimitExceededException",
+            ErrorKind::TooManyRequestsException => "TooManyRequestsException",
+            ErrorKind::ConcurrentModificationException => "ConcurrentModificationException",
+            ErrorKind::ScopeDoesNotExistException => "ScopeDoesNotExistException",
+            ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
+            ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
+            ErrorKind::UnknownOperationException => "UnknownOperationException",
+            ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
+            ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
+            ErrorKind::InvalidSignatureException => "InvalidSignatureException",
+            ErrorKind::UnrecognizedClientException => "UnrecognizedClientException",
+            ErrorKind::InternalErrorException => "InternalErrorException",
+        }
+    }
+
+    /// HTTP status Cognito uses: 500 only for server faults, 403 for request-authentication failures (as every
+    /// AWS JSON service does), 400 for everything the client got wrong.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorKind::InternalErrorException => 500,
+            ErrorKind::MissingAuthenticationTokenException
+            | ErrorKind::IncompleteSignatureException
+            | ErrorKind::InvalidSignatureException
+            | ErrorKind::UnrecognizedClientException => 403,
+            _ => 400,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct CognitoError {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl CognitoError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+
+    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidParameterException, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::ResourceNotFoundException, message)
+    }
+
+    /// A server fault. `detail` is for the log; clients see a fixed message.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InternalErrorException, detail)
+    }
+
+    pub fn pool_not_found(pool_id: &str) -> Self {
+        Self::not_found(format!("User pool {pool_id} does not exist."))
+    }
+
+    pub fn client_not_found(client_id: &str) -> Self {
+        Self::not_found(format!("User pool client {client_id} does not exist."))
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message a client may see.
+    pub fn message(&self) -> &str {
+        if self.kind == ErrorKind::InternalErrorException {
+            "Internal server error."
+        } else {
+            &self.message
+        }
+    }
+
+    /// The full detail, for logs.
+    pub fn detail(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for CognitoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+impl fmt::Display for CognitoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message())
+    }
+}
+
+impl std::error::Error for CognitoError {}
+
+impl From<crate::store::StoreError> for CognitoError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Conflict(what) => {
+                Self::new(ErrorKind::ConcurrentModificationException, format!("{what} was modified concurrently; retry."))
+            }
+            crate::store::StoreError::Backend(detail) => Self::internal(detail),
+        }
+    }
+}
+
+pub type Result<T, E = CognitoError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_detail_never_reaches_the_client_message() {
+        let e = CognitoError::internal("connection refused to db at 10.0.0.1");
+        assert_eq!(e.message(), "Internal server error.");
+        assert_eq!(e.kind().status(), 500);
+        assert!(e.detail().contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn client_errors_are_400() {
+        assert_eq!(ErrorKind::InvalidParameterException.status(), 400);
+        assert_eq!(ErrorKind::InvalidSignatureException.status(), 403);
+    }
+}

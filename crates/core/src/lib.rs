@@ -1,0 +1,15 @@
+//! Latchkey's domain: the Cognito concepts (user pools, app clients, attributes, policies), the rules Cognito
+//! applies to them, the errors it answers with, and the ports (`Store`, `Clock`, `Rng`) through which use cases
+//! reach the outside world. Nothing here knows about HTTP, SQL or HTML.
+
+pub mod clients;
+pub mod error;
+pub mod ids;
+pub mod pools;
+pub mod ports;
+pub mod service;
+pub mod store;
+pub mod time;
+
+pub use error::{CognitoError, ErrorKind};
+pub use service::{Latchkey, Settings};
