@@ -1,1 +1,64 @@
-fn main() {}
+//! The `latchkey` binary: `serve` runs the server, `migrate` prepares the database.
+
+mod config;
+mod credentials;
+mod serve;
+mod system;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "A self-hosted server that speaks Amazon Cognito's protocols."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    options: config::Options,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (applies migrations first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let (config, unknown_env) = match config::load(&cli.options, std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("latchkey: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    serve::init_logging(&config);
+    for name in unknown_env {
+        tracing::warn!(variable = %name, "ignoring unknown LATCHKEY_ environment variable");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("latchkey: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve::serve(config).await,
+            Command::Migrate => serve::migrate(config).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub enum ErrorKind {
     TooManyRequestsException,
     ConcurrentModificationException,
     ScopeDoesNotExistException,
+    UnsupportedOperationException,
     InvalidOAuthFlowException,
     UserPoolTaggingException,
     UnknownOperationException,
@@ -38,6 +39,7 @@ impl ErrorKind {
             ErrorKind::TooManyRequestsException => "TooManyRequestsException",
             ErrorKind::ConcurrentModificationException => "ConcurrentModificationException",
             ErrorKind::ScopeDoesNotExistException => "ScopeDoesNotExistException",
+            ErrorKind::UnsupportedOperationException => "UnsupportedOperationException",
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UnknownOperationException => "UnknownOperationException",
@@ -49,15 +51,11 @@ impl ErrorKind {
         }
     }
 
-    /// HTTP status Cognito uses: 500 only for server faults, 403 for request-authentication failures (as every
-    /// AWS JSON service does), 400 for everything the client got wrong.
+    /// HTTP status: AWS JSON services answer 500 only for server faults and 400 for everything the client got
+    /// wrong, request-authentication failures included.
     pub fn status(self) -> u16 {
         match self {
             ErrorKind::InternalErrorException => 500,
-            ErrorKind::MissingAuthenticationTokenException
-            | ErrorKind::IncompleteSignatureException
-            | ErrorKind::InvalidSignatureException
-            | ErrorKind::UnrecognizedClientException => 403,
             _ => 400,
         }
     }
@@ -71,7 +69,10 @@ pub struct CognitoError {
 
 impl CognitoError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn invalid_parameter(message: impl Into<String>) -> Self {
@@ -131,9 +132,10 @@ impl std::error::Error for CognitoError {}
 impl From<crate::store::StoreError> for CognitoError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
-            crate::store::StoreError::Conflict(what) => {
-                Self::new(ErrorKind::ConcurrentModificationException, format!("{what} was modified concurrently; retry."))
-            }
+            crate::store::StoreError::Conflict(what) => Self::new(
+                ErrorKind::ConcurrentModificationException,
+                format!("{what} was modified concurrently; retry."),
+            ),
             crate::store::StoreError::Backend(detail) => Self::internal(detail),
         }
     }
@@ -156,6 +158,6 @@ mod tests {
     #[test]
     fn client_errors_are_400() {
         assert_eq!(ErrorKind::InvalidParameterException.status(), 400);
-        assert_eq!(ErrorKind::InvalidSignatureException.status(), 403);
+        assert_eq!(ErrorKind::InvalidSignatureException.status(), 400);
     }
 }

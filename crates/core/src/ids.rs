@@ -42,7 +42,14 @@ pub fn new_uuid(rng: &dyn Rng) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// The region part of a pool id (`eu-west-1_AbC` → `eu-west-1`).
@@ -69,14 +76,21 @@ pub(crate) mod tests {
     fn shapes() {
         let rng = CountingRng(AtomicU8::new(0));
         let pool = new_pool_id(&rng, "eu-west-1");
-        assert!(regex::Regex::new(r"^eu-west-1_[0-9A-Za-z]{9}$").unwrap().is_match(&pool), "{pool}");
+        assert!(
+            regex::Regex::new(r"^eu-west-1_[0-9A-Za-z]{9}$")
+                .unwrap()
+                .is_match(&pool),
+            "{pool}"
+        );
         assert_eq!(region_of_pool(&pool), Some("eu-west-1"));
         let client = new_client_id(&rng);
         assert!(regex::Regex::new(r"^[a-z0-9]{26}$").unwrap().is_match(&client));
         assert_eq!(new_client_secret(&rng).len(), 51);
         let u = new_uuid(&rng);
-        assert!(regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-            .unwrap()
-            .is_match(&u));
+        assert!(
+            regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+                .unwrap()
+                .is_match(&u)
+        );
     }
 }

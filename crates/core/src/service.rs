@@ -17,7 +17,9 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { account_id: "123456789012".into() }
+        Self {
+            account_id: "123456789012".into(),
+        }
     }
 }
 
@@ -34,11 +36,19 @@ const MAX_CONFLICT_RETRIES: usize = 8;
 
 impl Latchkey {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>, settings: Settings) -> Self {
-        Self { store, clock, rng, settings }
+        Self {
+            store,
+            clock,
+            rng,
+            settings,
+        }
     }
 
     pub async fn pool(&self, pool_id: &str) -> Result<UserPool> {
-        self.store.get_pool(pool_id).await?.ok_or_else(|| CognitoError::pool_not_found(pool_id))
+        self.store
+            .get_pool(pool_id)
+            .await?
+            .ok_or_else(|| CognitoError::pool_not_found(pool_id))
     }
 
     /// Loads a pool, applies `change`, and stores it if nobody else changed it meanwhile; otherwise starts over
@@ -79,7 +89,10 @@ pub mod pagination {
         let invalid = || CognitoError::invalid_parameter("Invalid pagination token.");
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        text.strip_prefix(kind).and_then(|r| r.strip_prefix(':')).map(str::to_string).ok_or_else(invalid)
+        text.strip_prefix(kind)
+            .and_then(|r| r.strip_prefix(':'))
+            .map(str::to_string)
+            .ok_or_else(invalid)
     }
 
     #[cfg(test)]

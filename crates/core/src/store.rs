@@ -60,7 +60,11 @@ pub trait Store: Send + Sync {
     async fn update_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
     /// Clients of one pool ordered by id, starting after `after`.
-    async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: u32)
-        -> StoreResult<Page<AppClient>>;
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<AppClient>>;
     async fn count_clients(&self, pool_id: &str) -> StoreResult<u64>;
 }

@@ -1,1 +1,82 @@
-//! placeholder
+//! Latchkey's HTTP surface: one axum router serving the Cognito AWS JSON API on `POST /`, health checks and
+//! Prometheus metrics. It never names a concrete store: it is handed a `Latchkey` built on `Arc<dyn Store>`.
+
+pub mod aws;
+mod health;
+pub mod metrics;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{header, HeaderName, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use latchkey_core::Latchkey;
+use tower_http::cors::{Any, CorsLayer};
+
+pub use aws::sigv4::AccessKeys;
+
+pub struct AppState {
+    pub latchkey: Latchkey,
+    pub keys: AccessKeys,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    pub fn new(latchkey: Latchkey, keys: AccessKeys) -> Self {
+        Self {
+            latchkey,
+            keys,
+            metrics: metrics::Metrics::default(),
+        }
+    }
+}
+
+/// Browsers (Amplify, amazon-cognito-identity-js) call the API cross-origin: allow the headers the SDKs send and
+/// expose the ones they read.
+fn cors() -> CorsLayer {
+    let allow = [
+        "content-type",
+        "x-amz-target",
+        "x-amz-user-agent",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+        "authorization",
+        "cache-control",
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+    ];
+    let expose = [
+        "x-amzn-requestid",
+        "x-amzn-errortype",
+        "x-amzn-errormessage",
+        "date",
+    ];
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(allow.map(HeaderName::from_static))
+        .expose_headers(expose.map(HeaderName::from_static))
+        .max_age(Duration::from_secs(86_400))
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", post(aws::dispatch::handle))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(metrics_text))
+        .layer(cors())
+        .with_state(state)
+}
+
+async fn metrics_text(
+    axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        st.metrics.render(),
+    )
+}

@@ -35,11 +35,23 @@ pub struct AppClient {
     pub callback_urls: Option<Vec<String>>,
     #[serde(rename = "LogoutURLs", default, skip_serializing_if = "Option::is_none")]
     pub logout_urls: Option<Vec<String>>,
-    #[serde(rename = "DefaultRedirectURI", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "DefaultRedirectURI",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_redirect_uri: Option<String>,
-    #[serde(rename = "AllowedOAuthFlows", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AllowedOAuthFlows",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allowed_oauth_flows: Option<Vec<String>>,
-    #[serde(rename = "AllowedOAuthScopes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "AllowedOAuthScopes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allowed_oauth_scopes: Option<Vec<String>>,
     #[serde(rename = "AllowedOAuthFlowsUserPoolClient")]
     pub allowed_oauth_flows_user_pool_client: bool,
@@ -87,13 +99,15 @@ impl AppClient {
     /// Access-token lifetime; 1 hour unless configured.
     pub fn access_token_seconds(&self) -> u64 {
         let unit = self.units().access_token.unwrap_or_else(|| "hours".into());
-        self.access_token_validity.map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
+        self.access_token_validity
+            .map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
     }
 
     /// ID-token lifetime; 1 hour unless configured.
     pub fn id_token_seconds(&self) -> u64 {
         let unit = self.units().id_token.unwrap_or_else(|| "hours".into());
-        self.id_token_validity.map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
+        self.id_token_validity
+            .map_or(3600, |v| u64::from(v) * unit_seconds(&unit))
     }
 
     /// Refresh-token lifetime; 30 days unless configured.
@@ -117,6 +131,7 @@ impl AppClient {
                         | ("USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH")
                         | ("CUSTOM_AUTH_FLOW_ONLY", "ALLOW_CUSTOM_AUTH")
                 )
-        }) || (allow_name == "ALLOW_REFRESH_TOKEN_AUTH" && self.explicit_auth_flows.iter().all(|f| !f.starts_with("ALLOW_")))
+        }) || (allow_name == "ALLOW_REFRESH_TOKEN_AUTH"
+            && self.explicit_auth_flows.iter().all(|f| !f.starts_with("ALLOW_")))
     }
 }

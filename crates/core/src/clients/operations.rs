@@ -44,7 +44,9 @@ impl Latchkey {
         }
         let client_secret = match (input.client_secret, input.generate_secret) {
             (Some(_), Some(false)) => {
-                return Err(CognitoError::invalid_parameter("ClientSecret cannot be set when GenerateSecret is false."));
+                return Err(CognitoError::invalid_parameter(
+                    "ClientSecret cannot be set when GenerateSecret is false.",
+                ));
             }
             (Some(s), _) => Some(s),
             (None, Some(true)) => Some(crate::ids::new_client_secret(self.rng.as_ref())),
@@ -109,7 +111,10 @@ impl Latchkey {
     ) -> Result<Page<AppClient>> {
         self.pool(pool_id).await?;
         let after = next_token.map(|t| pagination::decode("client", t)).transpose()?;
-        let mut page = self.store.list_clients(pool_id, after.as_deref(), max_results).await?;
+        let mut page = self
+            .store
+            .list_clients(pool_id, after.as_deref(), max_results)
+            .await?;
         page.next = page.next.map(|k| pagination::encode("client", &k));
         Ok(page)
     }

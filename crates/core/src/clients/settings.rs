@@ -43,8 +43,18 @@ pub struct ClientSettingsInput {
 }
 
 const LEGACY_FLOWS: &[&str] = &["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"];
-const DEFAULT_FLOWS: &[&str] = &["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"];
-const STANDARD_SCOPES: &[&str] = &["openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"];
+const DEFAULT_FLOWS: &[&str] = &[
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+];
+const STANDARD_SCOPES: &[&str] = &[
+    "openid",
+    "email",
+    "phone",
+    "profile",
+    "aws.cognito.signin.user.admin",
+];
 
 fn invalid(msg: impl Into<String>) -> CognitoError {
     CognitoError::invalid_parameter(msg)
@@ -55,7 +65,14 @@ fn oauth_flow_error(msg: &str) -> CognitoError {
 }
 
 /// Checks one validity against Cognito's range, expressed in seconds whatever the unit.
-fn check_validity(member: &str, value: Option<u32>, unit: &Option<String>, default_unit: &str, range: (u64, u64), range_text: &str) -> Result<()> {
+fn check_validity(
+    member: &str,
+    value: Option<u32>,
+    unit: &Option<String>,
+    default_unit: &str,
+    range: (u64, u64),
+    range_text: &str,
+) -> Result<()> {
     if let Some(v) = value {
         let secs = u64::from(v) * unit_seconds(unit.as_deref().unwrap_or(default_unit));
         if secs < range.0 || secs > range.1 {
@@ -68,7 +85,11 @@ fn check_validity(member: &str, value: Option<u32>, unit: &Option<String>, defau
 /// Cognito accepts `https://` URLs, `http://localhost` (any port) for development, and app schemes such as
 /// `myapp://callback`; never fragments, never plain `http` to other hosts.
 fn check_redirect_url(member: &str, url: &str) -> Result<()> {
-    let bad = |why: &str| Err(invalid(format!("{member} contains an invalid URL '{url}': {why}")));
+    let bad = |why: &str| {
+        Err(invalid(format!(
+            "{member} contains an invalid URL '{url}': {why}"
+        )))
+    };
     let Some((scheme, rest)) = url.split_once("://") else {
         return bad("it must be an absolute URL");
     };
@@ -92,13 +113,34 @@ impl ClientSettingsInput {
     /// Applies defaults and rules, writing the result into `client` (which keeps its id, name and secret).
     pub(super) fn apply(self, pool: &UserPool, client: &mut AppClient) -> Result<()> {
         let units = self.token_validity_units.clone().unwrap_or_default();
-        check_validity("AccessTokenValidity", self.access_token_validity, &units.access_token, "hours", (300, 86_400), "5 minutes and 1 day")?;
-        check_validity("IdTokenValidity", self.id_token_validity, &units.id_token, "hours", (300, 86_400), "5 minutes and 1 day")?;
+        check_validity(
+            "AccessTokenValidity",
+            self.access_token_validity,
+            &units.access_token,
+            "hours",
+            (300, 86_400),
+            "5 minutes and 1 day",
+        )?;
+        check_validity(
+            "IdTokenValidity",
+            self.id_token_validity,
+            &units.id_token,
+            "hours",
+            (300, 86_400),
+            "5 minutes and 1 day",
+        )?;
         let refresh = match self.refresh_token_validity {
             None | Some(0) => None,
             v => v,
         };
-        check_validity("RefreshTokenValidity", refresh, &units.refresh_token, "days", (3_600, 3_650 * 86_400), "60 minutes and 10 years")?;
+        check_validity(
+            "RefreshTokenValidity",
+            refresh,
+            &units.refresh_token,
+            "days",
+            (3_600, 3_650 * 86_400),
+            "60 minutes and 10 years",
+        )?;
 
         let flows = match self.explicit_auth_flows {
             Some(f) if !f.is_empty() => f,
@@ -107,7 +149,9 @@ impl ClientSettingsInput {
         let legacy = flows.iter().any(|f| LEGACY_FLOWS.contains(&f.as_str()));
         let modern = flows.iter().any(|f| f.starts_with("ALLOW_"));
         if legacy && modern {
-            return Err(invalid("ExplicitAuthFlows cannot combine legacy values with ALLOW_ values."));
+            return Err(invalid(
+                "ExplicitAuthFlows cannot combine legacy values with ALLOW_ values.",
+            ));
         }
         let mut explicit_auth_flows: Vec<String> = Vec::with_capacity(flows.len());
         for f in flows {
@@ -124,25 +168,44 @@ impl ClientSettingsInput {
         if let Some(f) = &oauth_flows {
             let cc = f.iter().any(|x| x == "client_credentials");
             if cc && f.iter().any(|x| x == "code" || x == "implicit") {
-                return Err(oauth_flow_error("client_credentials flow can not be selected along with code flow or implicit flow."));
+                return Err(oauth_flow_error(
+                    "client_credentials flow can not be selected along with code flow or implicit flow.",
+                ));
             }
             if cc && client.client_secret.is_none() {
-                return Err(oauth_flow_error("client_credentials flow can not be selected if client does not have a client secret."));
+                return Err(oauth_flow_error(
+                    "client_credentials flow can not be selected if client does not have a client secret.",
+                ));
             }
-            if cc && scopes.as_ref().is_some_and(|s| s.iter().any(|x| STANDARD_SCOPES.contains(&x.as_str()))) {
-                return Err(oauth_flow_error("client_credentials flow can only be used with custom scopes."));
+            if cc
+                && scopes
+                    .as_ref()
+                    .is_some_and(|s| s.iter().any(|x| STANDARD_SCOPES.contains(&x.as_str())))
+            {
+                return Err(oauth_flow_error(
+                    "client_credentials flow can only be used with custom scopes.",
+                ));
             }
         }
         if oauth_client {
             if oauth_flows.is_none() {
-                return Err(invalid("AllowedOAuthFlows is required when AllowedOAuthFlowsUserPoolClient is true."));
+                return Err(invalid(
+                    "AllowedOAuthFlows is required when AllowedOAuthFlowsUserPoolClient is true.",
+                ));
             }
             if scopes.is_none() {
-                return Err(invalid("AllowedOAuthScopes is required when AllowedOAuthFlowsUserPoolClient is true."));
+                return Err(invalid(
+                    "AllowedOAuthScopes is required when AllowedOAuthFlowsUserPoolClient is true.",
+                ));
             }
-            let browser_flow = oauth_flows.iter().flatten().any(|x| x == "code" || x == "implicit");
+            let browser_flow = oauth_flows
+                .iter()
+                .flatten()
+                .any(|x| x == "code" || x == "implicit");
             if browser_flow && callbacks.is_none() {
-                return Err(invalid("CallbackURLs are required when the code or implicit flow is allowed."));
+                return Err(invalid(
+                    "CallbackURLs are required when the code or implicit flow is allowed.",
+                ));
             }
         }
         if let Some(scopes) = &scopes {
@@ -150,7 +213,10 @@ impl ClientSettingsInput {
                 if !STANDARD_SCOPES.contains(&s.as_str()) {
                     // Custom scopes name a resource server's scope; there are none until resource servers
                     // are created, and then they must match.
-                    return Err(CognitoError::new(ErrorKind::ScopeDoesNotExistException, format!("Invalid scope requested: {s}")));
+                    return Err(CognitoError::new(
+                        ErrorKind::ScopeDoesNotExistException,
+                        format!("Invalid scope requested: {s}"),
+                    ));
                 }
             }
         }
@@ -169,14 +235,19 @@ impl ClientSettingsInput {
         if let Some(idps) = &self.supported_identity_providers {
             for idp in idps {
                 if idp != "COGNITO" {
-                    return Err(invalid(format!("The provider {idp} does not exist for User Pool {}", pool.id)));
+                    return Err(invalid(format!(
+                        "The provider {idp} does not exist for User Pool {}",
+                        pool.id
+                    )));
                 }
             }
         }
         let known = |name: &String| pool.schema_attributes.iter().any(|a| &a.name == name);
         if let Some(read) = &self.read_attributes {
             if read.iter().any(|a| !known(a)) {
-                return Err(invalid("Invalid read attributes specified while creating a client"));
+                return Err(invalid(
+                    "Invalid read attributes specified while creating a client",
+                ));
             }
         }
         if let Some(write) = &self.write_attributes {
@@ -185,7 +256,9 @@ impl ClientSettingsInput {
                 .iter()
                 .any(|a| a.required && a.name != "sub" && !write.contains(&a.name));
             if write.iter().any(|a| !known(a) || a == "sub") || required_missing {
-                return Err(invalid("Invalid write attributes specified while creating a client"));
+                return Err(invalid(
+                    "Invalid write attributes specified while creating a client",
+                ));
             }
         }
 
@@ -204,10 +277,13 @@ impl ClientSettingsInput {
         client.allowed_oauth_scopes = scopes;
         client.allowed_oauth_flows_user_pool_client = oauth_client;
         client.analytics_configuration = self.analytics_configuration;
-        client.prevent_user_existence_errors = self.prevent_user_existence_errors.unwrap_or_else(|| "LEGACY".into());
+        client.prevent_user_existence_errors = self
+            .prevent_user_existence_errors
+            .unwrap_or_else(|| "LEGACY".into());
         client.enable_token_revocation = self.enable_token_revocation.unwrap_or(true);
-        client.enable_propagate_additional_user_context_data =
-            self.enable_propagate_additional_user_context_data.unwrap_or(false);
+        client.enable_propagate_additional_user_context_data = self
+            .enable_propagate_additional_user_context_data
+            .unwrap_or(false);
         client.auth_session_validity = self.auth_session_validity.unwrap_or(3);
         client.refresh_token_rotation = self.refresh_token_rotation;
         client.other = BTreeMap::new();

@@ -79,8 +79,11 @@ pub(super) struct ResolvedSettings {
 
 impl PoolSettingsInput {
     pub(super) fn resolve(self) -> Result<ResolvedSettings> {
-        let explicit_temp_days =
-            self.policies.as_ref().and_then(|p| p.password_policy.as_ref()).and_then(|p| p.temporary_password_validity_days);
+        let explicit_temp_days = self
+            .policies
+            .as_ref()
+            .and_then(|p| p.password_policy.as_ref())
+            .and_then(|p| p.temporary_password_validity_days);
         let mut policies = self.policies.unwrap_or_default().resolve();
 
         // AdminCreateUserConfig.UnusedAccountValidityDays is the older name of TemporaryPasswordValidityDays;
@@ -126,9 +129,14 @@ impl PoolSettingsInput {
         let email_verification_message = mirror("EmailMessage", self.email_verification_message);
         let email_verification_subject = mirror("EmailSubject", self.email_verification_subject);
         let sms_verification_message = mirror("SmsMessage", self.sms_verification_message);
-        template.entry("DefaultEmailOption").or_insert_with(|| json!("CONFIRM_WITH_CODE"));
+        template
+            .entry("DefaultEmailOption")
+            .or_insert_with(|| json!("CONFIRM_WITH_CODE"));
         if template.get("DefaultEmailOption").and_then(Value::as_str) == Some("CONFIRM_WITH_LINK") {
-            let msg = template.get("EmailMessageByLink").and_then(Value::as_str).unwrap_or("");
+            let msg = template
+                .get("EmailMessageByLink")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if !msg.is_empty() && !msg.contains("{##") {
                 return Err(CognitoError::invalid_parameter(
                     "EmailMessageByLink must contain a {##Verify Email##} placeholder.",
@@ -180,7 +188,11 @@ fn resolve_email_configuration(given: Option<Value>) -> Result<Value> {
         Some(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     };
-    let account = cfg.get("EmailSendingAccount").and_then(Value::as_str).unwrap_or("COGNITO_DEFAULT").to_string();
+    let account = cfg
+        .get("EmailSendingAccount")
+        .and_then(Value::as_str)
+        .unwrap_or("COGNITO_DEFAULT")
+        .to_string();
     if account == "DEVELOPER" && !cfg.contains_key("SourceArn") {
         return Err(CognitoError::invalid_parameter(
             "SourceArn is required in EmailConfiguration when EmailSendingAccount is DEVELOPER.",
@@ -192,7 +204,9 @@ fn resolve_email_configuration(given: Option<Value>) -> Result<Value> {
 
 pub(super) fn check_tag_count(tags: &BTreeMap<String, String>) -> Result<()> {
     if tags.len() > MAX_TAGS {
-        return Err(CognitoError::invalid_parameter(format!("A user pool can have at most {MAX_TAGS} tags.")));
+        return Err(CognitoError::invalid_parameter(format!(
+            "A user pool can have at most {MAX_TAGS} tags."
+        )));
     }
     Ok(())
 }
@@ -213,7 +227,10 @@ impl Latchkey {
         let now = self.clock.now();
         let id = crate::ids::new_pool_id(self.rng.as_ref(), region);
         let pool = UserPool {
-            arn: format!("arn:aws:cognito-idp:{region}:{}:userpool/{id}", self.settings.account_id),
+            arn: format!(
+                "arn:aws:cognito-idp:{region}:{}:userpool/{id}",
+                self.settings.account_id
+            ),
             id,
             name: input.pool_name,
             policies: s.policies,
@@ -258,7 +275,10 @@ impl Latchkey {
         next_token: Option<&str>,
     ) -> Result<Page<UserPool>> {
         let after = next_token.map(|t| pagination::decode("pool", t)).transpose()?;
-        let mut page = self.store.list_pools(region, after.as_deref(), max_results).await?;
+        let mut page = self
+            .store
+            .list_pools(region, after.as_deref(), max_results)
+            .await?;
         page.next = page.next.map(|k| pagination::encode("pool", &k));
         Ok(page)
     }
@@ -280,11 +300,20 @@ impl Latchkey {
     /// `cognito:username`, then the pool's custom attributes.
     pub async fn csv_header(&self, pool_id: &str) -> Result<Vec<String>> {
         let pool = self.pool(pool_id).await?;
-        let mut header: Vec<String> =
-            pool.schema_attributes.iter().filter(|a| a.name != "sub" && !a.name.contains(':')).map(|a| a.name.clone()).collect();
+        let mut header: Vec<String> = pool
+            .schema_attributes
+            .iter()
+            .filter(|a| a.name != "sub" && !a.name.contains(':'))
+            .map(|a| a.name.clone())
+            .collect();
         header.push("cognito:mfa_enabled".into());
         header.push("cognito:username".into());
-        header.extend(pool.schema_attributes.iter().filter(|a| a.name.starts_with("custom:")).map(|a| a.name.clone()));
+        header.extend(
+            pool.schema_attributes
+                .iter()
+                .filter(|a| a.name.starts_with("custom:"))
+                .map(|a| a.name.clone()),
+        );
         Ok(header)
     }
 
@@ -297,7 +326,10 @@ impl Latchkey {
             .ok_or_else(|| CognitoError::invalid_parameter(format!("Invalid ARN: {arn}")))?;
         match self.store.get_pool(pool_id).await? {
             Some(pool) if pool.arn == arn => Ok(pool),
-            _ => Err(CognitoError::new(ErrorKind::ResourceNotFoundException, format!("Resource {arn} does not exist."))),
+            _ => Err(CognitoError::new(
+                ErrorKind::ResourceNotFoundException,
+                format!("Resource {arn} does not exist."),
+            )),
         }
     }
 }

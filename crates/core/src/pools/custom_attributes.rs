@@ -5,11 +5,18 @@ use crate::error::{CognitoError, Result};
 use crate::service::Latchkey;
 
 impl Latchkey {
-    pub async fn add_custom_attributes(&self, pool_id: &str, inputs: Vec<SchemaAttributeInput>) -> Result<()> {
+    pub async fn add_custom_attributes(
+        &self,
+        pool_id: &str,
+        inputs: Vec<SchemaAttributeInput>,
+    ) -> Result<()> {
         let mut new = Vec::with_capacity(inputs.len());
         for input in inputs {
             let attr = custom_attribute(input)?;
-            if new.iter().any(|a: &super::schema::SchemaAttribute| a.name == attr.name) {
+            if new
+                .iter()
+                .any(|a: &super::schema::SchemaAttribute| a.name == attr.name)
+            {
                 return Err(CognitoError::invalid_parameter(format!(
                     "Duplicate attribute names are not allowed: {}",
                     attr.name

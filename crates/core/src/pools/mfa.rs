@@ -33,7 +33,10 @@ pub struct SetMfaConfigInput {
 }
 
 fn enabled(v: &Option<Value>) -> bool {
-    v.as_ref().and_then(|v| v.get("Enabled")).and_then(Value::as_bool).unwrap_or(false)
+    v.as_ref()
+        .and_then(|v| v.get("Enabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The response shape both operations share.
@@ -78,20 +81,35 @@ impl Latchkey {
                 if let Some(v) = &input.web_authn_configuration {
                     m.web_authn_configuration = Some(v.clone());
                 }
-                let mode = input.mfa_configuration.clone().unwrap_or_else(|| pool.mfa_configuration.clone());
-                let sms = m.sms_mfa_configuration.as_ref().is_some_and(|v| v.get("SmsConfiguration").is_some());
-                let any_factor = sms || enabled(&m.software_token_mfa_configuration) || m.email_mfa_configuration.is_some();
+                let mode = input
+                    .mfa_configuration
+                    .clone()
+                    .unwrap_or_else(|| pool.mfa_configuration.clone());
+                let sms = m
+                    .sms_mfa_configuration
+                    .as_ref()
+                    .is_some_and(|v| v.get("SmsConfiguration").is_some());
+                let any_factor = sms
+                    || enabled(&m.software_token_mfa_configuration)
+                    || m.email_mfa_configuration.is_some();
                 if mode != "OFF" && !any_factor {
                     return Err(CognitoError::invalid_parameter(
                         "Invalid MFA configuration given, can't turn on MFA without any enabled MFA factor.",
                     ));
                 }
-                if let Some(msg) =
-                    m.sms_mfa_configuration.as_ref().and_then(|v| v.get("SmsAuthenticationMessage")).and_then(Value::as_str)
+                if let Some(msg) = m
+                    .sms_mfa_configuration
+                    .as_ref()
+                    .and_then(|v| v.get("SmsAuthenticationMessage"))
+                    .and_then(Value::as_str)
                 {
                     pool.sms_authentication_message = Some(msg.to_string());
                 }
-                if let Some(cfg) = m.sms_mfa_configuration.as_ref().and_then(|v| v.get("SmsConfiguration")) {
+                if let Some(cfg) = m
+                    .sms_mfa_configuration
+                    .as_ref()
+                    .and_then(|v| v.get("SmsConfiguration"))
+                {
                     pool.sms_configuration = Some(cfg.clone());
                 }
                 pool.mfa_configuration = mode;

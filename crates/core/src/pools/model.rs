@@ -103,11 +103,16 @@ impl UserPool {
     }
 
     pub fn is_case_sensitive(&self) -> bool {
-        self.username_configuration.as_ref().is_none_or(|c| c.case_sensitive)
+        self.username_configuration
+            .as_ref()
+            .is_none_or(|c| c.case_sensitive)
     }
 
     pub fn custom_attribute_count(&self) -> usize {
-        self.schema_attributes.iter().filter(|a| a.name.starts_with("custom:") || a.name.starts_with("dev:")).count()
+        self.schema_attributes
+            .iter()
+            .filter(|a| a.name.starts_with("custom:") || a.name.starts_with("dev:"))
+            .count()
     }
 }
 
@@ -208,8 +213,13 @@ impl PoliciesInput {
                 temporary_password_validity_days: p.temporary_password_validity_days.unwrap_or(7),
             },
         };
-        let sign_in_policy =
-            Some(self.sign_in_policy.unwrap_or_else(|| serde_json::json!({"AllowedFirstAuthFactors": ["PASSWORD"]})));
-        Policies { password_policy, sign_in_policy }
+        let sign_in_policy = Some(
+            self.sign_in_policy
+                .unwrap_or_else(|| serde_json::json!({"AllowedFirstAuthFactors": ["PASSWORD"]})),
+        );
+        Policies {
+            password_policy,
+            sign_in_policy,
+        }
     }
 }

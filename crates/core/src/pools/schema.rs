@@ -162,14 +162,22 @@ pub fn custom_attribute(input: SchemaAttributeInput) -> Result<SchemaAttribute> 
     let raw = input.name.unwrap_or_default();
     let bare = raw.strip_prefix("custom:").unwrap_or(&raw).to_string();
     if bare.is_empty() {
-        return Err(CognitoError::invalid_parameter("Custom attribute name must not be empty."));
+        return Err(CognitoError::invalid_parameter(
+            "Custom attribute name must not be empty.",
+        ));
     }
     if input.required == Some(true) {
-        return Err(CognitoError::invalid_parameter("Required custom attributes are not supported currently."));
+        return Err(CognitoError::invalid_parameter(
+            "Required custom attributes are not supported currently.",
+        ));
     }
     let data_type = input.attribute_data_type.unwrap_or_else(|| "String".to_string());
     let developer_only = input.developer_only_attribute.unwrap_or(false);
-    let name = if developer_only { format!("dev:custom:{bare}") } else { format!("custom:{bare}") };
+    let name = if developer_only {
+        format!("dev:custom:{bare}")
+    } else {
+        format!("custom:{bare}")
+    };
     let (strings, numbers) = match data_type.as_str() {
         "String" => (
             Some(match input.string_attribute_constraints {
@@ -202,7 +210,9 @@ fn int_member(c: &Value, key: &str, attr: &str) -> Result<Option<i64>> {
     match c.get(key).and_then(Value::as_str) {
         None => Ok(None),
         Some(s) => s.trim().parse::<i64>().map(Some).map_err(|_| {
-            CognitoError::invalid_parameter(format!("{key} of attribute {attr} must be an integer, got '{s}'."))
+            CognitoError::invalid_parameter(format!(
+                "{key} of attribute {attr} must be an integer, got '{s}'."
+            ))
         }),
     }
 }
@@ -226,7 +236,10 @@ fn check_string_constraints(attr: &str, c: Value) -> Result<Value> {
 }
 
 fn check_number_constraints(attr: &str, c: Value) -> Result<Value> {
-    if let (Some(a), Some(b)) = (int_member(&c, "MinValue", attr)?, int_member(&c, "MaxValue", attr)?) {
+    if let (Some(a), Some(b)) = (
+        int_member(&c, "MinValue", attr)?,
+        int_member(&c, "MaxValue", attr)?,
+    ) {
         if a > b {
             return Err(CognitoError::invalid_parameter(format!(
                 "MinValue of attribute {attr} cannot be greater than MaxValue."
@@ -251,17 +264,25 @@ mod tests {
         assert_eq!(s[0].name, "sub");
         assert!(s[0].required && !s[0].mutable);
         let email = s.iter().find(|a| a.name == "email").unwrap();
-        assert_eq!(email.string_attribute_constraints, Some(json!({"MinLength": "0", "MaxLength": "2048"})));
+        assert_eq!(
+            email.string_attribute_constraints,
+            Some(json!({"MinLength": "0", "MaxLength": "2048"}))
+        );
         let updated = s.iter().find(|a| a.name == "updated_at").unwrap();
-        assert_eq!(updated.number_attribute_constraints, Some(json!({"MinValue": "0"})));
+        assert_eq!(
+            updated.number_attribute_constraints,
+            Some(json!({"MinValue": "0"}))
+        );
     }
 
     #[test]
     fn custom_and_standard_from_schema() {
         let schema = schema_for_new_pool(vec![
             input(json!({"Name": "email", "Required": true, "Mutable": true})),
-            input(json!({"Name": "tier", "AttributeDataType": "String", "Mutable": false,
-                         "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "16"}})),
+            input(
+                json!({"Name": "tier", "AttributeDataType": "String", "Mutable": false,
+                         "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "16"}}),
+            ),
             input(json!({"Name": "secret", "AttributeDataType": "Number", "DeveloperOnlyAttribute": true})),
         ])
         .unwrap();
@@ -274,7 +295,10 @@ mod tests {
     #[test]
     fn required_custom_attribute_is_refused() {
         let e = schema_for_new_pool(vec![input(json!({"Name": "x", "Required": true}))]).unwrap_err();
-        assert_eq!(e.message(), "Required custom attributes are not supported currently.");
+        assert_eq!(
+            e.message(),
+            "Required custom attributes are not supported currently."
+        );
     }
 
     #[test]
@@ -283,7 +307,13 @@ mod tests {
             json!({"Name": "x", "StringAttributeConstraints": {"MinLength": "9", "MaxLength": "3"}})
         )])
         .is_err());
-        assert!(schema_for_new_pool(vec![input(json!({"Name": "x", "StringAttributeConstraints": {"MaxLength": "abc"}}))]).is_err());
-        assert!(schema_for_new_pool(vec![input(json!({"Name": "email", "AttributeDataType": "Number"}))]).is_err());
+        assert!(schema_for_new_pool(vec![input(
+            json!({"Name": "x", "StringAttributeConstraints": {"MaxLength": "abc"}})
+        )])
+        .is_err());
+        assert!(schema_for_new_pool(vec![input(
+            json!({"Name": "email", "AttributeDataType": "Number"})
+        )])
+        .is_err());
     }
 }

@@ -1,0 +1,132 @@
+//! `POST /`: the AWS JSON 1.1 dispatcher. It names the operation from `X-Amz-Target`, authenticates it (SigV4 for
+//! admin operations; unsigned operations are authorised later by ClientId, Session or token), parses and
+//! validates the body against the API model, runs the operation, and answers in Cognito's dialect.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use latchkey_core::{CognitoError, ErrorKind};
+use serde_json::Value;
+
+use super::error::{failure, success};
+use super::{model, sigv4};
+use crate::ops::{self, Ctx};
+use crate::AppState;
+
+pub const IDP_TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
+
+pub async fn handle(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng.as_ref());
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (op_name, result) = match target.split_once('.') {
+        Some((IDP_TARGET_PREFIX, op)) if model::cognito_idp().operation(op).is_some() => (
+            op.to_string(),
+            run(&st, op, &request_id, &method, &uri, &headers, &body).await,
+        ),
+        _ => (
+            "unknown".to_string(),
+            Err(CognitoError::new(
+                ErrorKind::UnknownOperationException,
+                if target.is_empty() {
+                    "Missing X-Amz-Target header naming the operation.".to_string()
+                } else {
+                    format!("Unknown operation: {target}")
+                },
+            )),
+        ),
+    };
+    let outcome = match &result {
+        Ok(_) => "success",
+        Err(e) => e.kind().name(),
+    };
+    st.metrics.observe(&op_name, outcome, started.elapsed());
+    match result {
+        Ok(body) => {
+            tracing::debug!(operation = %op_name, request_id = %request_id, "ok");
+            success(&request_id, body)
+        }
+        Err(e) => {
+            if e.kind() == ErrorKind::InternalErrorException {
+                tracing::error!(operation = %op_name, request_id = %request_id, error = %e.detail(), "internal error");
+            } else {
+                tracing::info!(operation = %op_name, request_id = %request_id, error = e.kind().name(), message = %e.message(), "request refused");
+            }
+            failure(&request_id, &e)
+        }
+    }
+}
+
+async fn run(
+    st: &AppState,
+    op_name: &str,
+    request_id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, CognitoError> {
+    let model = model::cognito_idp();
+    let Some(op) = model.operation(op_name) else {
+        return Err(CognitoError::new(
+            ErrorKind::UnknownOperationException,
+            format!("Unknown operation: {op_name}"),
+        ));
+    };
+    let region = if op.unsigned {
+        // A client may sign an unsigned operation; that signature is not required, so it is not checked.
+        sigv4::unverified_region(headers)
+    } else {
+        let signed = sigv4::verify(
+            &st.keys,
+            method,
+            uri,
+            headers,
+            body,
+            st.latchkey.clock.now(),
+            "cognito-idp",
+        )?;
+        Some(signed.region)
+    };
+    let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            CognitoError::new(
+                ErrorKind::SerializationException,
+                format!("The request body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    if !input.is_object() {
+        return Err(CognitoError::new(
+            ErrorKind::SerializationException,
+            "The request body must be a JSON object.",
+        ));
+    }
+    model.validate(op, &input)?;
+    let ctx = Ctx {
+        region,
+        request_id: request_id.to_string(),
+    };
+    match ops::call(op_name, st, &ctx, input).await {
+        Some(result) => result,
+        None => Err(CognitoError::new(
+            ErrorKind::UnsupportedOperationException,
+            format!("Latchkey does not implement {op_name} yet."),
+        )),
+    }
+}

@@ -1,0 +1,39 @@
+//! Cognito's JSON error dialect: `{"__type": Name, "message": ...}` with `x-amzn-ErrorType`, the status the
+//! exception maps to, and a request id on every response.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::CognitoError;
+
+pub const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+fn base_headers(request_id: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(JSON_CONTENT_TYPE),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert(HeaderName::from_static("x-amzn-requestid"), v);
+    }
+    h
+}
+
+pub fn success(request_id: &str, body: serde_json::Value) -> Response {
+    (StatusCode::OK, base_headers(request_id), body.to_string()).into_response()
+}
+
+pub fn failure(request_id: &str, err: &CognitoError) -> Response {
+    let name = err.kind().name();
+    let mut headers = base_headers(request_id);
+    if let Ok(v) = HeaderValue::from_str(&format!("{name}:")) {
+        headers.insert(HeaderName::from_static("x-amzn-errortype"), v);
+    }
+    // The message header is optional in AWS; send it only when it is a valid header value.
+    if let Ok(v) = HeaderValue::from_str(err.message()) {
+        headers.insert(HeaderName::from_static("x-amzn-errormessage"), v);
+    }
+    let status = StatusCode::from_u16(err.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::json!({"__type": name, "message": err.message()});
+    (status, headers, body.to_string()).into_response()
+}
