@@ -204,21 +204,9 @@ impl ApiModel {
                     ));
                 }
             }
-            "double" | "float" | "timestamp" => {
-                if !value.is_number() {
-                    out.push(type_problem("a number"));
-                }
-            }
-            "boolean" => {
-                if !value.is_boolean() {
-                    out.push(type_problem("a boolean"));
-                }
-            }
-            "blob" => {
-                if !value.is_string() {
-                    out.push(type_problem("a base64-encoded string"));
-                }
-            }
+            "double" | "float" | "timestamp" if !value.is_number() => out.push(type_problem("a number")),
+            "boolean" if !value.is_boolean() => out.push(type_problem("a boolean")),
+            "blob" if !value.is_string() => out.push(type_problem("a base64-encoded string")),
             _ => {}
         }
     }
