@@ -1,0 +1,190 @@
+//! In-process HTTP tests (`Router::oneshot`): the exact wire shape of the protocol layer — error bodies and
+//! headers, CORS, target dispatch, body parsing and validation. Real clients are exercised in `tests/compat`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use latchkey_core::ports::{FixedClock, Rng};
+use latchkey_core::{Latchkey, Settings};
+use latchkey_server::{AccessKeys, AppState};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct CounterRng(AtomicU64);
+impl Rng for CounterRng {
+    fn fill(&self, buf: &mut [u8]) {
+        for b in buf {
+            *b = (self.0.fetch_add(1, Ordering::Relaxed) % 251) as u8;
+        }
+    }
+}
+
+async fn app() -> axum::Router {
+    let path = std::env::temp_dir().join(format!(
+        "lk-http-{}-{}.db",
+        std::process::id(),
+        latchkey_core::ids::new_uuid(&CounterRng(AtomicU64::new(rand_seed())))
+    ));
+    let store = latchkey_store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let lk = Latchkey::new(
+        store,
+        Arc::new(FixedClock::at(1_700_000_000_000)),
+        Arc::new(CounterRng(AtomicU64::new(0))),
+        Settings::default(),
+    );
+    latchkey_server::router(Arc::new(AppState::new(
+        lk,
+        AccessKeys::new([("AKID".into(), "SECRET".into())]),
+    )))
+}
+
+fn rand_seed() -> u64 {
+    static N: AtomicU64 = AtomicU64::new(1);
+    N.fetch_add(7919, Ordering::Relaxed) ^ u64::from(std::process::id())
+}
+
+async fn call(
+    app: axum::Router,
+    target: Option<&str>,
+    body: &str,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let mut req = Request::post("/").header("content-type", "application/x-amz-json-1.1");
+    if let Some(t) = target {
+        req = req.header("x-amz-target", t);
+    }
+    let resp = app
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn unknown_target_is_a_clear_error() {
+    let (status, headers, body) =
+        call(app().await, Some("AWSCognitoIdentityProviderService.Nope"), "{}").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"__type": "UnknownOperationException", "message": "Unknown operation: AWSCognitoIdentityProviderService.Nope"})
+    );
+    assert_eq!(headers["x-amzn-errortype"], "UnknownOperationException:");
+    assert_eq!(headers["content-type"], "application/x-amz-json-1.1");
+    assert!(headers.contains_key("x-amzn-requestid"));
+}
+
+#[tokio::test]
+async fn unsigned_admin_call_is_refused() {
+    let (status, _, body) = call(
+        app().await,
+        Some("AWSCognitoIdentityProviderService.CreateUserPool"),
+        r#"{"PoolName":"p"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["__type"], "MissingAuthenticationTokenException");
+}
+
+#[tokio::test]
+async fn malformed_json_on_an_unsigned_operation() {
+    let (status, _, body) = call(
+        app().await,
+        Some("AWSCognitoIdentityProviderService.SignUp"),
+        "{not json",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["__type"], "SerializationException");
+}
+
+#[tokio::test]
+async fn missing_required_members_are_named() {
+    let (_, _, body) = call(
+        app().await,
+        Some("AWSCognitoIdentityProviderService.SignUp"),
+        "{}",
+    )
+    .await;
+    assert_eq!(body["__type"], "InvalidParameterException");
+    let msg = body["message"].as_str().unwrap();
+    assert!(msg.starts_with("2 validation errors detected: "), "{msg}");
+    assert!(msg.contains("'clientId'") && msg.contains("'username'"), "{msg}");
+}
+
+#[tokio::test]
+async fn cors_preflight_allows_sdk_headers_and_exposes_request_id() {
+    let req = Request::options("/")
+        .header("origin", "http://localhost:3000")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-amz-target,x-amz-user-agent",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let resp = app().await.oneshot(req).await.unwrap();
+    assert!(resp.status().is_success());
+    let h = resp.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    let allowed = h["access-control-allow-headers"].to_str().unwrap();
+    assert!(
+        allowed.contains("x-amz-target") && allowed.contains("x-amz-user-agent"),
+        "{allowed}"
+    );
+
+    let req = Request::post("/")
+        .header("origin", "http://localhost:3000")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.Nope")
+        .body(Body::from("{}"))
+        .unwrap();
+    let resp = app().await.oneshot(req).await.unwrap();
+    let exposed = resp.headers()["access-control-expose-headers"].to_str().unwrap();
+    assert!(
+        exposed.contains("x-amzn-requestid") && exposed.contains("x-amzn-errortype"),
+        "{exposed}"
+    );
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let app = app().await;
+    let resp = app
+        .clone()
+        .oneshot(Request::get("/health/ready").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    call(app.clone(), Some("AWSCognitoIdentityProviderService.Nope"), "{}").await;
+    let resp = app
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8(
+        axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains(
+            r#"latchkey_requests_total{operation="unknown",outcome="UnknownOperationException"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("latchkey_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}

@@ -1,0 +1,222 @@
+//! The PostgreSQL backend, for several Latchkey nodes sharing one database.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use latchkey_core::clients::AppClient;
+use latchkey_core::pools::UserPool;
+use latchkey_core::store::{Page, Store, StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::common::{
+    backend, client_doc, client_from_row, count, fetch_limit, insert_error, migration, page, pool_doc,
+    pool_from_row, previous_version,
+};
+
+const MAX_CONNECTIONS: u32 = 10;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database a `postgres://` URL names and applies pending migrations. The URL may carry
+    /// `options=-c search_path=<schema>` (percent-encoded) to keep Latchkey's tables in their own schema.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(PgConnectOptions::from_str(url).map_err(backend)?).await
+    }
+
+    /// As `connect`, from options built in code (e.g. `.options([("search_path", "latchkey")])`).
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        // sqlx serializes concurrent migrators with an advisory lock, so several nodes may start at once.
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(migration)?;
+        tracing::debug!("postgres store ready");
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection. Further calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()> {
+        sqlx::query("INSERT INTO user_pools (id, region, version, doc) VALUES ($1, $2, $3, $4)")
+            .bind(&pool.id)
+            .bind(pool.region())
+            .bind(pool.version)
+            .bind(pool_doc(pool)?)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| insert_error(e, &format!("user pool {}", pool.id)))?;
+        Ok(())
+    }
+
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
+        sqlx::query_as::<_, (String, i64)>("SELECT doc, version FROM user_pools WHERE id = $1")
+            .bind(pool_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(pool_from_row)
+            .transpose()
+    }
+
+    async fn update_pool(&self, pool: &UserPool) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE user_pools SET doc = $1, version = $2 WHERE id = $3 AND version = $4")
+            .bind(pool_doc(pool)?)
+            .bind(pool.version)
+            .bind(&pool.id)
+            .bind(previous_version(pool.version))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "user pool {} changed or is gone",
+                pool.id
+            )));
+        }
+        Ok(())
+    }
+
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        // The foreign key cascades too; deleting explicitly keeps the intent visible here.
+        sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1")
+            .bind(pool_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let done = sqlx::query("DELETE FROM user_pools WHERE id = $1")
+            .bind(pool_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_pools(&self, region: &str, after: Option<&str>, limit: u32) -> StoreResult<Page<UserPool>> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT doc, version FROM user_pools WHERE region = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(region)
+        .bind(after.unwrap_or(""))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let pools = rows
+            .into_iter()
+            .map(pool_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(page(pools, limit, |p| &p.id))
+    }
+
+    async fn insert_client(&self, client: &AppClient) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO user_pool_clients (client_id, pool_id, version, doc) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&client.client_id)
+        .bind(&client.user_pool_id)
+        .bind(client.version)
+        .bind(client_doc(client)?)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| insert_error(e, &format!("app client {}", client.client_id)))?;
+        Ok(())
+    }
+
+    async fn get_client(&self, client_id: &str) -> StoreResult<Option<AppClient>> {
+        sqlx::query_as::<_, (String, i64)>("SELECT doc, version FROM user_pool_clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(client_from_row)
+            .transpose()
+    }
+
+    async fn update_client(&self, client: &AppClient) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE user_pool_clients SET doc = $1, version = $2 \
+             WHERE client_id = $3 AND pool_id = $4 AND version = $5",
+        )
+        .bind(client_doc(client)?)
+        .bind(client.version)
+        .bind(&client.client_id)
+        .bind(&client.user_pool_id)
+        .bind(previous_version(client.version))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "app client {} changed or is gone",
+                client.client_id
+            )));
+        }
+        Ok(())
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
+            .bind(pool_id)
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<AppClient>> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT doc, version FROM user_pool_clients \
+             WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after.unwrap_or(""))
+        .bind(fetch_limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let clients = rows
+            .into_iter()
+            .map(client_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(page(clients, limit, |c| &c.client_id))
+    }
+
+    async fn count_clients(&self, pool_id: &str) -> StoreResult<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM user_pool_clients WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        count(n)
+    }
+}
