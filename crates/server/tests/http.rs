@@ -1,6 +1,8 @@
 //! In-process HTTP tests (`Router::oneshot`): the exact wire shape of the protocol layer — error bodies and
 //! headers, CORS, target dispatch, body parsing and validation. Real clients are exercised in `tests/compat`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
