@@ -30,6 +30,8 @@ impl PostgresStore {
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
+            // Fail start-up and requests within seconds when the server is unreachable, not after sqlx's 30 s.
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(backend)?;

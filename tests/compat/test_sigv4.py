@@ -1,0 +1,185 @@
+"""SigV4 on management operations: missing, unknown key, wrong secret, clock skew, malformed header, tampering,
+and the region taken from the credential scope."""
+
+import datetime as dt
+import json
+import re
+
+import botocore.auth
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import (TARGET_PREFIX, all_pools, assert_client_error, idp_model, raw_call, raw_request, signed_headers,
+                      unique, unsigned_operations)
+
+# Request-authentication failures are client errors; AWS JSON services answer them with 400 or 403.
+AUTH_STATUS = (400, 403)
+
+
+def test_signed_call_succeeds(idp):
+    r = idp.list_user_pools(MaxResults=1)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_unsigned_call_to_signed_operation(unsigned_idp, idp):
+    name = unique("nosig")
+    with pytest.raises(ClientError) as e:
+        unsigned_idp.create_user_pool(PoolName=name)
+    assert_client_error(e, "MissingAuthenticationTokenException", status=AUTH_STATUS)
+    for call in (
+        lambda: unsigned_idp.list_user_pools(MaxResults=10),
+        lambda: unsigned_idp.describe_user_pool(UserPoolId="us-east-1_Whatever0"),
+        lambda: unsigned_idp.get_csv_header(UserPoolId="us-east-1_Whatever0"),
+        lambda: unsigned_idp.list_tags_for_resource(
+            ResourceArn="arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Whatever0"),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert_client_error(e, "MissingAuthenticationTokenException", status=AUTH_STATUS)
+    names = [p["Name"] for p in all_pools(idp)]
+    assert name not in names, "an unsigned CreateUserPool created a pool"
+
+
+AUTH_ERRORS = {"MissingAuthenticationTokenException", "UnrecognizedClientException", "InvalidSignatureException",
+               "IncompleteSignatureException"}
+UNSIGNED_OPS = sorted(unsigned_operations())
+SIGNED_OPS = sorted(set(idp_model().operation_names) - set(UNSIGNED_OPS))
+
+
+def test_model_split_matches_the_reference():
+    # botocore's model marks these (at least the 32 the reference lists) as unsigned; the rest need SigV4.
+    for op in ("SignUp", "InitiateAuth", "RespondToAuthChallenge", "GetUser", "ConfirmSignUp", "RevokeToken"):
+        assert op in UNSIGNED_OPS
+    assert len(UNSIGNED_OPS) >= 32 and len(SIGNED_OPS) >= 90
+
+
+@pytest.mark.parametrize("op", SIGNED_OPS)
+def test_every_signed_operation_requires_a_signature(server, op):
+    r = raw_call(server, op, {}, sign=False)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "MissingAuthenticationTokenException", r
+
+
+@pytest.mark.parametrize("op", UNSIGNED_OPS)
+def test_unsigned_operations_need_no_signature(server, op):
+    r = raw_call(server, op, {}, sign=False)
+    assert r.status == 400, r
+    assert r.json()["__type"] not in AUTH_ERRORS, f"{op} demanded a signature: {r}"
+    # Signing it anyway (as some SDKs do) is fine too.
+    r = raw_call(server, op, {}, sign=True)
+    assert r.json().get("__type") not in AUTH_ERRORS, f"{op} refused a valid signature: {r}"
+
+
+def test_unknown_access_key(server):
+    c = server.client(key_id="AKIANOTKNOWN00000000", secret=server.secret)
+    with pytest.raises(ClientError) as e:
+        c.list_user_pools(MaxResults=1)
+    assert_client_error(e, "UnrecognizedClientException", status=AUTH_STATUS)
+
+
+def test_wrong_secret(server):
+    c = server.client(secret="definitely-not-the-secret-0000000000000")
+    with pytest.raises(ClientError) as e:
+        c.create_user_pool(PoolName=unique("badsig"))
+    assert_client_error(e, "InvalidSignatureException", status=AUTH_STATUS)
+
+
+@pytest.mark.parametrize("minutes", [-20, 20, -60 * 24])
+def test_clock_skew_beyond_15_minutes(server, monkeypatch, minutes):
+    real = botocore.auth.get_current_datetime
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real() + dt.timedelta(minutes=minutes))
+    c = server.client()
+    with pytest.raises(ClientError) as e:
+        c.list_user_pools(MaxResults=1)
+    assert_client_error(e, "InvalidSignatureException", status=AUTH_STATUS, message_contains=["Signature expired"])
+
+
+@pytest.mark.parametrize("minutes", [-10, 10])
+def test_clock_skew_within_15_minutes(server, monkeypatch, minutes):
+    real = botocore.auth.get_current_datetime
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real() + dt.timedelta(minutes=minutes))
+    c = server.client()
+    assert c.list_user_pools(MaxResults=1)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def _post(server, headers, body):
+    return raw_request(server, "POST", "/", body, headers)
+
+
+@pytest.mark.parametrize("auth", [
+    "AWS4-HMAC-SHA256 garbage",
+    "AWS4-HMAC-SHA256 Credential=AKIALATCHKEYCOMPAT01/20260101/us-east-1/cognito-idp/aws4_request",
+    "AWS4-HMAC-SHA256 Credential=AKIALATCHKEYCOMPAT01, SignedHeaders=host, Signature=abc",
+    "AWS4-HMAC-SHA256 SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00",
+])
+def test_malformed_authorization_header(server, auth):
+    body = json.dumps({"MaxResults": 1}).encode()
+    headers = signed_headers(server, "ListUserPools", body)
+    headers["Authorization"] = auth
+    r = _post(server, headers, body)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "IncompleteSignatureException", r
+    assert r.header("x-amzn-ErrorType").startswith("IncompleteSignatureException"), r
+
+
+def test_tampered_body(server, idp):
+    body = json.dumps({"PoolName": "signed-name"}).encode()
+    headers = signed_headers(server, "CreateUserPool", body)
+    tampered = json.dumps({"PoolName": "evil-name"}).encode()
+    headers.pop("Content-Length", None)
+    r = _post(server, headers, tampered)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
+    names = [p["Name"] for p in all_pools(idp)]
+    assert "evil-name" not in names
+
+
+def test_tampered_target(server, idp):
+    pid = idp.create_user_pool(PoolName=unique("target"))["UserPool"]["Id"]
+    body = json.dumps({"UserPoolId": pid}).encode()
+    headers = signed_headers(server, "DescribeUserPool", body)
+    headers["X-Amz-Target"] = f"{TARGET_PREFIX}.DeleteUserPool"
+    r = _post(server, headers, body)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
+    assert idp.describe_user_pool(UserPoolId=pid)["UserPool"]["Id"] == pid
+
+
+def test_signature_replayed_with_other_region_scope_fails(server):
+    body = json.dumps({"MaxResults": 1}).encode()
+    headers = signed_headers(server, "ListUserPools", body, region="eu-west-1")
+    headers["Authorization"] = headers["Authorization"].replace("/eu-west-1/", "/us-east-1/")
+    r = _post(server, headers, body)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
+
+
+def test_region_comes_from_credential_scope(server):
+    eu = server.client(region="eu-west-1")
+    us = server.client(region="us-east-1")
+    pool = eu.create_user_pool(PoolName=unique("eu"))["UserPool"]
+    assert re.fullmatch(r"eu-west-1_[0-9A-Za-z]{9}", pool["Id"]), pool["Id"]
+    assert pool["Arn"].startswith("arn:aws:cognito-idp:eu-west-1:"), pool["Arn"]
+    assert pool["Arn"].endswith(f":userpool/{pool['Id']}")
+
+    eu_ids = [p["Id"] for p in all_pools(eu)]
+    assert pool["Id"] in eu_ids
+    assert all(i.startswith("eu-west-1_") for i in eu_ids), eu_ids
+
+    us_ids = [p["Id"] for p in all_pools(us)]
+    assert pool["Id"] not in us_ids
+    assert all(i.startswith("us-east-1_") for i in us_ids), us_ids
+
+    us_pool = us.create_user_pool(PoolName=unique("us"))["UserPool"]
+    assert us_pool["Id"].startswith("us-east-1_")
+    assert us_pool["Id"] not in [p["Id"] for p in all_pools(eu)]
+
+    # Regions are separate: a us-east-1 signature does not reach the eu pool.
+    with pytest.raises(ClientError) as e:
+        us.describe_user_pool(UserPoolId=pool["Id"])
+    assert_client_error(e, "ResourceNotFoundException")
+
+    # The eu pool is fully usable from an eu client.
+    c = eu.create_user_pool_client(UserPoolId=pool["Id"], ClientName="eu-app")["UserPoolClient"]
+    assert eu.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=c["ClientId"])["UserPoolClient"]["ClientName"] == "eu-app"
+    assert eu.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]["Id"] == pool["Id"]

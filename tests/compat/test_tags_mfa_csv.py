@@ -1,0 +1,140 @@
+"""TagResource / UntagResource / ListTagsForResource, Get/SetUserPoolMfaConfig and GetCSVHeader."""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import DEFAULT_ACCOUNT, assert_client_error, unique
+
+CSV_STANDARD = [
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
+    "phone_number_verified", "address", "updated_at", "cognito:mfa_enabled", "cognito:username",
+]
+
+
+def arn_of(idp, pool_id):
+    return idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Arn"]
+
+
+# --- Tags ------------------------------------------------------------------------------------------------------
+
+
+def test_tag_untag_list(idp):
+    pid = idp.create_user_pool(PoolName=unique("tags"), UserPoolTags={"initial": "1"})["UserPool"]["Id"]
+    arn = arn_of(idp, pid)
+    assert arn == f"arn:aws:cognito-idp:us-east-1:{DEFAULT_ACCOUNT}:userpool/{pid}"
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"initial": "1"}
+
+    r = idp.tag_resource(ResourceArn=arn, Tags={"env": "test", "owner": "alice"})
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"initial": "1", "env": "test", "owner": "alice"}
+
+    # Tagging an existing key overwrites its value.
+    idp.tag_resource(ResourceArn=arn, Tags={"env": "prod"})
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"]["env"] == "prod"
+
+    r = idp.untag_resource(ResourceArn=arn, TagKeys=["initial", "owner", "never-set"])
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert idp.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"env": "prod"}
+    # The pool itself shows the same tags.
+    assert idp.describe_user_pool(UserPoolId=pid)["UserPool"]["UserPoolTags"] == {"env": "prod"}
+
+    idp.untag_resource(ResourceArn=arn, TagKeys=["env"])
+    assert idp.list_tags_for_resource(ResourceArn=arn).get("Tags", {}) == {}
+    idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_tags_of_missing_pool(idp):
+    arn = f"arn:aws:cognito-idp:us-east-1:{DEFAULT_ACCOUNT}:userpool/us-east-1_Missing20"
+    for call in (
+        lambda: idp.list_tags_for_resource(ResourceArn=arn),
+        lambda: idp.tag_resource(ResourceArn=arn, Tags={"a": "b"}),
+        lambda: idp.untag_resource(ResourceArn=arn, TagKeys=["a"]),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert_client_error(e, "ResourceNotFoundException")
+
+
+def test_tags_of_deleted_pool(idp):
+    pid = idp.create_user_pool(PoolName=unique("tagdel"))["UserPool"]["Id"]
+    arn = arn_of(idp, pid)
+    idp.delete_user_pool(UserPoolId=pid)
+    with pytest.raises(ClientError) as e:
+        idp.list_tags_for_resource(ResourceArn=arn)
+    assert_client_error(e, "ResourceNotFoundException")
+
+
+# --- MFA -------------------------------------------------------------------------------------------------------
+
+
+def test_mfa_config_defaults(idp, pool):
+    r = idp.get_user_pool_mfa_config(UserPoolId=pool)
+    assert r["MfaConfiguration"] == "OFF"
+    assert r.get("SoftwareTokenMfaConfiguration", {"Enabled": False}) == {"Enabled": False}
+
+
+@pytest.mark.parametrize("mode", ["ON", "OPTIONAL"])
+def test_set_mfa_with_software_token(idp, pool, mode):
+    r = idp.set_user_pool_mfa_config(
+        UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration=mode
+    )
+    assert r["MfaConfiguration"] == mode
+    assert r["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    g = idp.get_user_pool_mfa_config(UserPoolId=pool)
+    assert g["MfaConfiguration"] == mode
+    assert g["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == mode
+
+    # Back to OFF.
+    r = idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    assert r["MfaConfiguration"] == "OFF"
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "OFF"
+
+
+def test_mfa_on_without_factor_is_refused(idp, pool):
+    with pytest.raises(ClientError) as e:
+        idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON")
+    assert_client_error(e, "InvalidParameterException")
+    with pytest.raises(ClientError) as e:
+        idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON",
+                                     SoftwareTokenMfaConfiguration={"Enabled": False})
+    assert_client_error(e, "InvalidParameterException")
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool)["MfaConfiguration"] == "OFF"
+
+
+def test_mfa_config_of_missing_pool(idp):
+    with pytest.raises(ClientError) as e:
+        idp.get_user_pool_mfa_config(UserPoolId="us-east-1_Missing21")
+    assert_client_error(e, "ResourceNotFoundException")
+    with pytest.raises(ClientError) as e:
+        idp.set_user_pool_mfa_config(UserPoolId="us-east-1_Missing21", MfaConfiguration="OFF")
+    assert_client_error(e, "ResourceNotFoundException")
+
+
+# --- CSV header ------------------------------------------------------------------------------------------------
+
+
+def test_csv_header_standard(idp, pool):
+    r = idp.get_csv_header(UserPoolId=pool)
+    assert r["UserPoolId"] == pool
+    assert r["CSVHeader"] == CSV_STANDARD
+
+
+def test_csv_header_with_custom_attributes(idp):
+    pid = idp.create_user_pool(
+        PoolName=unique("csv"),
+        Schema=[{"Name": "tier", "AttributeDataType": "String"}, {"Name": "score", "AttributeDataType": "Number"}],
+    )["UserPool"]["Id"]
+    idp.add_custom_attributes(UserPoolId=pid, CustomAttributes=[{"Name": "later", "AttributeDataType": "String"}])
+    header = idp.get_csv_header(UserPoolId=pid)["CSVHeader"]
+    assert header[: len(CSV_STANDARD)] == CSV_STANDARD
+    assert sorted(header[len(CSV_STANDARD):-1]) == ["custom:score", "custom:tier"]
+    assert header[-1] == "custom:later"
+    idp.delete_user_pool(UserPoolId=pid)
+
+
+def test_csv_header_of_missing_pool(idp):
+    with pytest.raises(ClientError) as e:
+        idp.get_csv_header(UserPoolId="us-east-1_Missing22")
+    assert_client_error(e, "ResourceNotFoundException")
