@@ -9,6 +9,21 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     InvalidParameterException,
+    UsernameExistsException,
+    AliasExistsException,
+    UserNotFoundException,
+    UserNotConfirmedException,
+    PasswordResetRequiredException,
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidPasswordException,
+    TooManyFailedAttemptsException,
+    CodeDeliveryFailureException,
+    UnsupportedUserStateException,
+    UnsupportedTokenTypeException,
+    UnauthorizedException,
+    GroupExistsException,
+    InvalidUserPoolConfigurationException,
     SerializationException,
     ResourceNotFoundException,
     NotAuthorizedException,
@@ -32,6 +47,21 @@ impl ErrorKind {
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::InvalidParameterException => "InvalidParameterException",
+            ErrorKind::UsernameExistsException => "UsernameExistsException",
+            ErrorKind::AliasExistsException => "AliasExistsException",
+            ErrorKind::UserNotFoundException => "UserNotFoundException",
+            ErrorKind::UserNotConfirmedException => "UserNotConfirmedException",
+            ErrorKind::PasswordResetRequiredException => "PasswordResetRequiredException",
+            ErrorKind::CodeMismatchException => "CodeMismatchException",
+            ErrorKind::ExpiredCodeException => "ExpiredCodeException",
+            ErrorKind::InvalidPasswordException => "InvalidPasswordException",
+            ErrorKind::TooManyFailedAttemptsException => "TooManyFailedAttemptsException",
+            ErrorKind::CodeDeliveryFailureException => "CodeDeliveryFailureException",
+            ErrorKind::UnsupportedUserStateException => "UnsupportedUserStateException",
+            ErrorKind::UnsupportedTokenTypeException => "UnsupportedTokenTypeException",
+            ErrorKind::UnauthorizedException => "UnauthorizedException",
+            ErrorKind::GroupExistsException => "GroupExistsException",
+            ErrorKind::InvalidUserPoolConfigurationException => "InvalidUserPoolConfigurationException",
             ErrorKind::SerializationException => "SerializationException",
             ErrorKind::ResourceNotFoundException => "ResourceNotFoundException",
             ErrorKind::NotAuthorizedException => "NotAuthorizedException",
@@ -136,6 +166,9 @@ impl From<crate::store::StoreError> for CognitoError {
                 ErrorKind::ConcurrentModificationException,
                 format!("{what} was modified concurrently; retry."),
             ),
+            crate::store::StoreError::Duplicate { kind } => {
+                Self::internal(format!("unexpected duplicate {kind}"))
+            }
             crate::store::StoreError::Backend(detail) => Self::internal(detail),
         }
     }

@@ -2,14 +2,22 @@
 //! applies to them, the errors it answers with, and the ports (`Store`, `Clock`, `Rng`) through which use cases
 //! reach the outside world. Nothing here knows about HTTP, SQL or HTML.
 
+pub mod auth;
 pub mod clients;
+pub mod codes;
 pub mod error;
+pub mod groups;
 pub mod ids;
+pub mod mail;
+pub mod passwords;
 pub mod pools;
 pub mod ports;
+pub mod secrets;
 pub mod service;
 pub mod store;
 pub mod time;
+pub mod tokens;
+pub mod users;
 
 pub use error::{CognitoError, ErrorKind};
-pub use service::{Latchkey, Settings};
+pub use service::{IssuerStyle, Latchkey, Ports, Secrets, Settings};

@@ -4,23 +4,77 @@
 use std::sync::Arc;
 
 use crate::error::{CognitoError, Result};
+use crate::mail::Mailer;
+use crate::passwords::{HashingParams, PasswordHasher};
 use crate::pools::UserPool;
 use crate::ports::{Clock, Rng};
+use crate::secrets::MasterKey;
 use crate::store::{Store, StoreError};
+use crate::tokens::KeyCache;
+
+/// Which `iss` tokens carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IssuerStyle {
+    /// `{public_url}/{poolId}`: what discovery-based clients (openid-client, pycognito) need.
+    #[default]
+    PublicUrl,
+    /// `https://cognito-idp.{region}.amazonaws.com/{poolId}`: for clients that hard-code AWS's issuer.
+    Aws,
+}
 
 /// Deployment settings the domain needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Used in ARNs; defaults to the AWS documentation account 123456789012.
     pub account_id: String,
+    /// Base URL of issuers and hosted-UI links, without a trailing slash.
+    pub public_url: String,
+    pub issuer_style: IssuerStyle,
+    pub hashing: HashingParams,
+    /// Password hashes running at once (defaults to the core count) and allowed to wait beyond those.
+    pub hash_workers: usize,
+    pub hash_queue: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             account_id: "123456789012".into(),
+            public_url: "http://127.0.0.1:9229".into(),
+            issuer_style: IssuerStyle::PublicUrl,
+            hashing: HashingParams::default(),
+            hash_workers: cores,
+            hash_queue: cores * 16,
         }
     }
+}
+
+impl Settings {
+    pub fn issuer(&self, pool_id: &str) -> String {
+        match self.issuer_style {
+            IssuerStyle::PublicUrl => format!("{}/{pool_id}", self.public_url),
+            IssuerStyle::Aws => {
+                let region = crate::ids::region_of_pool(pool_id).unwrap_or("us-east-1");
+                format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+            }
+        }
+    }
+}
+
+/// Secrets the domain holds.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    pub master_key: MasterKey,
+}
+
+/// The ports the binary wires in.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    pub mailer: Arc<dyn Mailer>,
 }
 
 #[derive(Clone)]
@@ -28,20 +82,29 @@ pub struct Latchkey {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
+    pub mailer: Arc<dyn Mailer>,
     pub settings: Settings,
+    pub secrets: Secrets,
+    pub hasher: Arc<PasswordHasher>,
+    pub key_cache: Arc<KeyCache>,
 }
 
 /// How often a read-modify-write is retried when another node changed the same record in between.
 const MAX_CONFLICT_RETRIES: usize = 8;
 
 impl Latchkey {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>, settings: Settings) -> Self {
-        Self {
-            store,
-            clock,
-            rng,
+    pub fn new(ports: Ports, settings: Settings, secrets: Secrets) -> Result<Self> {
+        let hasher = PasswordHasher::new(settings.hashing, settings.hash_workers, settings.hash_queue)?;
+        Ok(Self {
+            store: ports.store,
+            clock: ports.clock,
+            rng: ports.rng,
+            mailer: ports.mailer,
             settings,
-        }
+            secrets,
+            hasher: Arc::new(hasher),
+            key_cache: Arc::new(KeyCache::default()),
+        })
     }
 
     pub async fn pool(&self, pool_id: &str) -> Result<UserPool> {

@@ -1,0 +1,86 @@
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge for NEW_PASSWORD_REQUIRED: the user replaces a temporary
+//! password (and supplies any required attributes they lack) to finish signing in.
+
+use std::collections::BTreeMap;
+
+use super::client::names_of;
+use super::password::AuthOutcome;
+use crate::clients::AppClient;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::passwords::check_policy;
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+use crate::users::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
+use crate::users::{STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD};
+
+fn missing(name: &str) -> CognitoError {
+    CognitoError::invalid_parameter(format!("Missing required parameter {name}"))
+}
+
+impl Latchkey {
+    pub async fn respond_new_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        session: Option<&str>,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let state = self.open_session(client, "NEW_PASSWORD_REQUIRED", session)?;
+        let typed = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
+        let new_password = responses
+            .get("NEW_PASSWORD")
+            .ok_or_else(|| missing("NEW_PASSWORD"))?;
+        let user = self
+            .find_by_sign_in_name(pool, typed)
+            .await?
+            .filter(|u| u.username == state.username)
+            .ok_or_else(|| {
+                CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid session for the user.")
+            })?;
+        self.check_secret_hash(
+            client,
+            &names_of(typed, &user),
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        if user.status != STATUS_FORCE_CHANGE_PASSWORD {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "Invalid session for the user.",
+            ));
+        }
+        check_policy(&pool.policies.password_policy, new_password)?;
+        let attrs: Vec<AttributeInput> = responses
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("userAttributes.").map(|n| AttributeInput {
+                    name: n.into(),
+                    value: Some(v.clone()),
+                })
+            })
+            .collect();
+        let writes = validate_writes(pool, Writer::Client(client), &attrs)?;
+        let phc = self.hasher.hash(self.rng.as_ref(), new_password).await?;
+        let (user, ()) = self
+            .mutate_user(pool, &user.username, |u| {
+                if u.status != STATUS_FORCE_CHANGE_PASSWORD {
+                    return Err(CognitoError::new(
+                        ErrorKind::NotAuthorizedException,
+                        "Invalid session for the user.",
+                    ));
+                }
+                for (name, value) in &writes {
+                    if u.attributes.get(name) != Some(value) {
+                        check_mutable(pool, u, name)?;
+                    }
+                    u.attributes.insert(name.clone(), value.clone());
+                }
+                check_required(pool, &u.attributes)?;
+                u.password_hash = Some(phc.clone());
+                u.status = STATUS_CONFIRMED.into();
+                u.temporary_password_expires = None;
+                Ok(())
+            })
+            .await?;
+        self.after_first_factor(pool, client, user).await
+    }
+}

@@ -1,0 +1,114 @@
+//! Cognito's lockout after failed sign-ins: from the fifth consecutive failure the user is locked for 2^(n−5)
+//! seconds (1 s, 2 s, 4 s, ... at most 15 minutes). Attempts during a lockout are refused without counting or
+//! extending it, and the count starts again after 15 quiet minutes.
+
+use crate::time::Timestamp;
+use crate::users::User;
+
+pub const FAILURES_BEFORE_LOCK: u32 = 5;
+pub const MAX_LOCK_SECONDS: i64 = 15 * 60;
+pub const QUIET_RESET_SECONDS: i64 = 15 * 60;
+
+pub fn is_locked(user: &User, now: Timestamp) -> bool {
+    user.locked_until.is_some_and(|until| until > now)
+}
+
+/// Lock length after the `failures`-th consecutive failure (0 below the threshold).
+pub fn lock_seconds(failures: u32) -> i64 {
+    if failures < FAILURES_BEFORE_LOCK {
+        return 0;
+    }
+    let exp = failures - FAILURES_BEFORE_LOCK;
+    if exp >= 10 {
+        MAX_LOCK_SECONDS
+    } else {
+        (1i64 << exp).min(MAX_LOCK_SECONDS)
+    }
+}
+
+pub fn record_failure(user: &mut User, now: Timestamp) {
+    let quiet = user
+        .last_failed_sign_in
+        .is_none_or(|t| t.plus_seconds(QUIET_RESET_SECONDS) <= now);
+    user.failed_sign_ins = if quiet {
+        1
+    } else {
+        user.failed_sign_ins.saturating_add(1)
+    };
+    user.last_failed_sign_in = Some(now);
+    let lock = lock_seconds(user.failed_sign_ins);
+    user.locked_until = (lock > 0).then(|| now.plus_seconds(lock));
+}
+
+/// Clears the failure count; returns whether anything changed (so a clean sign-in writes nothing).
+pub fn record_success(user: &mut User) -> bool {
+    let dirty =
+        user.failed_sign_ins != 0 || user.locked_until.is_some() || user.last_failed_sign_in.is_some();
+    user.failed_sign_ins = 0;
+    user.last_failed_sign_in = None;
+    user.locked_until = None;
+    dirty
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn user() -> User {
+        User {
+            pool_id: "p".into(),
+            username: "u".into(),
+            sub: "s".into(),
+            attributes: BTreeMap::new(),
+            status: "CONFIRMED".into(),
+            enabled: true,
+            created: Timestamp(0),
+            modified: Timestamp(0),
+            password_hash: None,
+            srp_salt: None,
+            srp_verifier: None,
+            temporary_password_expires: None,
+            failed_sign_ins: 0,
+            last_failed_sign_in: None,
+            locked_until: None,
+            tokens_valid_after: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn schedule_doubles_from_the_fifth_failure_and_caps_at_fifteen_minutes() {
+        assert_eq!((1..=4).map(lock_seconds).collect::<Vec<_>>(), vec![0, 0, 0, 0]);
+        assert_eq!(
+            (5..=9).map(lock_seconds).collect::<Vec<_>>(),
+            vec![1, 2, 4, 8, 16]
+        );
+        assert_eq!(lock_seconds(14), 512);
+        assert_eq!(lock_seconds(15), 900);
+        assert_eq!(lock_seconds(40), 900);
+    }
+
+    #[test]
+    fn failures_lock_with_a_fixed_clock_and_reset_after_quiet_minutes() {
+        let mut u = user();
+        let mut now = Timestamp(1_000_000);
+        for _ in 0..4 {
+            record_failure(&mut u, now);
+            assert!(!is_locked(&u, now));
+            now = now.plus_seconds(1);
+        }
+        record_failure(&mut u, now); // fifth
+        assert!(is_locked(&u, now));
+        assert!(!is_locked(&u, now.plus_seconds(1)));
+        record_failure(&mut u, now.plus_seconds(1)); // sixth: 2 s
+        assert_eq!(u.locked_until, Some(now.plus_seconds(3)));
+        // Fifteen quiet minutes later the count starts over.
+        let later = now.plus_seconds(1 + QUIET_RESET_SECONDS);
+        record_failure(&mut u, later);
+        assert_eq!(u.failed_sign_ins, 1);
+        assert!(!is_locked(&u, later));
+        assert!(record_success(&mut u));
+        assert!(!record_success(&mut u));
+    }
+}

@@ -1,0 +1,13 @@
+//! Sign-in: app-client authentication (ClientId + SECRET_HASH), the password and refresh flows of InitiateAuth and
+//! AdminInitiateAuth, the NEW_PASSWORD_REQUIRED challenge, sealed sessions, lockout, and Cognito's rules for not
+//! revealing whether a user exists.
+
+mod challenge;
+mod client;
+pub mod lockout;
+mod password;
+mod refresh;
+pub mod session;
+
+pub use client::{names_of as names_for, secret_hash};
+pub use password::{incorrect, AuthOutcome};

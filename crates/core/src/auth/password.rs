@@ -1,0 +1,206 @@
+//! USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (ADMIN_NO_SRP_AUTH): the password checked against its
+//! Argon2id hash, then the user's state decides between tokens, a NEW_PASSWORD_REQUIRED challenge, or
+//! Cognito's error for that state.
+
+use serde_json::{json, Map, Value};
+
+use super::client::names_of;
+use super::lockout;
+use crate::clients::AppClient;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+use crate::tokens::{AuthenticationResult, Grant};
+use crate::users::attributes::missing_required;
+use crate::users::{
+    User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
+};
+
+/// What a sign-in step answers: tokens, or the next challenge.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    Tokens(AuthenticationResult),
+    Challenge {
+        name: String,
+        session: String,
+        parameters: Map<String, Value>,
+    },
+}
+
+impl AuthOutcome {
+    /// The InitiateAuth / RespondToAuthChallenge response body.
+    pub fn to_wire(&self) -> Value {
+        match self {
+            AuthOutcome::Tokens(t) => json!({"AuthenticationResult": t, "ChallengeParameters": {}}),
+            AuthOutcome::Challenge {
+                name,
+                session,
+                parameters,
+            } => {
+                json!({"ChallengeName": name, "Session": session, "ChallengeParameters": parameters})
+            }
+        }
+    }
+}
+
+pub fn incorrect() -> CognitoError {
+    CognitoError::new(
+        ErrorKind::NotAuthorizedException,
+        "Incorrect username or password.",
+    )
+}
+
+/// An Argon2id hash of a random password, verified against when the user does not exist so that the answer
+/// takes as long as for a real user.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$bGF0Y2hrZXlkdW1teXNhbHQ$2oWcOaxC9ZXQyxvYvQjULrbk1dPsdnAFn9mHj0Flq2w";
+
+impl Latchkey {
+    /// The user a sign-in names, or the error Cognito gives for a missing one (generic when the client hides
+    /// user existence).
+    pub async fn user_for_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: &str,
+    ) -> Result<Option<User>> {
+        let user = self.find_by_sign_in_name(pool, name).await?;
+        if user.is_none() && client.prevent_user_existence_errors != "ENABLED" {
+            return Err(CognitoError::new(
+                ErrorKind::UserNotFoundException,
+                "User does not exist.",
+            ));
+        }
+        Ok(user)
+    }
+
+    pub async fn password_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: &str,
+        password: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<AuthOutcome> {
+        let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
+            self.check_secret_hash(client, &[name], secret_hash)?;
+            let _ = self.hasher.verify(password, DUMMY_HASH).await?;
+            return Err(incorrect());
+        };
+        self.check_secret_hash(client, &names_of(name, &user), secret_hash)?;
+        let now = self.clock.now();
+        if lockout::is_locked(&user, now) {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "Password attempts exceeded",
+            ));
+        }
+        let matches = match &user.password_hash {
+            Some(phc) => self.hasher.verify(password, phc).await?,
+            None => {
+                let _ = self.hasher.verify(password, DUMMY_HASH).await?;
+                false
+            }
+        };
+        if !matches {
+            self.mutate_user(pool, &user.username, |u| {
+                if !lockout::is_locked(u, now) {
+                    lockout::record_failure(u, now);
+                }
+                Ok(())
+            })
+            .await?;
+            return Err(incorrect());
+        }
+        let user = if user.failed_sign_ins > 0 || user.locked_until.is_some() {
+            self.mutate_user(pool, &user.username, |u| {
+                lockout::record_success(u);
+                Ok(())
+            })
+            .await?
+            .0
+        } else {
+            user
+        };
+        self.after_first_factor(pool, client, user).await
+    }
+
+    /// The user proved their password: their state decides what happens next.
+    pub async fn after_first_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+    ) -> Result<AuthOutcome> {
+        if !user.enabled {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "User is disabled.",
+            ));
+        }
+        match user.status.as_str() {
+            STATUS_UNCONFIRMED => Err(CognitoError::new(
+                ErrorKind::UserNotConfirmedException,
+                "User is not confirmed.",
+            )),
+            STATUS_RESET_REQUIRED => Err(CognitoError::new(
+                ErrorKind::PasswordResetRequiredException,
+                "Password reset required for the user",
+            )),
+            STATUS_FORCE_CHANGE_PASSWORD => {
+                if user
+                    .temporary_password_expires
+                    .is_some_and(|t| t <= self.clock.now())
+                {
+                    return Err(CognitoError::new(
+                        ErrorKind::NotAuthorizedException,
+                        "Temporary password has expired and must be reset by an administrator.",
+                    ));
+                }
+                Ok(self.new_password_challenge(pool, client, &user))
+            }
+            STATUS_CONFIRMED => {
+                let tokens = self
+                    .issue_tokens(Grant {
+                        pool,
+                        client,
+                        user: &user,
+                        auth_time: self.clock.now(),
+                        refresh_of: None,
+                        device_key: None,
+                    })
+                    .await?;
+                Ok(AuthOutcome::Tokens(tokens))
+            }
+            other => Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                format!("User cannot sign in in status {other}."),
+            )),
+        }
+    }
+
+    fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> AuthOutcome {
+        let required: Vec<String> = missing_required(pool, user)
+            .iter()
+            .map(|a| format!("userAttributes.{a}"))
+            .collect();
+        let attrs: Map<String, Value> = user
+            .attributes
+            .iter()
+            .filter(|(k, _)| !k.starts_with("dev:"))
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        let mut parameters = Map::new();
+        parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        parameters.insert(
+            "requiredAttributes".into(),
+            json!(Value::from(required).to_string()),
+        );
+        parameters.insert("userAttributes".into(), json!(Value::Object(attrs).to_string()));
+        AuthOutcome::Challenge {
+            name: "NEW_PASSWORD_REQUIRED".into(),
+            session: self.seal_session(client, &user.username, "NEW_PASSWORD_REQUIRED"),
+            parameters,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The `Session` of a challenge: the state of an unfinished sign-in, sealed with the master key so any node can
+//! continue it and no client can alter it. It expires after the client's AuthSessionValidity.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clients::AppClient;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::service::Latchkey;
+use crate::time::Timestamp;
+
+const PURPOSE: &str = "auth-session";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionState {
+    pub pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub challenge: String,
+    pub expires: Timestamp,
+}
+
+fn expired() -> CognitoError {
+    CognitoError::new(
+        ErrorKind::NotAuthorizedException,
+        "Invalid session for the user, session is expired.",
+    )
+}
+
+impl Latchkey {
+    pub fn seal_session(&self, client: &AppClient, username: &str, challenge: &str) -> String {
+        let state = SessionState {
+            pool_id: client.user_pool_id.clone(),
+            client_id: client.client_id.clone(),
+            username: username.into(),
+            challenge: challenge.into(),
+            expires: self
+                .clock
+                .now()
+                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+        };
+        let json = serde_json::to_vec(&state).unwrap_or_default();
+        self.secrets.master_key.seal(self.rng.as_ref(), PURPOSE, &json)
+    }
+
+    /// Opens a session for `client` and `challenge`; anything else (forged, foreign, expired) is refused.
+    pub fn open_session(
+        &self,
+        client: &AppClient,
+        challenge: &str,
+        session: Option<&str>,
+    ) -> Result<SessionState> {
+        let sealed = session.ok_or_else(expired)?;
+        let plain = self
+            .secrets
+            .master_key
+            .open(PURPOSE, sealed)
+            .ok_or_else(expired)?;
+        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| expired())?;
+        if state.client_id != client.client_id
+            || state.challenge != challenge
+            || state.expires <= self.clock.now()
+        {
+            return Err(expired());
+        }
+        Ok(state)
+    }
+}

@@ -1,0 +1,28 @@
+//! The development outbox and rate counters.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::StoreResult;
+use crate::time::Timestamp;
+
+/// An email kept in the store instead of sent, when no SMTP server is configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub pool_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created: Timestamp,
+}
+
+#[async_trait]
+pub trait MiscStore: Send + Sync {
+    async fn insert_outbox(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// The newest messages first.
+    async fn list_outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+    /// Adds one to the counter `key` and returns the new value. A counter that `expires` before `now` starts
+    /// again from zero with the new `expires`; so a key per time window gives a fixed-window rate limit.
+    async fn increment_counter(&self, key: &str, now: Timestamp, expires: Timestamp) -> StoreResult<u64>;
+}

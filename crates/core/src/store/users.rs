@@ -1,0 +1,81 @@
+//! Users, their lookup and search indexes, and one-time codes.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::{Page, StoreResult};
+use crate::time::Timestamp;
+use crate::users::User;
+
+/// One row of a user's index. For lookups (`kind` = "username", "email", "phone_number",
+/// "preferred_username") the pair (pool, kind, key) is unique across the pool's users; for search entries
+/// (`kind` = a searchable attribute such as "email", "given_name", "cognito:user_status") it is not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IndexEntry {
+    pub kind: String,
+    pub key: String,
+}
+
+/// ListUsers' `Filter`: `attribute = "value"` or `attribute ^= "prefix"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    pub attribute: String,
+    pub value: String,
+    pub prefix: bool,
+}
+
+/// A one-time code (sign-up confirmation, password reset, attribute verification). Only its keyed hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub pool_id: String,
+    pub username: String,
+    /// "SIGN_UP", "FORGOT_PASSWORD", "VERIFY:email", "VERIFY:phone_number".
+    pub purpose: String,
+    pub code_hash: String,
+    pub created: Timestamp,
+    pub expires: Timestamp,
+    pub attempts: u32,
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Insert a user with its lookup keys and search entries, atomically. `Duplicate { kind }` names the lookup
+    /// kind that is taken ("username" when the username itself is).
+    async fn insert_user(
+        &self,
+        user: &User,
+        lookups: &[IndexEntry],
+        search: &[IndexEntry],
+    ) -> StoreResult<()>;
+    async fn get_user(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>>;
+    /// The user whose lookup entry (kind, key) this is.
+    async fn find_user(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<User>>;
+    /// Replace a user (optimistic `version` rule as for pools) and its index rows, atomically. `Duplicate { kind }`
+    /// when a new lookup key is another user's; `Conflict` when the version moved or the user is gone.
+    async fn update_user(
+        &self,
+        user: &User,
+        lookups: &[IndexEntry],
+        search: &[IndexEntry],
+    ) -> StoreResult<()>;
+    /// Delete a user with its index rows, codes, refresh tokens and group memberships. Returns whether it existed.
+    async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<bool>;
+    /// Users ordered by username, starting after `after`, optionally restricted by a search filter.
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>>;
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64>;
+
+    /// Store a code, replacing any earlier code of the same (pool, username, purpose).
+    async fn put_code(&self, code: &CodeRecord) -> StoreResult<()>;
+    async fn get_code(&self, pool_id: &str, username: &str, purpose: &str)
+        -> StoreResult<Option<CodeRecord>>;
+    /// Count one wrong attempt; returns the new count (0 when there is no such code).
+    async fn add_code_attempt(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<u32>;
+    /// Remove a code; returns whether this call removed it, so of two concurrent uses only one succeeds.
+    async fn take_code(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<bool>;
+}

@@ -1,0 +1,74 @@
+//! The checks Cognito runs on the access token of a token-authorised operation (GetUser, ChangePassword, ...):
+//! signature by the pool's key, issuer, type, expiry, scope, and that neither the user nor the sign-in has been
+//! signed out, disabled or deleted since.
+
+use super::issue::ADMIN_SCOPE;
+use super::jwt::Unverified;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+use crate::users::User;
+
+/// A verified access token and whom it speaks for.
+pub struct AccessContext {
+    pub pool: UserPool,
+    pub user: User,
+    pub client_id: String,
+    pub origin_jti: String,
+}
+
+fn not_authorized(msg: &str) -> CognitoError {
+    CognitoError::new(ErrorKind::NotAuthorizedException, msg)
+}
+
+impl Latchkey {
+    pub async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
+        let invalid = || not_authorized("Invalid Access Token");
+        let t = Unverified::parse(token).ok_or_else(invalid)?;
+        let iss = t.claim_str("iss").ok_or_else(invalid)?;
+        let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
+        if iss != self.issuer(pool_id) {
+            return Err(invalid());
+        }
+        let Some(pool) = self.store.get_pool(pool_id).await? else {
+            return Err(invalid());
+        };
+        let kid = t.kid().ok_or_else(invalid)?;
+        let keys = self.pool_keys_with(pool_id, kid).await?;
+        let (n, e) = keys.verifier(kid).ok_or_else(invalid)?;
+        if !t.verify(n, e) || t.claim_str("token_use") != Some("access") {
+            return Err(invalid());
+        }
+        let now = self.clock.now();
+        if t.claim_i64("exp").is_none_or(|exp| exp <= now.seconds()) {
+            return Err(not_authorized("Access Token has expired"));
+        }
+        let scopes = t.claim_str("scope").unwrap_or("");
+        if !scopes.split(' ').any(|s| s == ADMIN_SCOPE) {
+            return Err(not_authorized("Access Token does not have required scopes"));
+        }
+        let username = t.claim_str("username").ok_or_else(invalid)?;
+        let origin_jti = t.claim_str("origin_jti").unwrap_or("").to_string();
+        let client_id = t.claim_str("client_id").unwrap_or("").to_string();
+        let user = self
+            .store
+            .get_user(pool_id, username)
+            .await?
+            .filter(|u| Some(u.sub.as_str()) == t.claim_str("sub"))
+            .ok_or_else(|| CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist."))?;
+        let iat = t.claim_i64("iat").unwrap_or(0);
+        let signed_out = user.tokens_valid_after.is_some_and(|after| iat < after.seconds());
+        if signed_out || (!origin_jti.is_empty() && self.store.is_origin_revoked(&origin_jti).await?) {
+            return Err(not_authorized("Access Token has been revoked"));
+        }
+        if !user.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id,
+            origin_jti,
+        })
+    }
+}

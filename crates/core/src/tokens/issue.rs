@@ -1,0 +1,140 @@
+//! Issuing a token set: ID and access tokens signed with the pool's keys, and (on sign-in) a new refresh token
+//! whose handle is returned once and stored only as a hash.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::Map;
+
+use super::claims::{self, Common};
+use super::jwt;
+use crate::clients::AppClient;
+use crate::error::{CognitoError, Result};
+use crate::ids::new_uuid;
+use crate::pools::UserPool;
+use crate::secrets::sha256_hex;
+use crate::service::Latchkey;
+use crate::store::RefreshTokenRecord;
+use crate::time::Timestamp;
+use crate::users::User;
+
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+
+/// Cognito's `AuthenticationResultType`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuthenticationResult {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub id_token: String,
+}
+
+/// What a token issuance is for.
+pub struct Grant<'a> {
+    pub pool: &'a UserPool,
+    pub client: &'a AppClient,
+    pub user: &'a User,
+    /// When the user authenticated: now for a sign-in, the original time for a refresh.
+    pub auth_time: Timestamp,
+    /// The sign-in a refresh continues; `None` starts a new one (and a new refresh token).
+    pub refresh_of: Option<&'a RefreshTokenRecord>,
+    pub device_key: Option<&'a str>,
+}
+
+/// A refresh-token handle: 256 random bits, URL-safe.
+fn new_handle(lk: &Latchkey) -> String {
+    let mut b = [0u8; 32];
+    lk.rng.fill(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn handle_hash(handle: &str) -> String {
+    sha256_hex(handle.as_bytes())
+}
+
+impl Latchkey {
+    pub fn issuer(&self, pool_id: &str) -> String {
+        self.settings.issuer(pool_id)
+    }
+
+    pub async fn issue_tokens(&self, grant: Grant<'_>) -> Result<AuthenticationResult> {
+        let now = self.clock.now();
+        let keys = self.pool_keys(&grant.pool.id).await?;
+        let groups = self
+            .store
+            .list_groups_for_user(&grant.pool.id, &grant.user.username, None, 100)
+            .await?
+            .items;
+        let issuer = self.issuer(&grant.pool.id);
+        let origin_jti = match grant.refresh_of {
+            Some(r) => r.origin_jti.clone(),
+            None => new_uuid(self.rng.as_ref()),
+        };
+        let event_id = new_uuid(self.rng.as_ref());
+        let common = Common {
+            issuer: &issuer,
+            pool: grant.pool,
+            client: grant.client,
+            user: grant.user,
+            groups: &groups,
+            origin_jti: &origin_jti,
+            event_id: &event_id,
+            auth_time: grant.auth_time.seconds(),
+            iat: now.seconds(),
+        };
+        let access_ttl = grant.client.access_token_seconds() as i64;
+        let id_ttl = grant.client.id_token_seconds() as i64;
+        let device_key = grant
+            .device_key
+            .or(grant.refresh_of.and_then(|r| r.device_key.as_deref()));
+        let access_claims = claims::access_token(
+            &common,
+            now.seconds() + access_ttl,
+            &new_uuid(self.rng.as_ref()),
+            ADMIN_SCOPE,
+            device_key,
+        );
+        let id_claims = claims::id_token(
+            &common,
+            now.seconds() + id_ttl,
+            &new_uuid(self.rng.as_ref()),
+            &Map::new(),
+        );
+        let access_token = jwt::encode(&keys.access.kid, &access_claims, &keys.access.pair)
+            .map_err(CognitoError::internal)?;
+        let id_token =
+            jwt::encode(&keys.id.kid, &id_claims, &keys.id.pair).map_err(CognitoError::internal)?;
+
+        let refresh_token = if grant.refresh_of.is_none() {
+            let handle = new_handle(self);
+            self.store
+                .insert_refresh_token(&RefreshTokenRecord {
+                    handle_hash: handle_hash(&handle),
+                    pool_id: grant.pool.id.clone(),
+                    client_id: grant.client.client_id.clone(),
+                    username: grant.user.username.clone(),
+                    origin_jti,
+                    auth_time: grant.auth_time,
+                    device_key: grant.device_key.map(str::to_string),
+                    scopes: None,
+                    issued: now,
+                    expires: now.plus_seconds(grant.client.refresh_token_seconds() as i64),
+                    revoked: false,
+                })
+                .await?;
+            Some(handle)
+        } else {
+            None
+        };
+        Ok(AuthenticationResult {
+            access_token,
+            expires_in: access_ttl as u64,
+            token_type: "Bearer",
+            refresh_token,
+            id_token,
+        })
+    }
+}

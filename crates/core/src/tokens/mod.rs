@@ -1,0 +1,13 @@
+//! Tokens exactly as Cognito issues them: per-pool RS256 key ring (separate keys for ID and access tokens, with
+//! rotation), the claims, compact JWS signing and verification, opaque refresh-token handles, and the checks
+//! token-authorised operations run on an access token.
+
+mod access;
+mod claims;
+mod issue;
+pub mod jwt;
+mod keys;
+
+pub use access::AccessContext;
+pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
+pub use keys::{KeyCache, PoolKeys};

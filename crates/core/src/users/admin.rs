@@ -1,0 +1,291 @@
+//! Administrator operations on users: AdminCreateUser (with invitation and temporary password),
+//! AdminConfirmSignUp, AdminGetUser, AdminDeleteUser, AdminDisableUser, AdminEnableUser — and the sign-outs and
+//! deletions a user or administrator can ask for.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::attributes::{check_required, validate_writes, AttributeInput, Writer};
+use super::{User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_UNCONFIRMED};
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::ids::new_uuid;
+use crate::mail::{compose, Channel, Template};
+use crate::passwords::{check_policy, generate_temporary_password};
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminCreateUserInput {
+    pub user_pool_id: String,
+    pub username: String,
+    #[serde(default)]
+    pub user_attributes: Vec<AttributeInput>,
+    pub temporary_password: Option<String>,
+    #[serde(default)]
+    pub force_alias_creation: bool,
+    pub message_action: Option<String>,
+    pub desired_delivery_mediums: Option<Vec<String>>,
+}
+
+fn not_found() -> CognitoError {
+    CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist.")
+}
+
+impl Latchkey {
+    /// The user an administrator names (username or alias); UserNotFoundException otherwise.
+    pub async fn admin_user(&self, pool: &UserPool, name: &str) -> Result<User> {
+        self.find_by_sign_in_name(pool, name).await?.ok_or_else(not_found)
+    }
+
+    pub async fn admin_create_user(&self, input: AdminCreateUserInput) -> Result<User> {
+        let pool = self.pool(&input.user_pool_id).await?;
+        let policy = &pool.policies.password_policy;
+        let password = match &input.temporary_password {
+            Some(p) => {
+                check_policy(policy, p)?;
+                p.clone()
+            }
+            None => generate_temporary_password(self.rng.as_ref(), policy),
+        };
+        if input.message_action.as_deref() == Some("RESEND") {
+            return self.resend_invitation(&pool, &input, &password).await;
+        }
+        let mut attributes: BTreeMap<String, String> =
+            validate_writes(&pool, Writer::Admin, &input.user_attributes)?
+                .into_iter()
+                .collect();
+        let sub = new_uuid(self.rng.as_ref());
+        let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
+        check_required(&pool, &attributes)?;
+        let phc = self.hasher.hash(self.rng.as_ref(), &password).await?;
+        let now = self.clock.now();
+        let user = User {
+            pool_id: pool.id.clone(),
+            username,
+            sub,
+            attributes,
+            status: STATUS_FORCE_CHANGE_PASSWORD.into(),
+            enabled: true,
+            created: now,
+            modified: now,
+            password_hash: Some(phc),
+            srp_salt: None,
+            srp_verifier: None,
+            temporary_password_expires: Some(
+                now.plus_seconds(i64::from(policy.temporary_password_validity_days.max(1)) * 86_400),
+            ),
+            failed_sign_ins: 0,
+            last_failed_sign_in: None,
+            locked_until: None,
+            tokens_valid_after: None,
+            version: 1,
+        };
+        let invitation = if input.message_action.as_deref() == Some("SUPPRESS") {
+            None
+        } else {
+            Some(invitation_channel(&input, &user)?)
+        };
+        self.insert_user(&pool, &user, input.force_alias_creation)
+            .await
+            .map_err(|e| {
+                if e.kind() == ErrorKind::UsernameExistsException && e.message() == "User already exists" {
+                    CognitoError::new(ErrorKind::UsernameExistsException, "User account already exists")
+                } else {
+                    e
+                }
+            })?;
+        if let Some((channel, to)) = invitation {
+            self.deliver(compose(
+                &pool,
+                Template::Invitation,
+                channel,
+                &to,
+                &password,
+                &input.username,
+            ));
+        }
+        Ok(user)
+    }
+
+    async fn resend_invitation(
+        &self,
+        pool: &UserPool,
+        input: &AdminCreateUserInput,
+        password: &str,
+    ) -> Result<User> {
+        let existing = self.admin_user(pool, &input.username).await?;
+        if existing.status != STATUS_FORCE_CHANGE_PASSWORD {
+            return Err(CognitoError::new(
+                ErrorKind::UnsupportedUserStateException,
+                format!(
+                    "Resend not possible. {} status is not FORCE_CHANGE_PASSWORD",
+                    existing.username
+                ),
+            ));
+        }
+        let (channel, to) = invitation_channel(input, &existing)?;
+        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let days = i64::from(
+            pool.policies
+                .password_policy
+                .temporary_password_validity_days
+                .max(1),
+        );
+        let now = self.clock.now();
+        let (user, ()) = self
+            .mutate_user(pool, &existing.username, |u| {
+                u.password_hash = Some(phc.clone());
+                u.temporary_password_expires = Some(now.plus_seconds(days * 86_400));
+                Ok(())
+            })
+            .await?;
+        self.deliver(compose(
+            pool,
+            Template::Invitation,
+            channel,
+            &to,
+            password,
+            &input.username,
+        ));
+        Ok(user)
+    }
+
+    pub async fn admin_confirm_sign_up(&self, pool_id: &str, name: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.admin_user(&pool, name).await?;
+        self.mutate_user(&pool, &user.username, |u| {
+            if u.status != STATUS_UNCONFIRMED {
+                return Err(CognitoError::new(
+                    ErrorKind::NotAuthorizedException,
+                    format!("User cannot be confirmed. Current status is {}", u.status),
+                ));
+            }
+            u.status = STATUS_CONFIRMED.into();
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn admin_delete_user(&self, pool_id: &str, name: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.admin_user(&pool, name).await?;
+        if !self.store.delete_user(&pool.id, &user.username).await? {
+            return Err(not_found());
+        }
+        Ok(())
+    }
+
+    pub async fn admin_set_enabled(&self, pool_id: &str, name: &str, enabled: bool) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.admin_user(&pool, name).await?;
+        self.mutate_user(&pool, &user.username, |u| {
+            u.enabled = enabled;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Revokes every refresh token of the user and makes their access tokens fail on token-authorised operations.
+    pub async fn sign_out_everywhere(&self, pool: &UserPool, username: &str) -> Result<()> {
+        let now = self.clock.now();
+        self.store.revoke_user_tokens(&pool.id, username).await?;
+        self.mutate_user(pool, username, |u| {
+            // Whole seconds, as token `iat` is: a token issued in this second is caught by its revoked origin.
+            u.tokens_valid_after = Some(crate::time::Timestamp::from_millis(now.seconds() * 1000));
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn admin_user_global_sign_out(&self, pool_id: &str, name: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.admin_user(&pool, name).await?;
+        self.sign_out_everywhere(&pool, &user.username).await
+    }
+
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<()> {
+        let ctx = self.authenticate_access_token(access_token).await?;
+        self.sign_out_everywhere(&ctx.pool, &ctx.user.username).await
+    }
+
+    pub async fn delete_user(&self, access_token: &str) -> Result<()> {
+        let ctx = self.authenticate_access_token(access_token).await?;
+        self.store.delete_user(&ctx.pool.id, &ctx.user.username).await?;
+        Ok(())
+    }
+
+    /// RevokeToken: revokes a refresh token and every token of its sign-in. Unknown tokens succeed silently, as
+    /// RFC 7009 asks.
+    pub async fn revoke_token(
+        &self,
+        token: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+    ) -> Result<()> {
+        let (client, _pool) = self.client_and_pool(client_id).await?;
+        if let Some(secret) = &client.client_secret {
+            let given = client_secret.unwrap_or("");
+            if !crate::secrets::constant_time_eq(secret.as_bytes(), given.as_bytes()) {
+                return Err(CognitoError::new(
+                    ErrorKind::UnauthorizedException,
+                    "Invalid client secret.",
+                ));
+            }
+        }
+        if !client.enable_token_revocation {
+            return Err(CognitoError::new(
+                ErrorKind::UnsupportedOperationException,
+                "Token revocation is not enabled for this client.",
+            ));
+        }
+        if crate::tokens::jwt::Unverified::parse(token).is_some() {
+            return Err(CognitoError::new(
+                ErrorKind::UnsupportedTokenTypeException,
+                "Only refresh tokens can be revoked.",
+            ));
+        }
+        let hash = crate::tokens::handle_hash(token);
+        if let Some(record) = self.store.get_refresh_token(&hash).await? {
+            if record.client_id == client.client_id {
+                self.store.revoke_origin(&record.origin_jti).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where an invitation goes: the first desired medium (SMS by default, as in Cognito) the user can receive.
+fn invitation_channel(input: &AdminCreateUserInput, user: &User) -> Result<(Channel, String)> {
+    let desired = input
+        .desired_delivery_mediums
+        .clone()
+        .unwrap_or_else(|| vec!["SMS".into()]);
+    for medium in &desired {
+        match medium.as_str() {
+            "EMAIL" => {
+                if let Some(e) = user.attributes.get("email") {
+                    return Ok((Channel::Email, e.clone()));
+                }
+            }
+            _ => {
+                if let Some(p) = user.attributes.get("phone_number") {
+                    return Ok((Channel::Sms, p.clone()));
+                }
+            }
+        }
+    }
+    // Cognito falls back to email when SMS was wanted by default but only an email address is known.
+    if input.desired_delivery_mediums.is_none() {
+        if let Some(e) = user.attributes.get("email") {
+            return Ok((Channel::Email, e.clone()));
+        }
+    }
+    Err(CognitoError::invalid_parameter(
+        "User has no attribute matching desired delivery mediums",
+    ))
+}

@@ -1,0 +1,65 @@
+//! The stored user: Cognito's view (username, `sub`, attributes, status, enabled) plus what sign-in needs
+//! (password hash, SRP verifier, lockout counters, the global sign-out instant).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+
+pub const STATUS_UNCONFIRMED: &str = "UNCONFIRMED";
+pub const STATUS_CONFIRMED: &str = "CONFIRMED";
+pub const STATUS_FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
+pub const STATUS_RESET_REQUIRED: &str = "RESET_REQUIRED";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub pool_id: String,
+    /// The internal, immutable username (the `sub` UUID in pools whose sign-in name is email or phone).
+    pub username: String,
+    pub sub: String,
+    /// Every attribute but `sub`, as Cognito's string values (`"true"`/`"false"` for the `*_verified` ones).
+    pub attributes: BTreeMap<String, String>,
+    /// UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD or RESET_REQUIRED.
+    pub status: String,
+    pub enabled: bool,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    /// Argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+    /// SRP salt and verifier (lowercase hex) for USER_SRP_AUTH.
+    #[serde(default)]
+    pub srp_salt: Option<String>,
+    #[serde(default)]
+    pub srp_verifier: Option<String>,
+    /// When a temporary password set by an administrator stops working.
+    #[serde(default)]
+    pub temporary_password_expires: Option<Timestamp>,
+    #[serde(default)]
+    pub failed_sign_ins: u32,
+    #[serde(default)]
+    pub last_failed_sign_in: Option<Timestamp>,
+    #[serde(default)]
+    pub locked_until: Option<Timestamp>,
+    /// Access tokens issued before this instant are refused (GlobalSignOut).
+    #[serde(default)]
+    pub tokens_valid_after: Option<Timestamp>,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+impl User {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        if name == "sub" {
+            return Some(&self.sub);
+        }
+        self.attributes.get(name).map(String::as_str)
+    }
+
+    pub fn is_verified(&self, attribute: &str) -> bool {
+        self.attributes
+            .get(&format!("{attribute}_verified"))
+            .map(String::as_str)
+            == Some("true")
+    }
+}

@@ -1,0 +1,150 @@
+//! A user's own profile (token-authorised: GetUser, UpdateUserAttributes, DeleteUserAttributes,
+//! GetUserAttributeVerificationCode, VerifyUserAttribute) and the administrator's twins.
+
+use serde_json::Value;
+
+use super::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
+use super::User;
+use crate::codes::purpose_verify;
+use crate::error::{CognitoError, Result};
+use crate::mail::{compose, delivery_details, Channel, Template};
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+use crate::tokens::AccessContext;
+
+fn channel_of(attribute: &str) -> Option<Channel> {
+    match attribute {
+        "email" => Some(Channel::Email),
+        "phone_number" => Some(Channel::Sms),
+        _ => None,
+    }
+}
+
+impl Latchkey {
+    /// The user behind an access token, with the client that token was issued to.
+    pub async fn get_user_by_token(
+        &self,
+        access_token: &str,
+    ) -> Result<(AccessContext, Option<crate::clients::AppClient>)> {
+        let ctx = self.authenticate_access_token(access_token).await?;
+        let client = self.store.get_client(&ctx.client_id).await?;
+        Ok((ctx, client))
+    }
+
+    /// Applies attribute writes; a changed email or phone number becomes unverified unless the same request
+    /// verifies it, and gets a verification code when the pool verifies it automatically. Returns
+    /// CodeDeliveryDetails for the codes sent.
+    pub async fn update_attributes(
+        &self,
+        pool: &UserPool,
+        username: &str,
+        writer: Writer<'_>,
+        attrs: &[AttributeInput],
+    ) -> Result<Vec<Value>> {
+        let writes = validate_writes(pool, writer, attrs)?;
+        let (user, changed) = self
+            .mutate_user(pool, username, |u| {
+                let mut changed = Vec::new();
+                for (name, value) in &writes {
+                    if u.attributes.get(name) == Some(value) {
+                        continue;
+                    }
+                    check_mutable(pool, u, name)?;
+                    u.attributes.insert(name.clone(), value.clone());
+                    changed.push(name.clone());
+                }
+                for name in ["email", "phone_number"] {
+                    let flag = format!("{name}_verified");
+                    if changed.iter().any(|c| c == name) && !writes.iter().any(|(n, _)| *n == flag) {
+                        u.attributes.insert(flag, "false".into());
+                    }
+                }
+                Ok(changed)
+            })
+            .await?;
+        let mut details = Vec::new();
+        for name in changed.iter().filter(|n| channel_of(n).is_some()) {
+            if !user.is_verified(name) && pool.auto_verified_attributes.iter().any(|a| a == name) {
+                details.push(self.send_attribute_code(pool, &user, name).await?);
+            }
+        }
+        Ok(details)
+    }
+
+    async fn send_attribute_code(&self, pool: &UserPool, user: &User, attribute: &str) -> Result<Value> {
+        let channel = channel_of(attribute).ok_or_else(|| {
+            CognitoError::invalid_parameter(format!("Attribute {attribute} cannot be verified."))
+        })?;
+        let to = user.attributes.get(attribute).ok_or_else(|| {
+            CognitoError::invalid_parameter(format!("User does not have attribute {attribute}."))
+        })?;
+        let code = self
+            .issue_code(&pool.id, &user.username, &purpose_verify(attribute))
+            .await?;
+        self.deliver(compose(
+            pool,
+            Template::Verification,
+            channel,
+            to,
+            &code,
+            &user.username,
+        ));
+        Ok(delivery_details(channel, attribute, to))
+    }
+
+    pub async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {
+        self.mutate_user(pool, username, |u| {
+            for name in names {
+                if name == "sub" {
+                    return Err(CognitoError::invalid_parameter(
+                        "Cannot delete an immutable attribute: sub",
+                    ));
+                }
+                check_mutable(pool, u, name)?;
+                u.attributes.remove(name);
+                if channel_of(name).is_some() {
+                    u.attributes.remove(&format!("{name}_verified"));
+                }
+            }
+            check_required(pool, &u.attributes)
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_user_attribute_verification_code(
+        &self,
+        access_token: &str,
+        attribute: &str,
+    ) -> Result<Value> {
+        let ctx = self.authenticate_access_token(access_token).await?;
+        self.limit_per_hour(
+            "GetUserAttributeVerificationCode",
+            &ctx.pool.id,
+            &ctx.user.username,
+            5,
+        )
+        .await?;
+        self.send_attribute_code(&ctx.pool, &ctx.user, attribute).await
+    }
+
+    pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<()> {
+        let ctx = self.authenticate_access_token(access_token).await?;
+        if channel_of(attribute).is_none() {
+            return Err(CognitoError::invalid_parameter(format!(
+                "Attribute {attribute} cannot be verified."
+            )));
+        }
+        self.limit_per_hour("VerifyUserAttribute", &ctx.pool.id, &ctx.user.username, 15)
+            .await?;
+        self.consume_code(&ctx.pool.id, &ctx.user.username, &purpose_verify(attribute), code)
+            .await?;
+        self.mutate_user(&ctx.pool, &ctx.user.username, |u| {
+            u.attributes
+                .insert(format!("{attribute}_verified"), "true".into());
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,267 @@
+//! SignUp, ConfirmSignUp and ResendConfirmationCode: self-service registration with a code sent to the address
+//! the pool verifies automatically.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::attributes::{check_required, validate_writes, AttributeInput, Writer};
+use super::names::is_username_attribute;
+use super::{User, STATUS_CONFIRMED, STATUS_UNCONFIRMED};
+use crate::codes::PURPOSE_SIGN_UP;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::ids::new_uuid;
+use crate::mail::{compose, delivery_details, Channel, Template};
+use crate::passwords::check_policy;
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUpInput {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub user_attributes: Vec<AttributeInput>,
+}
+
+pub struct SignUpOutcome {
+    pub user_confirmed: bool,
+    pub user_sub: String,
+    pub code_delivery: Option<Value>,
+}
+
+/// The attribute a new user's code goes to: the first auto-verified attribute they have, email before phone.
+pub fn verification_target(pool: &UserPool, user: &User) -> Option<(Channel, &'static str, String)> {
+    for (attr, channel) in [("email", Channel::Email), ("phone_number", Channel::Sms)] {
+        if pool.auto_verified_attributes.iter().any(|a| a == attr) {
+            if let Some(v) = user.attributes.get(attr) {
+                return Some((channel, attr, v.clone()));
+            }
+        }
+    }
+    None
+}
+
+impl Latchkey {
+    /// Sends a new verification-purpose code for `user` to the attribute the pool verifies; returns
+    /// CodeDeliveryDetails (None when the pool verifies nothing the user has).
+    pub(crate) async fn send_verification_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: &str,
+    ) -> Result<Option<Value>> {
+        let Some((channel, attr, to)) = verification_target(pool, user) else {
+            return Ok(None);
+        };
+        let code = self.issue_code(&pool.id, &user.username, purpose).await?;
+        self.deliver(compose(
+            pool,
+            Template::Verification,
+            channel,
+            &to,
+            &code,
+            &user.username,
+        ));
+        Ok(Some(delivery_details(channel, attr, &to)))
+    }
+
+    pub async fn sign_up(&self, input: SignUpInput) -> Result<SignUpOutcome> {
+        let (client, pool) = self.client_and_pool(&input.client_id).await?;
+        self.check_secret_hash(&client, &[&input.username], input.secret_hash.as_deref())?;
+        if pool.admin_create_user_config.allow_admin_create_user_only {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "SignUp is not permitted for this user pool",
+            ));
+        }
+        let password = input
+            .password
+            .as_deref()
+            .ok_or_else(|| CognitoError::invalid_parameter("Password is required."))?;
+        let mut attributes: BTreeMap<String, String> =
+            validate_writes(&pool, Writer::Client(&client), &input.user_attributes)?
+                .into_iter()
+                .collect();
+        let sub = new_uuid(self.rng.as_ref());
+        let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
+        check_required(&pool, &attributes)?;
+        check_policy(&pool.policies.password_policy, password)?;
+        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let now = self.clock.now();
+        let user = User {
+            pool_id: pool.id.clone(),
+            username,
+            sub: sub.clone(),
+            attributes,
+            status: STATUS_UNCONFIRMED.into(),
+            enabled: true,
+            created: now,
+            modified: now,
+            password_hash: Some(phc),
+            srp_salt: None,
+            srp_verifier: None,
+            temporary_password_expires: None,
+            failed_sign_ins: 0,
+            last_failed_sign_in: None,
+            locked_until: None,
+            tokens_valid_after: None,
+            version: 1,
+        };
+        self.insert_user(&pool, &user, false).await?;
+        let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
+        Ok(SignUpOutcome {
+            user_confirmed: false,
+            user_sub: sub,
+            code_delivery,
+        })
+    }
+
+    /// The internal username for a new user. In pools whose sign-in name is email or phone, the name given must be
+    /// one, becomes that attribute, and the internal username is the `sub`; elsewhere the name is the username, and
+    /// may not look like an attribute the pool uses as an alias.
+    pub(crate) fn internal_username(
+        &self,
+        pool: &UserPool,
+        given: &str,
+        sub: &str,
+        attributes: &mut BTreeMap<String, String>,
+    ) -> Result<String> {
+        if pool.username_attributes.as_ref().is_some_and(|a| !a.is_empty()) {
+            let attr = if given.contains('@') && is_username_attribute(pool, "email") {
+                "email"
+            } else if given.starts_with('+') && is_username_attribute(pool, "phone_number") {
+                "phone_number"
+            } else if is_username_attribute(pool, "email") {
+                return Err(CognitoError::invalid_parameter("Username should be an email."));
+            } else {
+                return Err(CognitoError::invalid_parameter(
+                    "Username should be a phone number.",
+                ));
+            };
+            validate_writes(
+                pool,
+                Writer::Admin,
+                &[AttributeInput {
+                    name: attr.into(),
+                    value: Some(given.into()),
+                }],
+            )?;
+            attributes.insert(attr.into(), given.into());
+            return Ok(sub.to_string());
+        }
+        let aliases = pool.alias_attributes.iter().flatten();
+        for alias in aliases {
+            let looks_like = match alias.as_str() {
+                "email" => given.contains('@'),
+                "phone_number" => given.starts_with('+') && given[1..].chars().all(|c| c.is_ascii_digit()),
+                _ => false,
+            };
+            if looks_like {
+                return Err(CognitoError::invalid_parameter(format!(
+                    "Username cannot be of {alias} format, since user pool is configured for {alias} alias."
+                )));
+            }
+        }
+        Ok(given.to_string())
+    }
+
+    pub async fn confirm_sign_up(
+        &self,
+        client_id: &str,
+        name: &str,
+        code: &str,
+        secret_hash: Option<&str>,
+        force_alias: bool,
+    ) -> Result<()> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        let Some(user) = self.find_by_sign_in_name(&pool, name).await? else {
+            self.check_secret_hash(&client, &[name], secret_hash)?;
+            return Err(if client.prevent_user_existence_errors == "ENABLED" {
+                crate::codes::mismatch()
+            } else {
+                CognitoError::new(
+                    ErrorKind::UserNotFoundException,
+                    "Username/client id combination not found.",
+                )
+            });
+        };
+        self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
+        if user.status != STATUS_UNCONFIRMED {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                format!("User cannot be confirmed. Current status is {}", user.status),
+            ));
+        }
+        self.limit_per_hour("ConfirmSignUp", &pool.id, &user.username, 15)
+            .await?;
+        self.consume_code(&pool.id, &user.username, PURPOSE_SIGN_UP, code)
+            .await?;
+        let verified = verification_target(&pool, &user).map(|(_, attr, _)| attr);
+        self.mutate_user_forcing(&pool, &user.username, force_alias, |u| {
+            u.status = STATUS_CONFIRMED.into();
+            if let Some(attr) = verified {
+                u.attributes.insert(format!("{attr}_verified"), "true".into());
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn resend_confirmation_code(
+        &self,
+        client_id: &str,
+        name: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<Value> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        let user = match self.find_by_sign_in_name(&pool, name).await? {
+            Some(u) if u.enabled || client.prevent_user_existence_errors != "ENABLED" => u,
+            _ => {
+                self.check_secret_hash(&client, &[name], secret_hash)?;
+                if client.prevent_user_existence_errors == "ENABLED" {
+                    return Ok(simulated_delivery(&pool, name));
+                }
+                return Err(CognitoError::new(
+                    ErrorKind::UserNotFoundException,
+                    "Username/client id combination not found.",
+                ));
+            }
+        };
+        self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
+        if user.status != STATUS_UNCONFIRMED {
+            return Err(CognitoError::invalid_parameter("User is already confirmed."));
+        }
+        self.limit_per_hour("ResendConfirmationCode", &pool.id, &user.username, 5)
+            .await?;
+        self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP)
+            .await?
+            .ok_or_else(|| {
+                CognitoError::invalid_parameter(
+                    "Cannot send a code: the user has no attribute the pool verifies.",
+                )
+            })
+    }
+}
+
+/// What a client that hides user existence is told about a user who does not exist: a delivery that looks like
+/// a real one, stable for the name.
+pub(crate) fn simulated_delivery(pool: &UserPool, name: &str) -> Value {
+    let (channel, attr, to) = if name.starts_with('+') {
+        (Channel::Sms, "phone_number", name.to_string())
+    } else if name.contains('@') {
+        (Channel::Email, "email", name.to_string())
+    } else if pool.auto_verified_attributes.iter().any(|a| a == "phone_number")
+        && !pool.auto_verified_attributes.iter().any(|a| a == "email")
+    {
+        (Channel::Sms, "phone_number", "+10000000000".to_string())
+    } else {
+        (Channel::Email, "email", format!("{}@{}", name, "example.com"))
+    };
+    delivery_details(channel, attr, &to)
+}
