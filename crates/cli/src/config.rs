@@ -20,6 +20,10 @@ pub struct Config {
     pub admin_access_key_id: Option<String>,
     pub admin_secret_access_key: Option<String>,
     pub log_format: String,
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
+    pub master_key: Option<String>,
+    pub issuer_style: String,
 }
 
 impl Default for Config {
@@ -33,6 +37,10 @@ impl Default for Config {
             admin_access_key_id: None,
             admin_secret_access_key: None,
             log_format: "human".into(),
+            smtp_url: None,
+            smtp_from: "no-reply@verificationemail.com".into(),
+            master_key: None,
+            issuer_style: "public-url".into(),
         }
     }
 }
@@ -52,6 +60,10 @@ impl fmt::Debug for Config {
                 &self.admin_secret_access_key.as_ref().map(|_| "<redacted>"),
             )
             .field("log_format", &self.log_format)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field("issuer_style", &self.issuer_style)
             .finish()
     }
 }
@@ -109,6 +121,24 @@ pub struct Options {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
+    /// SMTP server for codes and invitations: smtp://[user:pass@]host[:port][?tls=required] or smtps://...;
+    /// without one, messages go to the dev outbox (`latchkey outbox`).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url: Option<String>,
+    /// From address of those messages [default: no-reply@verificationemail.com].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_from: Option<String>,
+    /// 64 hex characters sealing sessions and private keys; generated into the data dir when unset. Nodes sharing
+    /// a database need the same one.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_key: Option<String>,
+    /// `public-url` (iss = <public url>/<pool id>) or `aws` (iss = https://cognito-idp.<region>.amazonaws.com/<pool id>).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_style: Option<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -120,6 +150,10 @@ const KEYS: &[&str] = &[
     "admin_access_key_id",
     "admin_secret_access_key",
     "log_format",
+    "smtp_url",
+    "smtp_from",
+    "master_key",
+    "issuer_style",
 ];
 
 /// `LATCHKEY_*` variables that are not settings, so they are not warned about.
@@ -161,6 +195,12 @@ pub fn load(
         return Err(format!(
             "log_format must be 'human' or 'json', not '{}'",
             config.log_format
+        ));
+    }
+    if config.issuer_style != "public-url" && config.issuer_style != "aws" {
+        return Err(format!(
+            "issuer_style must be 'public-url' or 'aws', not '{}'",
+            config.issuer_style
         ));
     }
     if config.admin_access_key_id.is_some() != config.admin_secret_access_key.is_some() {

@@ -84,3 +84,23 @@ pub fn announce(key: &AdminKey, config: &Config) {
         key.access_key_id
     );
 }
+
+pub const MASTER_KEY_FILE: &str = "master.key";
+
+/// The master key: configured (hex), or read from the data dir, or generated there on first start.
+pub fn master_key(config: &Config, rng: &dyn Rng) -> Result<latchkey_core::secrets::MasterKey, String> {
+    use latchkey_core::secrets::MasterKey;
+    if let Some(hex) = &config.master_key {
+        return MasterKey::from_hex(hex)
+            .ok_or_else(|| "master_key must be 64 hexadecimal characters".to_string());
+    }
+    let path = config.data_dir.join(MASTER_KEY_FILE);
+    if path.exists() {
+        let text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return MasterKey::from_hex(&text)
+            .ok_or_else(|| format!("{} does not hold a valid master key", path.display()));
+    }
+    let key = MasterKey::generate(rng);
+    write_private(&path, &key.to_hex())?;
+    Ok(key)
+}

@@ -1,7 +1,9 @@
 //! The `latchkey` binary: `serve` runs the server, `migrate` prepares the database.
 
+mod app;
 mod config;
 mod credentials;
+mod maintenance;
 mod serve;
 mod system;
 
@@ -26,6 +28,27 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage token-signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Print the newest messages of the dev outbox (kept when no SMTP server is configured).
+    Outbox {
+        /// How many messages.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Give a pool new signing keys; tokens signed by the old ones keep verifying until they expire.
+    Rotate {
+        /// The user pool id.
+        #[arg(long)]
+        pool: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +75,10 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve => serve::serve(config).await,
             Command::Migrate => serve::migrate(config).await,
+            Command::Keys {
+                action: KeysAction::Rotate { pool },
+            } => maintenance::rotate_keys(&config, &pool).await,
+            Command::Outbox { limit } => maintenance::print_outbox(&config, limit).await,
         }
     });
     match result {

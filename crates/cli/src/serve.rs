@@ -3,19 +3,20 @@
 
 use std::sync::Arc;
 
-use latchkey_core::{Latchkey, Settings};
 use latchkey_server::{AccessKeys, AppState};
 
 use crate::config::{redact_url, Config};
 use crate::credentials;
-use crate::system::{SystemClock, SystemRng};
 
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
+    // Colours only for a person at a terminal, never in files or log collectors.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -23,13 +24,9 @@ pub fn init_logging(config: &Config) {
     }
 }
 
-fn ensure_data_dir(config: &Config) -> Result<(), String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))
-}
-
 pub async fn migrate(config: Config) -> Result<(), String> {
-    ensure_data_dir(&config)?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
     let url = config.database_url();
     latchkey_store::migrate(&url)
         .await
@@ -39,22 +36,13 @@ pub async fn migrate(config: Config) -> Result<(), String> {
 }
 
 pub async fn serve(config: Config) -> Result<(), String> {
-    ensure_data_dir(&config)?;
-    let url = config.database_url();
-    let store = latchkey_store::connect(&url)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", redact_url(&url)))?;
-    let rng = Arc::new(SystemRng::new());
-    let (key, generated) = credentials::admin_key(&config, rng.as_ref())?;
+    let app = crate::app::build(&config).await?;
+    let (key, generated) = credentials::admin_key(&config, app.latchkey.rng.as_ref())?;
     if generated {
         credentials::announce(&key, &config);
     }
     let keys = AccessKeys::new([(key.access_key_id.clone(), key.secret_access_key)]);
-    let settings = Settings {
-        account_id: config.account_id.clone(),
-    };
-    let latchkey = Latchkey::new(store, Arc::new(SystemClock), rng, settings);
-    let app = latchkey_server::router(Arc::new(AppState::new(latchkey, keys)));
+    let router = latchkey_server::router(Arc::new(AppState::new(app.latchkey, keys, app.metrics)));
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -62,11 +50,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
     tracing::info!(
         listen = %config.listen,
         public_url = %config.public_url(),
-        database = %redact_url(&url),
+        database = %redact_url(&config.database_url()),
+        smtp = %config.smtp_url.as_deref().map(redact_url).unwrap_or_else(|| "none (dev outbox)".into()),
         admin_access_key_id = %key.access_key_id,
         "latchkey is ready"
     );
-    axum::serve(listener, app)
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;

@@ -3,7 +3,9 @@
 
 pub mod aws;
 mod health;
+pub mod mail;
 pub mod metrics;
+mod oidc;
 pub mod ops;
 
 use std::sync::Arc;
@@ -20,15 +22,16 @@ pub use aws::sigv4::AccessKeys;
 pub struct AppState {
     pub latchkey: Latchkey,
     pub keys: AccessKeys,
-    pub metrics: metrics::Metrics,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    pub fn new(latchkey: Latchkey, keys: AccessKeys) -> Self {
+    /// `metrics` is shared with the mailer wrapper that counts deliveries.
+    pub fn new(latchkey: Latchkey, keys: AccessKeys, metrics: Arc<metrics::Metrics>) -> Self {
         Self {
             latchkey,
             keys,
-            metrics: metrics::Metrics::default(),
+            metrics,
         }
     }
 }
@@ -68,6 +71,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics_text))
+        .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(oidc::openid_configuration),
+        )
         .layer(cors())
         .with_state(state)
 }

@@ -16,12 +16,19 @@ struct RequestLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: String,
+    outcome: String,
+}
+
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
+    deliveries: Family<DeliveryLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -44,10 +51,17 @@ impl Default for Metrics {
             "API request latency by operation and outcome",
             latency.clone(),
         );
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "message_deliveries",
+            "Codes and invitations handed to the mailer, by channel and outcome",
+            deliveries.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
+            deliveries,
         }
     }
 }
@@ -61,6 +75,15 @@ impl Metrics {
         };
         self.requests.get_or_create(&labels).inc();
         self.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
+    }
+
+    /// A message delivery (`ok` false when the mail server refused it or was unreachable).
+    pub fn delivery(&self, channel: &str, ok: bool) {
+        let labels = DeliveryLabels {
+            channel: channel.to_string(),
+            outcome: if ok { "sent" } else { "failed" }.to_string(),
+        };
+        self.deliveries.get_or_create(&labels).inc();
     }
 
     pub fn render(&self) -> String {

@@ -3,50 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use latchkey_core::ports::{FixedClock, Rng};
-use latchkey_core::{Latchkey, Settings};
-use latchkey_server::{AccessKeys, AppState};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-struct CounterRng(AtomicU64);
-impl Rng for CounterRng {
-    fn fill(&self, buf: &mut [u8]) {
-        for b in buf {
-            *b = (self.0.fetch_add(1, Ordering::Relaxed) % 251) as u8;
-        }
-    }
-}
+mod common;
 
 async fn app() -> axum::Router {
-    let path = std::env::temp_dir().join(format!(
-        "lk-http-{}-{}.db",
-        std::process::id(),
-        latchkey_core::ids::new_uuid(&CounterRng(AtomicU64::new(rand_seed())))
-    ));
-    let store = latchkey_store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let lk = Latchkey::new(
-        store,
-        Arc::new(FixedClock::at(1_700_000_000_000)),
-        Arc::new(CounterRng(AtomicU64::new(0))),
-        Settings::default(),
-    );
-    latchkey_server::router(Arc::new(AppState::new(
-        lk,
-        AccessKeys::new([("AKID".into(), "SECRET".into())]),
-    )))
-}
-
-fn rand_seed() -> u64 {
-    static N: AtomicU64 = AtomicU64::new(1);
-    N.fetch_add(7919, Ordering::Relaxed) ^ u64::from(std::process::id())
+    common::app().await.router
 }
 
 async fn call(

@@ -1,8 +1,12 @@
 //! Cognito operations, one small file per family. Each handler takes the validated JSON input, calls the
 //! domain, and shapes the response exactly as Cognito's output shape.
 
+mod auth;
 mod clients;
+mod groups;
 mod user_pools;
+mod users_admin;
+mod users_self;
 
 use latchkey_core::{CognitoError, ErrorKind};
 use serde::de::DeserializeOwned;
@@ -71,6 +75,47 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "ListUserPoolClients" => clients::list(lk, ctx, body).await,
         "UpdateUserPoolClient" => clients::update(lk, ctx, body).await,
         "DeleteUserPoolClient" => clients::delete(lk, ctx, body).await,
+        "SignUp" => users_self::sign_up(lk, ctx, body).await,
+        "ConfirmSignUp" => users_self::confirm_sign_up(lk, ctx, body).await,
+        "ResendConfirmationCode" => users_self::resend_confirmation_code(lk, ctx, body).await,
+        "ForgotPassword" => users_self::forgot_password(lk, ctx, body).await,
+        "ConfirmForgotPassword" => users_self::confirm_forgot_password(lk, ctx, body).await,
+        "RevokeToken" => users_self::revoke_token(lk, ctx, body).await,
+        "GetUser" => users_self::get_user(lk, ctx, body).await,
+        "DeleteUser" => users_self::delete_user(lk, ctx, body).await,
+        "UpdateUserAttributes" => users_self::update_user_attributes(lk, ctx, body).await,
+        "DeleteUserAttributes" => users_self::delete_user_attributes(lk, ctx, body).await,
+        "GetUserAttributeVerificationCode" => {
+            users_self::get_user_attribute_verification_code(lk, ctx, body).await
+        }
+        "VerifyUserAttribute" => users_self::verify_user_attribute(lk, ctx, body).await,
+        "ChangePassword" => users_self::change_password(lk, ctx, body).await,
+        "GlobalSignOut" => users_self::global_sign_out(lk, ctx, body).await,
+        "AdminCreateUser" => users_admin::create_user(lk, ctx, body).await,
+        "AdminGetUser" => users_admin::get_user(lk, ctx, body).await,
+        "AdminDeleteUser" => users_admin::delete_user(lk, ctx, body).await,
+        "AdminEnableUser" => users_admin::enable_user(lk, ctx, body).await,
+        "AdminDisableUser" => users_admin::disable_user(lk, ctx, body).await,
+        "AdminConfirmSignUp" => users_admin::confirm_sign_up(lk, ctx, body).await,
+        "AdminUpdateUserAttributes" => users_admin::update_user_attributes(lk, ctx, body).await,
+        "AdminDeleteUserAttributes" => users_admin::delete_user_attributes(lk, ctx, body).await,
+        "AdminSetUserPassword" => users_admin::set_user_password(lk, ctx, body).await,
+        "AdminResetUserPassword" => users_admin::reset_user_password(lk, ctx, body).await,
+        "AdminUserGlobalSignOut" => users_admin::user_global_sign_out(lk, ctx, body).await,
+        "ListUsers" => users_admin::list_users(lk, ctx, body).await,
+        "InitiateAuth" => auth::initiate(lk, ctx, body).await,
+        "AdminInitiateAuth" => auth::admin_initiate(lk, ctx, body).await,
+        "RespondToAuthChallenge" => auth::respond(lk, ctx, body).await,
+        "AdminRespondToAuthChallenge" => auth::admin_respond(lk, ctx, body).await,
+        "CreateGroup" => groups::create(lk, ctx, body).await,
+        "GetGroup" => groups::get(lk, ctx, body).await,
+        "UpdateGroup" => groups::update(lk, ctx, body).await,
+        "DeleteGroup" => groups::delete(lk, ctx, body).await,
+        "ListGroups" => groups::list(lk, ctx, body).await,
+        "AdminAddUserToGroup" => groups::add_user(lk, ctx, body).await,
+        "AdminRemoveUserFromGroup" => groups::remove_user(lk, ctx, body).await,
+        "AdminListGroupsForUser" => groups::groups_for_user(lk, ctx, body).await,
+        "ListUsersInGroup" => groups::users_in_group(lk, ctx, body).await,
         _ => return None,
     })
 }

@@ -1,0 +1,59 @@
+//! Per-pool OIDC discovery and JWKS: `/{poolId}/.well-known/openid-configuration` and
+//! `/{poolId}/.well-known/jwks.json`, which every JWT library reads to verify Latchkey's tokens.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use latchkey_core::ErrorKind;
+use serde_json::json;
+
+use crate::AppState;
+
+fn error(e: latchkey_core::CognitoError) -> Response {
+    let status = if e.kind() == ErrorKind::ResourceNotFoundException {
+        StatusCode::NOT_FOUND
+    } else {
+        if e.kind() == ErrorKind::InternalErrorException {
+            tracing::error!(error = %e.detail(), "serving keys failed");
+        }
+        StatusCode::from_u16(e.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    };
+    (status, Json(json!({"message": e.message()}))).into_response()
+}
+
+/// Keys change rarely and clients cache them: let them, briefly, so a rotation is seen within minutes.
+const CACHE_CONTROL: &str = "public, max-age=300";
+
+pub async fn jwks(State(st): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {
+    let lk = &st.latchkey;
+    if let Err(e) = lk.pool(&pool_id).await {
+        return error(e);
+    }
+    match lk.pool_keys(&pool_id).await {
+        Ok(keys) => (
+            [(header::CACHE_CONTROL, CACHE_CONTROL)],
+            Json(keys.jwks(lk.clock.now())),
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+pub async fn openid_configuration(State(st): State<Arc<AppState>>, Path(pool_id): Path<String>) -> Response {
+    let lk = &st.latchkey;
+    if let Err(e) = lk.pool(&pool_id).await {
+        return error(e);
+    }
+    let base = format!("{}/{pool_id}", lk.settings.public_url);
+    let doc = json!({
+        "issuer": lk.issuer(&pool_id),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+    });
+    ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(doc)).into_response()
+}

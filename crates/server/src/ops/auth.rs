@@ -1,0 +1,177 @@
+//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and AdminRespondToAuthChallenge.
+
+use std::collections::BTreeMap;
+
+use latchkey_core::auth::AuthOutcome;
+use latchkey_core::clients::AppClient;
+use latchkey_core::pools::UserPool;
+use latchkey_core::{CognitoError, ErrorKind, Latchkey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{input, Ctx};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InitiateInput {
+    auth_flow: String,
+    client_id: String,
+    user_pool_id: Option<String>,
+    #[serde(default)]
+    auth_parameters: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RespondInput {
+    challenge_name: String,
+    client_id: String,
+    user_pool_id: Option<String>,
+    session: Option<String>,
+    #[serde(default)]
+    challenge_responses: BTreeMap<String, String>,
+}
+
+fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, CognitoError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| CognitoError::invalid_parameter(format!("Missing required parameter {name}")))
+}
+
+fn flow_not_enabled(flow: &str) -> CognitoError {
+    CognitoError::invalid_parameter(format!("{flow} flow not enabled for this client"))
+}
+
+fn require_flow(client: &AppClient, allow: &str, flow: &str) -> Result<(), CognitoError> {
+    if client.allows_flow(allow) {
+        Ok(())
+    } else {
+        Err(flow_not_enabled(flow))
+    }
+}
+
+/// The client an admin call names, which must belong to the named pool.
+async fn admin_client(
+    lk: &Latchkey,
+    ctx: &Ctx,
+    pool_id: Option<&str>,
+    client_id: &str,
+) -> Result<(AppClient, UserPool), CognitoError> {
+    let pool_id = pool_id.ok_or_else(|| CognitoError::invalid_parameter("UserPoolId is required."))?;
+    ctx.check_pool_region(pool_id)?;
+    let pool = lk.pool(pool_id).await?;
+    let client = lk.client_in_pool(pool_id, client_id).await?;
+    Ok((client, pool))
+}
+
+async fn refresh(
+    lk: &Latchkey,
+    pool: &UserPool,
+    client: &AppClient,
+    p: &BTreeMap<String, String>,
+) -> Result<Value, CognitoError> {
+    require_flow(client, "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH")?;
+    let tokens = lk
+        .refresh_sign_in(
+            pool,
+            client,
+            param(p, "REFRESH_TOKEN")?,
+            p.get("SECRET_HASH").map(String::as_str),
+            p.get("DEVICE_KEY").map(String::as_str),
+        )
+        .await?;
+    Ok(json!({"AuthenticationResult": tokens, "ChallengeParameters": {}}))
+}
+
+fn unsupported_flow(flow: &str) -> CognitoError {
+    CognitoError::new(
+        ErrorKind::UnsupportedOperationException,
+        format!("Latchkey does not implement the {flow} flow yet."),
+    )
+}
+
+pub async fn initiate(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let req: InitiateInput = input(body)?;
+    let (client, pool) = lk.client_and_pool(&req.client_id).await?;
+    let p = &req.auth_parameters;
+    match req.auth_flow.as_str() {
+        "USER_PASSWORD_AUTH" => {
+            require_flow(&client, "ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")?;
+            let outcome = lk
+                .password_sign_in(
+                    &pool,
+                    &client,
+                    param(p, "USERNAME")?,
+                    param(p, "PASSWORD")?,
+                    p.get("SECRET_HASH").map(String::as_str),
+                )
+                .await?;
+            Ok(outcome.to_wire())
+        }
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(CognitoError::invalid_parameter(
+            "Initiate Auth method not supported.",
+        )),
+        other => Err(unsupported_flow(other)),
+    }
+}
+
+pub async fn admin_initiate(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let req: InitiateInput = input(body)?;
+    let (client, pool) = admin_client(lk, ctx, req.user_pool_id.as_deref(), &req.client_id).await?;
+    let p = &req.auth_parameters;
+    match req.auth_flow.as_str() {
+        "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH", &req.auth_flow)?;
+            let outcome = lk
+                .password_sign_in(
+                    &pool,
+                    &client,
+                    param(p, "USERNAME")?,
+                    param(p, "PASSWORD")?,
+                    p.get("SECRET_HASH").map(String::as_str),
+                )
+                .await?;
+            Ok(outcome.to_wire())
+        }
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
+        "USER_PASSWORD_AUTH" => Err(CognitoError::invalid_parameter(
+            "Initiate Auth method not supported.",
+        )),
+        other => Err(unsupported_flow(other)),
+    }
+}
+
+async fn respond_with(
+    lk: &Latchkey,
+    pool: &UserPool,
+    client: &AppClient,
+    req: &RespondInput,
+) -> Result<Value, CognitoError> {
+    let outcome: AuthOutcome = match req.challenge_name.as_str() {
+        "NEW_PASSWORD_REQUIRED" => {
+            lk.respond_new_password(pool, client, req.session.as_deref(), &req.challenge_responses)
+                .await?
+        }
+        other => {
+            return Err(CognitoError::new(
+                ErrorKind::UnsupportedOperationException,
+                format!("Latchkey does not implement the {other} challenge yet."),
+            ))
+        }
+    };
+    Ok(outcome.to_wire())
+}
+
+pub async fn respond(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let req: RespondInput = input(body)?;
+    let (client, pool) = lk.client_and_pool(&req.client_id).await?;
+    respond_with(lk, &pool, &client, &req).await
+}
+
+pub async fn admin_respond(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let req: RespondInput = input(body)?;
+    let (client, pool) = admin_client(lk, ctx, req.user_pool_id.as_deref(), &req.client_id).await?;
+    respond_with(lk, &pool, &client, &req).await
+}

@@ -1,0 +1,196 @@
+//! Operations a user calls for themselves, unsigned: by ClientId (+SECRET_HASH) — SignUp, ConfirmSignUp,
+//! ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword, RevokeToken — or by access token — GetUser,
+//! DeleteUser, UpdateUserAttributes, DeleteUserAttributes, GetUserAttributeVerificationCode,
+//! VerifyUserAttribute, ChangePassword, GlobalSignOut.
+
+use latchkey_core::tokens::AccessContext;
+use latchkey_core::users::attributes::{self, AttributeInput, Writer};
+use latchkey_core::users::SignUpInput;
+use latchkey_core::{CognitoError, Latchkey};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{input, string_member, Ctx};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ByClient {
+    client_id: String,
+    username: String,
+    secret_hash: Option<String>,
+    confirmation_code: Option<String>,
+    password: Option<String>,
+    #[serde(default)]
+    force_alias_creation: bool,
+}
+
+pub async fn sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let out = lk.sign_up(input::<SignUpInput>(body)?).await?;
+    let mut v = json!({"UserConfirmed": out.user_confirmed, "UserSub": out.user_sub});
+    if let Some(d) = out.code_delivery {
+        v["CodeDeliveryDetails"] = d;
+    }
+    Ok(v)
+}
+
+pub async fn confirm_sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let r: ByClient = input(body)?;
+    let code = r.confirmation_code.as_deref().unwrap_or_default();
+    lk.confirm_sign_up(
+        &r.client_id,
+        &r.username,
+        code,
+        r.secret_hash.as_deref(),
+        r.force_alias_creation,
+    )
+    .await?;
+    Ok(json!({}))
+}
+
+pub async fn resend_confirmation_code(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let r: ByClient = input(body)?;
+    let details = lk
+        .resend_confirmation_code(&r.client_id, &r.username, r.secret_hash.as_deref())
+        .await?;
+    Ok(json!({"CodeDeliveryDetails": details}))
+}
+
+pub async fn forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let r: ByClient = input(body)?;
+    let details = lk
+        .forgot_password(&r.client_id, &r.username, r.secret_hash.as_deref())
+        .await?;
+    Ok(json!({"CodeDeliveryDetails": details}))
+}
+
+pub async fn confirm_forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let r: ByClient = input(body)?;
+    lk.confirm_forgot_password(
+        &r.client_id,
+        &r.username,
+        r.confirmation_code.as_deref().unwrap_or_default(),
+        r.password.as_deref().unwrap_or_default(),
+        r.secret_hash.as_deref(),
+    )
+    .await?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RevokeInput {
+    token: String,
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+pub async fn revoke_token(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let r: RevokeInput = input(body)?;
+    lk.revoke_token(&r.token, &r.client_id, r.client_secret.as_deref())
+        .await?;
+    Ok(json!({}))
+}
+
+/// Whether the client an access token was issued to may read `attribute`.
+fn readable_by(client: &Option<latchkey_core::clients::AppClient>, attribute: &str) -> bool {
+    client.as_ref().is_none_or(|c| {
+        c.read_attributes
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|a| a == attribute))
+    }) && !attribute.starts_with("dev:")
+}
+
+pub async fn get_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let (ctx, client) = lk.get_user_by_token(string_member(&body, "AccessToken")?).await?;
+    Ok(json!({
+        "Username": ctx.user.username,
+        "UserAttributes": attributes::to_wire(&ctx.user, |a| a == "sub" || readable_by(&client, a)),
+    }))
+}
+
+async fn token_user(lk: &Latchkey, body: &Value) -> Result<AccessContext, CognitoError> {
+    lk.authenticate_access_token(string_member(body, "AccessToken")?)
+        .await
+}
+
+pub async fn delete_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    lk.delete_user(string_member(&body, "AccessToken")?).await?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttributesInput {
+    #[serde(default)]
+    user_attributes: Vec<AttributeInput>,
+    #[serde(default)]
+    user_attribute_names: Vec<String>,
+}
+
+pub async fn update_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let ctx = token_user(lk, &body).await?;
+    let client = lk
+        .store
+        .get_client(&ctx.client_id)
+        .await?
+        .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
+    let r: AttributesInput = input(body)?;
+    let details = lk
+        .update_attributes(
+            &ctx.pool,
+            &ctx.user.username,
+            Writer::Client(&client),
+            &r.user_attributes,
+        )
+        .await?;
+    Ok(json!({"CodeDeliveryDetailsList": details}))
+}
+
+pub async fn delete_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let ctx = token_user(lk, &body).await?;
+    let r: AttributesInput = input(body)?;
+    lk.delete_attributes(&ctx.pool, &ctx.user.username, &r.user_attribute_names)
+        .await?;
+    Ok(json!({}))
+}
+
+pub async fn get_user_attribute_verification_code(
+    lk: &Latchkey,
+    _ctx: &Ctx,
+    body: Value,
+) -> Result<Value, CognitoError> {
+    let details = lk
+        .get_user_attribute_verification_code(
+            string_member(&body, "AccessToken")?,
+            string_member(&body, "AttributeName")?,
+        )
+        .await?;
+    Ok(json!({"CodeDeliveryDetails": details}))
+}
+
+pub async fn verify_user_attribute(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    lk.verify_user_attribute(
+        string_member(&body, "AccessToken")?,
+        string_member(&body, "AttributeName")?,
+        string_member(&body, "Code")?,
+    )
+    .await?;
+    Ok(json!({}))
+}
+
+pub async fn change_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    lk.change_password(
+        string_member(&body, "AccessToken")?,
+        body.get("PreviousPassword")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+        string_member(&body, "ProposedPassword")?,
+    )
+    .await?;
+    Ok(json!({}))
+}
+
+pub async fn global_sign_out(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    lk.global_sign_out(string_member(&body, "AccessToken")?).await?;
+    Ok(json!({}))
+}
