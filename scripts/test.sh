@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Latchkey test, installing what the tests need first:
-#   1. a Python venv (.venv) with the real clients the compatibility tests drive (boto3, AWS CLI, pytest);
+#   1. a Python venv (.venv) with the real clients the compatibility tests drive (boto3, AWS CLI, pytest,
+#      aiosmtpd as the SMTP sink), and the Node clients (aws-sdk-js v3, aws-jwt-verify) with npm ci;
 #   2. formatting and lint checks;
 #   3. the Rust tests: core unit tests, in-process HTTP tests, and the store conformance suite on SQLite and on
 #      PostgreSQL (postgres://postgres@127.0.0.1:5432/test by default; LATCHKEY_TEST_POSTGRES_URL overrides it;
@@ -24,6 +25,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+step "Node test clients (tests/compat/node: npm ci)"
+if [ -f tests/compat/node/package-lock.json ]; then
+  node_stamp=tests/compat/node/node_modules/.package-lock.sha256
+  node_want=$(sha256sum tests/compat/node/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
+    (cd tests/compat/node && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$node_want" > "$node_stamp"
+  fi
+fi
+
 step "cargo fmt --check"
 cargo fmt --all --check
 
@@ -33,6 +44,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (unit, HTTP, store conformance on SQLite and PostgreSQL)"
 cargo test --workspace --locked
 
-step "compatibility tests with real clients (boto3, AWS CLI)"
+step "compatibility tests with real clients (boto3, AWS CLI, aws-sdk-js v3, aws-jwt-verify, SMTP sink)"
 cargo build -p latchkey --locked
 LATCHKEY_BIN="$PWD/target/debug/latchkey" .venv/bin/python -m pytest tests/compat -q "$@"
