@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::names::{fold, SEARCHABLE};
+use super::names::{fold, MAX_SEARCH_KEY_CHARS, SEARCHABLE};
 use super::User;
 use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
@@ -79,6 +79,8 @@ impl Latchkey {
             if f.attribute == "username" {
                 f.value = fold(pool, &f.value);
             }
+            // Index keys are cut at MAX_SEARCH_KEY_CHARS; a longer exact value is found as that prefix.
+            f.value = f.value.chars().take(MAX_SEARCH_KEY_CHARS).collect();
         }
         let after = input
             .pagination_token

@@ -19,6 +19,9 @@ pub const SEARCHABLE: &[&str] = &[
     "sub",
 ];
 
+/// Longest search-index key, in characters.
+pub const MAX_SEARCH_KEY_CHARS: usize = 256;
+
 /// The comparison form of a name in this pool.
 pub fn fold(pool: &UserPool, name: &str) -> String {
     if pool.is_case_sensitive() {
@@ -82,9 +85,10 @@ pub fn search_entries(pool: &UserPool, user: &User) -> Vec<IndexEntry> {
     ];
     for attr in SEARCHABLE.iter().filter(|a| **a != "sub") {
         if let Some(v) = user.attributes.get(*attr) {
+            // Index keys stay short (database indexes cap entry sizes); filters on longer values match by prefix.
             out.push(IndexEntry {
                 kind: (*attr).into(),
-                key: v.clone(),
+                key: v.chars().take(MAX_SEARCH_KEY_CHARS).collect(),
             });
         }
     }

@@ -1,7 +1,11 @@
 //! Realistic records, built from the JSON documents Cognito would describe them with.
 
 use latchkey_core::clients::AppClient;
+use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
+use latchkey_core::store::{CodeRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord};
+use latchkey_core::time::Timestamp;
+use latchkey_core::users::{User, STATUS_CONFIRMED};
 use serde_json::json;
 
 /// A pool with most optional members set, including ones only stored (`other`) and Latchkey's MFA settings.
@@ -81,4 +85,140 @@ pub fn client(pool_id: &str, client_id: &str) -> AppClient {
     let mut client: AppClient = serde_json::from_value(doc).expect("fixture client parses");
     client.version = 1;
     client
+}
+
+/// A confirmed user with the attributes and sign-in state a real one accumulates. `sub` is derived from the
+/// username so that two calls build equal users.
+pub fn user(pool_id: &str, username: &str) -> User {
+    let n = username.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let attributes = [
+        ("email", format!("{username}@example.com")),
+        ("email_verified", "true".into()),
+        ("given_name", format!("Given {username} — ✓")),
+        ("phone_number", format!("+1555{:07}", n % 10_000_000)),
+        ("phone_number_verified", "false".into()),
+        ("custom:tier", "3".into()),
+    ];
+    User {
+        pool_id: pool_id.into(),
+        username: username.into(),
+        sub: format!("{:08x}-0000-4000-8000-{:012x}", n >> 32, n & 0xffff_ffff_ffff),
+        attributes: attributes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        status: STATUS_CONFIRMED.into(),
+        enabled: true,
+        created: Timestamp::from_millis(1_700_000_000_123),
+        modified: Timestamp::from_millis(1_700_000_500_456),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA".into()),
+        srp_salt: Some("9f3c0a".into()),
+        srp_verifier: Some("00ab34ef".repeat(32)),
+        temporary_password_expires: None,
+        failed_sign_ins: 2,
+        last_failed_sign_in: Some(Timestamp::from_millis(1_700_000_400_000)),
+        locked_until: None,
+        tokens_valid_after: Some(Timestamp::from_millis(1_700_000_300_789)),
+        version: 1,
+    }
+}
+
+pub fn entry(kind: &str, key: &str) -> IndexEntry {
+    IndexEntry {
+        kind: kind.into(),
+        key: key.into(),
+    }
+}
+
+/// The unique keys a pool with email aliases would give `user`.
+pub fn lookups(user: &User) -> Vec<IndexEntry> {
+    let mut entries = vec![entry("username", &user.username.to_lowercase())];
+    if let Some(email) = user.attribute("email") {
+        entries.push(entry("email", &email.to_lowercase()));
+    }
+    entries
+}
+
+/// The ListUsers entries of `user`.
+pub fn search(user: &User) -> Vec<IndexEntry> {
+    let mut entries = vec![
+        entry("username", &user.username),
+        entry("sub", &user.sub),
+        entry("cognito:user_status", &user.status),
+    ];
+    for kind in ["email", "given_name", "phone_number"] {
+        if let Some(value) = user.attribute(kind) {
+            entries.push(entry(kind, value));
+        }
+    }
+    entries
+}
+
+pub fn group(pool_id: &str, name: &str) -> Group {
+    Group {
+        group_name: name.into(),
+        user_pool_id: pool_id.into(),
+        description: Some(format!("members of {name}")),
+        role_arn: Some(format!("arn:aws:iam::000000000000:role/{name}")),
+        precedence: Some(5),
+        last_modified_date: Timestamp::from_millis(1_700_000_600_000),
+        creation_date: Timestamp::from_millis(1_700_000_500_000),
+        version: 1,
+    }
+}
+
+pub fn code(pool_id: &str, username: &str, purpose: &str) -> CodeRecord {
+    CodeRecord {
+        pool_id: pool_id.into(),
+        username: username.into(),
+        purpose: purpose.into(),
+        code_hash: format!("hmac-sha256:{purpose}:5f2b9c"),
+        created: Timestamp::from_millis(1_700_000_700_000),
+        expires: Timestamp::from_millis(1_700_086_700_000),
+        attempts: 0,
+    }
+}
+
+pub fn refresh(pool_id: &str, username: &str, handle_hash: &str, origin_jti: &str) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        handle_hash: handle_hash.into(),
+        pool_id: pool_id.into(),
+        client_id: "clientaaaaaaaaaaaaaaaaaaaa".into(),
+        username: username.into(),
+        origin_jti: origin_jti.into(),
+        auth_time: Timestamp::from_millis(1_700_000_800_000),
+        device_key: Some(format!("us-east-1_{handle_hash}")),
+        scopes: Some(vec![
+            "openid".into(),
+            "email".into(),
+            "aws.cognito.signin.user.admin".into(),
+        ]),
+        issued: Timestamp::from_millis(1_700_000_800_001),
+        expires: Timestamp::from_millis(1_702_592_800_001),
+        revoked: false,
+    }
+}
+
+pub fn signing_key(pool_id: &str, kid: &str, token_use: &str, created_ms: i64) -> SigningKeyRecord {
+    SigningKeyRecord {
+        pool_id: pool_id.into(),
+        kid: kid.into(),
+        token_use: token_use.into(),
+        sealed_private_key: format!("v1.sealed.{kid}.QUJDREVGR0hJSktMTU5PUA"),
+        n: "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECP"
+            .into(),
+        e: "AQAB".into(),
+        created: Timestamp::from_millis(created_ms),
+        retired: None,
+    }
+}
+
+pub fn outbox(id: &str, pool_id: &str, created_ms: i64) -> OutboxMessage {
+    OutboxMessage {
+        id: id.into(),
+        pool_id: pool_id.into(),
+        recipient: "someone@example.com".into(),
+        subject: format!("Your verification code ({id})"),
+        body: "Your code is 123456.\nIt expires in 24 hours — ✓".into(),
+        created: Timestamp::from_millis(created_ms),
+    }
 }

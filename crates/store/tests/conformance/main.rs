@@ -21,18 +21,53 @@ macro_rules! conformance {
 }
 
 conformance!(
+    // Pools and clients.
     ping_answers,
     pool_round_trips,
     missing_pool_is_none,
-    duplicate_pool_is_conflict,
+    duplicate_pool_is_duplicate,
     update_pool_checks_version,
     concurrent_pool_updates_one_wins,
     list_pools_filters_region_and_paginates,
     list_pools_orders_by_byte_value,
     client_lifecycle,
     list_clients_paginates,
-    duplicate_client_is_conflict,
+    duplicate_client_is_duplicate,
     client_of_missing_pool_is_conflict,
     delete_pool_cascades_to_clients,
     data_survives_reopening,
+    // Users and codes.
+    user_round_trips,
+    duplicate_username_is_duplicate,
+    duplicate_lookup_names_the_kind,
+    user_of_missing_pool_is_conflict,
+    update_user_checks_version,
+    update_user_replaces_index_rows,
+    update_user_clash_changes_nothing,
+    list_users_paginates,
+    list_users_filters_and_paginates,
+    list_users_prefix_is_literal_and_byte_ordered,
+    code_round_trips_and_upserts,
+    code_attempts_count_atomically,
+    take_code_succeeds_once,
+    code_of_missing_user_is_conflict,
+    // Groups.
+    group_round_trips_and_updates,
+    list_groups_paginates_by_name,
+    memberships,
+    delete_group_removes_memberships,
+    // Tokens and keys.
+    refresh_token_round_trips,
+    revoke_origin_revokes_one_sign_in,
+    revoke_user_tokens_is_per_user,
+    signing_keys_rotate,
+    stale_rotation_is_conflict,
+    concurrent_rotations_one_wins,
+    // Outbox and counters.
+    outbox_lists_newest_first,
+    counters_count_within_a_window_and_restart,
+    concurrent_counter_increments_all_count,
+    // Cascades.
+    delete_user_cascades,
+    delete_pool_cascades_everything,
 );

@@ -1,17 +1,10 @@
-//! The behaviour every `Store` backend must show, written once against `Arc<dyn Store>`.
+//! Pools and app clients.
 
 use latchkey_core::store::{Page, StoreError};
 
-use crate::fixtures::{client, pool};
+use super::{ids, is_conflict, is_duplicate};
+use crate::fixtures::{client, lookups, pool, search, user};
 use crate::harness::TestDb;
-
-fn ids<T>(page: &Page<T>, key: impl Fn(&T) -> &str) -> Vec<String> {
-    page.items.iter().map(|i| key(i).to_owned()).collect()
-}
-
-fn is_conflict<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
-    matches!(r, Err(StoreError::Conflict(_)))
-}
 
 pub async fn ping_answers(db: TestDb) {
     db.open().await.ping().await.unwrap();
@@ -40,13 +33,13 @@ pub async fn missing_pool_is_none(db: TestDb) {
     assert!(!store.delete_pool("us-east-1_Nope").await.unwrap());
 }
 
-pub async fn duplicate_pool_is_conflict(db: TestDb) {
+pub async fn duplicate_pool_is_duplicate(db: TestDb) {
     let store = db.open().await;
     let p = pool("us-east-1_Dup");
     store.insert_pool(&p).await.unwrap();
     let mut again = pool("us-east-1_Dup");
     again.name = "other".into();
-    assert!(is_conflict(store.insert_pool(&again).await));
+    assert!(is_duplicate(store.insert_pool(&again).await, "user_pool"));
     assert_eq!(
         store.get_pool(&p.id).await.unwrap().unwrap().name,
         p.name,
@@ -282,7 +275,7 @@ pub async fn list_clients_paginates(db: TestDb) {
     assert_eq!(one.next, None);
 }
 
-pub async fn duplicate_client_is_conflict(db: TestDb) {
+pub async fn duplicate_client_is_duplicate(db: TestDb) {
     let store = db.open().await;
     store.insert_pool(&pool("us-east-1_A")).await.unwrap();
     store.insert_pool(&pool("eu-west-1_B")).await.unwrap();
@@ -290,12 +283,14 @@ pub async fn duplicate_client_is_conflict(db: TestDb) {
         .insert_client(&client("us-east-1_A", "sameid"))
         .await
         .unwrap();
-    assert!(is_conflict(
-        store.insert_client(&client("us-east-1_A", "sameid")).await
+    assert!(is_duplicate(
+        store.insert_client(&client("us-east-1_A", "sameid")).await,
+        "client"
     ));
     // Client ids are unique across pools and regions.
-    assert!(is_conflict(
-        store.insert_client(&client("eu-west-1_B", "sameid")).await
+    assert!(is_duplicate(
+        store.insert_client(&client("eu-west-1_B", "sameid")).await,
+        "client"
     ));
     assert_eq!(
         store.get_client("sameid").await.unwrap().unwrap().user_pool_id,
@@ -344,17 +339,25 @@ pub async fn delete_pool_cascades_to_clients(db: TestDb) {
 pub async fn data_survives_reopening(db: TestDb) {
     let mut p = pool("eu-west-1_Durable");
     let c = client(&p.id, "durableclient");
+    let u = user(&p.id, "durable");
     {
         let store = db.open().await;
         store.insert_pool(&p).await.unwrap();
         store.insert_client(&c).await.unwrap();
+        store.insert_user(&u, &lookups(&u), &search(&u)).await.unwrap();
         p.version += 1;
         p.name = "after update".into();
         store.update_pool(&p).await.unwrap();
     }
+    // Reopening re-runs the migrator, which must find every migration applied.
     let store = db.open().await;
     assert_eq!(store.get_pool(&p.id).await.unwrap(), Some(p.clone()));
     assert_eq!(store.get_client(&c.client_id).await.unwrap(), Some(c));
+    let found = store
+        .find_user(&p.id, "email", "durable@example.com")
+        .await
+        .unwrap();
+    assert_eq!(found, Some(u));
     assert_eq!(
         ids(&store.list_pools("eu-west-1", None, 10).await.unwrap(), |p| &p.id),
         [p.id]

@@ -1,57 +1,32 @@
-//! The PostgreSQL backend, for several Latchkey nodes sharing one database.
-
-use std::str::FromStr;
+//! Pools and app clients in PostgreSQL.
 
 use async_trait::async_trait;
 use latchkey_core::clients::AppClient;
 use latchkey_core::pools::UserPool;
-use latchkey_core::store::{Page, Store, StoreError, StoreResult};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use latchkey_core::store::{Page, PoolStore, StoreResult};
 
+use super::PostgresStore;
 use crate::common::{
-    backend, client_doc, client_from_row, count, fetch_limit, insert_error, migration, page, pool_doc,
-    pool_from_row, previous_version,
+    backend, changed_or_gone, client_doc, client_from_row, count, fetch_limit, insert_error, page_of,
+    pool_doc, pool_from_row, previous_version,
 };
 
-const MAX_CONNECTIONS: u32 = 10;
-
-pub struct PostgresStore {
-    pool: PgPool,
-}
-
-impl PostgresStore {
-    /// Connects to the database a `postgres://` URL names and applies pending migrations. The URL may carry
-    /// `options=-c search_path=<schema>` (percent-encoded) to keep Latchkey's tables in their own schema.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        Self::connect_with(PgConnectOptions::from_str(url).map_err(backend)?).await
-    }
-
-    /// As `connect`, from options built in code (e.g. `.options([("search_path", "latchkey")])`).
-    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            // Fail start-up and requests within seconds when the server is unreachable, not after sqlx's 30 s.
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        // sqlx serializes concurrent migrators with an advisory lock, so several nodes may start at once.
-        sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(migration)?;
-        tracing::debug!("postgres store ready");
-        Ok(Self { pool })
-    }
-
-    /// Closes every connection. Further calls fail.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+/// Everything a pool owns, children before parents. The foreign keys cascade too; the explicit list keeps
+/// what `delete_pool` removes visible, and matches the SQLite backend.
+const POOL_TABLES: [&str; 9] = [
+    "group_members",
+    "user_groups",
+    "codes",
+    "refresh_tokens",
+    "user_search",
+    "user_lookups",
+    "users",
+    "signing_keys",
+    "user_pool_clients",
+];
 
 #[async_trait]
-impl Store for PostgresStore {
+impl PoolStore for PostgresStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -68,7 +43,7 @@ impl Store for PostgresStore {
             .bind(pool_doc(pool)?)
             .execute(&self.pool)
             .await
-            .map_err(|e| insert_error(e, &format!("user pool {}", pool.id)))?;
+            .map_err(|e| insert_error(e, "user_pool", "user pool"))?;
         Ok(())
     }
 
@@ -92,22 +67,20 @@ impl Store for PostgresStore {
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "user pool {} changed or is gone",
-                pool.id
-            )));
+            return Err(changed_or_gone(&format!("user pool {}", pool.id)));
         }
         Ok(())
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        // The foreign key cascades too; deleting explicitly keeps the intent visible here.
-        sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1")
-            .bind(pool_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin_write().await?;
+        for table in POOL_TABLES {
+            sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = $1"))
+                .bind(pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
         let done = sqlx::query("DELETE FROM user_pools WHERE id = $1")
             .bind(pool_id)
             .execute(&mut *tx)
@@ -127,11 +100,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let pools = rows
-            .into_iter()
-            .map(pool_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(page(pools, limit, |p| &p.id))
+        page_of(rows, pool_from_row, limit, |p| &p.id)
     }
 
     async fn insert_client(&self, client: &AppClient) -> StoreResult<()> {
@@ -144,7 +113,7 @@ impl Store for PostgresStore {
         .bind(client_doc(client)?)
         .execute(&self.pool)
         .await
-        .map_err(|e| insert_error(e, &format!("app client {}", client.client_id)))?;
+        .map_err(|e| insert_error(e, "client", &format!("user pool {}", client.user_pool_id)))?;
         Ok(())
     }
 
@@ -172,10 +141,7 @@ impl Store for PostgresStore {
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "app client {} changed or is gone",
-                client.client_id
-            )));
+            return Err(changed_or_gone(&format!("app client {}", client.client_id)));
         }
         Ok(())
     }
@@ -206,11 +172,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let clients = rows
-            .into_iter()
-            .map(client_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(page(clients, limit, |c| &c.client_id))
+        page_of(rows, client_from_row, limit, |c| &c.client_id)
     }
 
     async fn count_clients(&self, pool_id: &str) -> StoreResult<u64> {

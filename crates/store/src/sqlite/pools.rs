@@ -1,62 +1,32 @@
-//! The embedded SQLite backend: one database file, opened in WAL mode behind a small connection pool.
-
-use std::str::FromStr;
-use std::time::Duration;
+//! Pools and app clients in SQLite.
 
 use async_trait::async_trait;
 use latchkey_core::clients::AppClient;
 use latchkey_core::pools::UserPool;
-use latchkey_core::store::{Page, Store, StoreError, StoreResult};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use latchkey_core::store::{Page, PoolStore, StoreResult};
 
+use super::SqliteStore;
 use crate::common::{
-    backend, client_doc, client_from_row, count, fetch_limit, insert_error, migration, page, pool_doc,
-    pool_from_row, previous_version,
+    backend, changed_or_gone, client_doc, client_from_row, count, fetch_limit, insert_error, page_of,
+    pool_doc, pool_from_row, previous_version,
 };
 
-/// WAL lets readers proceed while one connection writes; more connections would only queue to write.
-const MAX_CONNECTIONS: u32 = 8;
-/// How long a statement waits for another connection's write lock before failing with "database is locked".
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
-
-impl SqliteStore {
-    /// Opens (creating when missing) the database a `sqlite://` URL names and applies pending migrations.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(backend)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode NORMAL cannot corrupt the database; a power loss may only drop the latest commits.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(migration)?;
-        tracing::debug!("sqlite store ready");
-        Ok(Self { pool })
-    }
-
-    /// Closes every connection, checkpointing the WAL. Further calls fail.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-}
+/// Everything a pool owns, children before parents. The foreign keys cascade too; deleting explicitly keeps
+/// `delete_pool` complete should a connection run with foreign_keys off.
+const POOL_TABLES: [&str; 9] = [
+    "group_members",
+    "user_groups",
+    "codes",
+    "refresh_tokens",
+    "user_search",
+    "user_lookups",
+    "users",
+    "signing_keys",
+    "user_pool_clients",
+];
 
 #[async_trait]
-impl Store for SqliteStore {
+impl PoolStore for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -73,7 +43,7 @@ impl Store for SqliteStore {
             .bind(pool_doc(pool)?)
             .execute(&self.pool)
             .await
-            .map_err(|e| insert_error(e, &format!("user pool {}", pool.id)))?;
+            .map_err(|e| insert_error(e, "user_pool", "user pool"))?;
         Ok(())
     }
 
@@ -97,24 +67,20 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "user pool {} changed or is gone",
-                pool.id
-            )));
+            return Err(changed_or_gone(&format!("user pool {}", pool.id)));
         }
         Ok(())
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
-        // IMMEDIATE takes the write lock up front, so the busy timeout applies instead of a mid-transaction
-        // SQLITE_BUSY when another connection writes between our statements.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-        // The foreign key cascades too; deleting explicitly keeps this correct should foreign_keys be off.
-        sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = ?")
-            .bind(pool_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin_write().await?;
+        for table in POOL_TABLES {
+            sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = ?"))
+                .bind(pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
         let done = sqlx::query("DELETE FROM user_pools WHERE id = ?")
             .bind(pool_id)
             .execute(&mut *tx)
@@ -134,11 +100,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let pools = rows
-            .into_iter()
-            .map(pool_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(page(pools, limit, |p| &p.id))
+        page_of(rows, pool_from_row, limit, |p| &p.id)
     }
 
     async fn insert_client(&self, client: &AppClient) -> StoreResult<()> {
@@ -149,7 +111,7 @@ impl Store for SqliteStore {
             .bind(client_doc(client)?)
             .execute(&self.pool)
             .await
-            .map_err(|e| insert_error(e, &format!("app client {}", client.client_id)))?;
+            .map_err(|e| insert_error(e, "client", &format!("user pool {}", client.user_pool_id)))?;
         Ok(())
     }
 
@@ -177,10 +139,7 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "app client {} changed or is gone",
-                client.client_id
-            )));
+            return Err(changed_or_gone(&format!("app client {}", client.client_id)));
         }
         Ok(())
     }
@@ -211,11 +170,7 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        let clients = rows
-            .into_iter()
-            .map(client_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(page(clients, limit, |c| &c.client_id))
+        page_of(rows, client_from_row, limit, |c| &c.client_id)
     }
 
     async fn count_clients(&self, pool_id: &str) -> StoreResult<u64> {

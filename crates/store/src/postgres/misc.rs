@@ -1,0 +1,53 @@
+//! The development outbox and rate counters in PostgreSQL.
+
+use async_trait::async_trait;
+use latchkey_core::store::{MiscStore, OutboxMessage, StoreResult};
+use latchkey_core::time::Timestamp;
+
+use super::PostgresStore;
+use crate::common::{backend, count, insert_error, outbox_doc, outbox_from_doc};
+
+#[async_trait]
+impl MiscStore for PostgresStore {
+    async fn insert_outbox(&self, message: &OutboxMessage) -> StoreResult<()> {
+        sqlx::query("INSERT INTO outbox (id, pool_id, created_ms, doc) VALUES ($1, $2, $3, $4)")
+            .bind(&message.id)
+            .bind(&message.pool_id)
+            .bind(message.created.millis())
+            .bind(outbox_doc(message)?)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| insert_error(e, "outbox_message", "outbox"))?;
+        Ok(())
+    }
+
+    async fn list_outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT doc FROM outbox ORDER BY created_ms DESC, id DESC LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(|(doc,)| outbox_from_doc(doc)).collect()
+    }
+
+    async fn increment_counter(&self, key: &str, now: Timestamp, expires: Timestamp) -> StoreResult<u64> {
+        // One upsert, so concurrent increments serialize on the row and none is lost; a window that has
+        // ended (expires_ms <= now) restarts at 1 with the caller's new expiry.
+        let (value,): (i64,) = sqlx::query_as(
+            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
+             ON CONFLICT (key) DO UPDATE SET \
+               value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
+               expires_ms = CASE WHEN counters.expires_ms <= $2 THEN excluded.expires_ms \
+                            ELSE counters.expires_ms END \
+             RETURNING value",
+        )
+        .bind(key)
+        .bind(now.millis())
+        .bind(expires.millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        count(value)
+    }
+}

@@ -1,0 +1,59 @@
+//! The PostgreSQL backend, for several Latchkey nodes sharing one database. Each capability of the port has
+//! its own module; this one connects.
+
+use std::str::FromStr;
+
+use latchkey_core::store::StoreResult;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use crate::common::{backend, migration};
+
+mod groups;
+mod misc;
+mod pools;
+mod tokens;
+mod users;
+
+const MAX_CONNECTIONS: u32 = 10;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database a `postgres://` URL names and applies pending migrations. The URL may carry
+    /// `options=-c search_path=<schema>` (percent-encoded) to keep Latchkey's tables in their own schema.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(PgConnectOptions::from_str(url).map_err(backend)?).await
+    }
+
+    /// As `connect`, from options built in code (e.g. `.options([("search_path", "latchkey")])`).
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            // Fail start-up and requests within seconds when the server is unreachable, not after sqlx's 30 s.
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        // sqlx serializes concurrent migrators with an advisory lock, so several nodes may start at once.
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(migration)?;
+        tracing::debug!("postgres store ready");
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection. Further calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction that writes, at READ COMMITTED: row locks and unique indexes order concurrent writers,
+    /// and a read-check-write that needs more (key rotation) locks what it depends on explicitly.
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(backend)
+    }
+}

@@ -1,0 +1,65 @@
+//! The embedded SQLite backend: one database file, opened in WAL mode behind a small connection pool. Each
+//! capability of the port has its own module; this one opens the database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use latchkey_core::store::StoreResult;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::common::{backend, migration};
+
+mod groups;
+mod misc;
+mod pools;
+mod tokens;
+mod users;
+
+/// WAL lets readers proceed while one connection writes; more connections would only queue to write.
+const MAX_CONNECTIONS: u32 = 8;
+/// How long a statement waits for another connection's write lock before failing with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database a `sqlite://` URL names and applies pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode NORMAL cannot corrupt the database; a power loss may only drop the latest commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(migration)?;
+        tracing::debug!("sqlite store ready");
+        Ok(Self { pool })
+    }
+
+    /// Closes every connection, checkpointing the WAL. Further calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A transaction that writes. IMMEDIATE takes the write lock up front, so the busy timeout applies
+    /// instead of a mid-transaction SQLITE_BUSY when another connection wrote after our first read; it also
+    /// makes read-check-write sequences (key rotation) serializable.
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+}

@@ -1,0 +1,138 @@
+//! Refresh-token handles and token-signing keys in SQLite.
+
+use async_trait::async_trait;
+use latchkey_core::store::{RefreshTokenRecord, SigningKeyRecord, StoreError, StoreResult, TokenStore};
+use latchkey_core::time::Timestamp;
+
+use super::SqliteStore;
+use crate::common::{
+    backend, check_key_pools, insert_error, key_doc, key_from_row, refresh_doc, refresh_from_row, same_kids,
+};
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (handle_hash, pool_id, username, origin_jti, revoked, doc) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&token.handle_hash)
+        .bind(&token.pool_id)
+        .bind(&token.username)
+        .bind(&token.origin_jti)
+        .bind(token.revoked)
+        .bind(refresh_doc(token)?)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| insert_error(e, "refresh_token", &format!("user {}", token.username)))?;
+        Ok(())
+    }
+
+    async fn get_refresh_token(&self, handle_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        sqlx::query_as::<_, (String, bool)>("SELECT doc, revoked FROM refresh_tokens WHERE handle_hash = ?")
+            .bind(handle_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(refresh_from_row)
+            .transpose()
+    }
+
+    async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64> {
+        // Counts only tokens this call revoked, so a repeated revocation reports 0.
+        let done =
+            sqlx::query("UPDATE refresh_tokens SET revoked = TRUE WHERE origin_jti = ? AND NOT revoked")
+                .bind(origin_jti)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn revoke_user_tokens(&self, pool_id: &str, username: &str) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET revoked = TRUE WHERE pool_id = ? AND username = ? AND NOT revoked",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn is_origin_revoked(&self, origin_jti: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM refresh_tokens WHERE origin_jti = ? AND revoked LIMIT 1")
+            .bind(origin_jti)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some())
+    }
+
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>> {
+        let rows = sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT doc, retired_ms FROM signing_keys WHERE pool_id = ? ORDER BY created_ms DESC, kid DESC",
+        )
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter().map(key_from_row).collect()
+    }
+
+    async fn rotate_signing_keys(
+        &self,
+        pool_id: &str,
+        expected_active: &[String],
+        new: &[SigningKeyRecord],
+        retired_at: Timestamp,
+    ) -> StoreResult<()> {
+        check_key_pools(pool_id, new)?;
+        // The write lock taken at BEGIN IMMEDIATE holds from the check to the commit, so of two rotations
+        // expecting the same keys the second sees the first's keys and fails the check.
+        let mut tx = self.begin_write().await?;
+        let pool = sqlx::query("SELECT 1 FROM user_pools WHERE id = ?")
+            .bind(pool_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if pool.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "user pool {pool_id} does not exist"
+            )));
+        }
+        let active: Vec<(String,)> =
+            sqlx::query_as("SELECT kid FROM signing_keys WHERE pool_id = ? AND retired_ms IS NULL")
+                .bind(pool_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let active: Vec<String> = active.into_iter().map(|(kid,)| kid).collect();
+        if !same_kids(&active, expected_active) {
+            return Err(StoreError::Conflict(format!(
+                "signing keys of user pool {pool_id} changed"
+            )));
+        }
+        sqlx::query("UPDATE signing_keys SET retired_ms = ? WHERE pool_id = ? AND retired_ms IS NULL")
+            .bind(retired_at.millis())
+            .bind(pool_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        for key in new {
+            sqlx::query(
+                "INSERT INTO signing_keys (pool_id, kid, created_ms, retired_ms, doc) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(pool_id)
+            .bind(&key.kid)
+            .bind(key.created.millis())
+            .bind(key.retired.map(Timestamp::millis))
+            .bind(key_doc(key)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| insert_error(e, "kid", &format!("user pool {pool_id}")))?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+}

@@ -1,0 +1,267 @@
+//! Users, their lookup and search indexes, and one-time codes in SQLite.
+
+use async_trait::async_trait;
+use latchkey_core::store::{CodeRecord, IndexEntry, Page, StoreResult, UserFilter, UserStore};
+use latchkey_core::users::User;
+use sqlx::SqliteConnection;
+
+use super::SqliteStore;
+use crate::common::{
+    attempts_of, backend, changed_or_gone, code_doc, code_from_row, count, distinct, fetch_limit,
+    insert_error, page_of, prefix_end, previous_version, user_doc, user_from_row,
+};
+
+/// Everything of a user, deleted with it. The foreign keys cascade too; see `pools::POOL_TABLES`.
+const USER_TABLES: [&str; 5] = [
+    "group_members",
+    "codes",
+    "refresh_tokens",
+    "user_search",
+    "user_lookups",
+];
+
+// ListUsers: ?1 pool, ?2 after, ?3 limit, ?4 search kind, ?5 key or prefix, ?6 the prefix's upper bound.
+const LIST_ALL: &str =
+    "SELECT doc, version FROM users WHERE pool_id = ?1 AND username > ?2 ORDER BY username LIMIT ?3";
+const LIST_EXACT: &str = "SELECT doc, version FROM users WHERE pool_id = ?1 AND username > ?2 \
+     AND username IN (SELECT username FROM user_search \
+                      WHERE pool_id = ?1 AND kind = ?4 AND key = ?5 AND username > ?2) \
+     ORDER BY username LIMIT ?3";
+const LIST_PREFIX: &str = "SELECT doc, version FROM users WHERE pool_id = ?1 AND username > ?2 \
+     AND username IN (SELECT username FROM user_search \
+                      WHERE pool_id = ?1 AND kind = ?4 AND key >= ?5 AND (?6 IS NULL OR key < ?6) \
+                      AND username > ?2) \
+     ORDER BY username LIMIT ?3";
+
+/// Writes a user's index rows, one statement per lookup so a clash names its kind. Search rows cannot clash:
+/// they are deduplicated, the user's old ones are gone, and no one else writes this user's rows meanwhile.
+async fn insert_index(
+    tx: &mut SqliteConnection,
+    user: &User,
+    lookups: &[IndexEntry],
+    search: &[IndexEntry],
+) -> StoreResult<()> {
+    for entry in distinct(lookups) {
+        sqlx::query("INSERT INTO user_lookups (pool_id, kind, key, username) VALUES (?, ?, ?, ?)")
+            .bind(&user.pool_id)
+            .bind(&entry.kind)
+            .bind(&entry.key)
+            .bind(&user.username)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| insert_error(e, &entry.kind, &format!("user {}", user.username)))?;
+    }
+    for entry in distinct(search) {
+        sqlx::query("INSERT INTO user_search (pool_id, kind, key, username) VALUES (?, ?, ?, ?)")
+            .bind(&user.pool_id)
+            .bind(&entry.kind)
+            .bind(&entry.key)
+            .bind(&user.username)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn insert_user(
+        &self,
+        user: &User,
+        lookups: &[IndexEntry],
+        search: &[IndexEntry],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO users (pool_id, username, version, doc) VALUES (?, ?, ?, ?)")
+            .bind(&user.pool_id)
+            .bind(&user.username)
+            .bind(user.version)
+            .bind(user_doc(user)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| insert_error(e, "username", &format!("user pool {}", user.pool_id)))?;
+        insert_index(&mut tx, user, lookups, search).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn get_user(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>> {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT doc, version FROM users WHERE pool_id = ? AND username = ?",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn find_user(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<User>> {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT u.doc, u.version FROM user_lookups l \
+             JOIN users u ON u.pool_id = l.pool_id AND u.username = l.username \
+             WHERE l.pool_id = ? AND l.kind = ? AND l.key = ?",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn update_user(
+        &self,
+        user: &User,
+        lookups: &[IndexEntry],
+        search: &[IndexEntry],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET doc = ?, version = ? WHERE pool_id = ? AND username = ? AND version = ?",
+        )
+        .bind(user_doc(user)?)
+        .bind(user.version)
+        .bind(&user.pool_id)
+        .bind(&user.username)
+        .bind(previous_version(user.version))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(changed_or_gone(&format!("user {}", user.username)));
+        }
+        // Replace rather than diff: the user's own old keys must not clash with its new ones, and a clash
+        // with another user rolls the whole update back.
+        for table in ["user_lookups", "user_search"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = ? AND username = ?"))
+                .bind(&user.pool_id)
+                .bind(&user.username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        insert_index(&mut tx, user, lookups, search).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        for table in USER_TABLES {
+            sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = ? AND username = ?"))
+                .bind(pool_id)
+                .bind(username)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        let done = sqlx::query("DELETE FROM users WHERE pool_id = ? AND username = ?")
+            .bind(pool_id)
+            .bind(username)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>> {
+        let query = |sql: &'static str| {
+            sqlx::query_as::<_, (String, i64)>(sql)
+                .bind(pool_id)
+                .bind(after.unwrap_or(""))
+                .bind(fetch_limit(limit))
+        };
+        let query = match filter {
+            None => query(LIST_ALL),
+            Some(f) if f.prefix => query(LIST_PREFIX)
+                .bind(&f.attribute)
+                .bind(&f.value)
+                .bind(prefix_end(&f.value)),
+            Some(f) => query(LIST_EXACT).bind(&f.attribute).bind(&f.value),
+        };
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+        page_of(rows, user_from_row, limit, |u| &u.username)
+    }
+
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE pool_id = ?")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        count(n)
+    }
+
+    async fn put_code(&self, code: &CodeRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO codes (pool_id, username, purpose, attempts, doc) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (pool_id, username, purpose) \
+             DO UPDATE SET attempts = excluded.attempts, doc = excluded.doc",
+        )
+        .bind(&code.pool_id)
+        .bind(&code.username)
+        .bind(&code.purpose)
+        .bind(i64::from(code.attempts))
+        .bind(code_doc(code)?)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| insert_error(e, "code", &format!("user {}", code.username)))?;
+        Ok(())
+    }
+
+    async fn get_code(
+        &self,
+        pool_id: &str,
+        username: &str,
+        purpose: &str,
+    ) -> StoreResult<Option<CodeRecord>> {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT doc, attempts FROM codes WHERE pool_id = ? AND username = ? AND purpose = ?",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(purpose)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .map(code_from_row)
+        .transpose()
+    }
+
+    async fn add_code_attempt(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<u32> {
+        // One statement: concurrent wrong guesses each count, none is lost to a read-modify-write race.
+        let row: Option<(i64,)> = sqlx::query_as(
+            "UPDATE codes SET attempts = attempts + 1 \
+             WHERE pool_id = ? AND username = ? AND purpose = ? RETURNING attempts",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(purpose)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map_or(Ok(0), |(n,)| attempts_of(n))
+    }
+
+    async fn take_code(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM codes WHERE pool_id = ? AND username = ? AND purpose = ?")
+            .bind(pool_id)
+            .bind(username)
+            .bind(purpose)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+}
