@@ -14,6 +14,7 @@ pub mod pools;
 pub mod ports;
 pub mod secrets;
 pub mod service;
+pub mod srp;
 pub mod store;
 pub mod time;
 pub mod tokens;
