@@ -51,6 +51,19 @@ impl MasterKey {
 
     /// Encrypts and authenticates `plaintext`; the result is URL-safe base64 (nonce || ciphertext || tag).
     pub fn seal(&self, rng: &dyn Rng, purpose: &str, plaintext: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.seal_bytes(rng, purpose, plaintext))
+    }
+
+    /// Opens what `seal` produced for the same purpose; `None` for anything forged, altered or foreign.
+    pub fn open(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
+        self.open_bytes(
+            purpose,
+            &URL_SAFE_NO_PAD.decode(sealed.trim_end_matches('=')).ok()?,
+        )
+    }
+
+    /// `seal` without the text encoding: nonce || ciphertext || tag.
+    pub fn seal_bytes(&self, rng: &dyn Rng, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill(&mut nonce);
         let mut buf = plaintext.to_vec();
@@ -69,12 +82,10 @@ impl MasterKey {
         }
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
-        URL_SAFE_NO_PAD.encode(out)
+        out
     }
 
-    /// Opens what `seal` produced for the same purpose; `None` for anything forged, altered or foreign.
-    pub fn open(&self, purpose: &str, sealed: &str) -> Option<Vec<u8>> {
-        let raw = URL_SAFE_NO_PAD.decode(sealed.trim_end_matches('=')).ok()?;
+    pub fn open_bytes(&self, purpose: &str, raw: &[u8]) -> Option<Vec<u8>> {
         if raw.len() < NONCE_LEN + AES_256_GCM.tag_len() {
             return None;
         }

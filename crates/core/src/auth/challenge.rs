@@ -59,7 +59,9 @@ impl Latchkey {
             })
             .collect();
         let writes = validate_writes(pool, Writer::Client(client), &attrs)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), new_password).await?;
+        let material = self
+            .password_material(&pool.id, &user.username, new_password)
+            .await?;
         let (user, ()) = self
             .mutate_user(pool, &user.username, |u| {
                 if u.status != STATUS_FORCE_CHANGE_PASSWORD {
@@ -75,7 +77,7 @@ impl Latchkey {
                     u.attributes.insert(name.clone(), value.clone());
                 }
                 check_required(pool, &u.attributes)?;
-                u.password_hash = Some(phc.clone());
+                material.apply(u);
                 u.status = STATUS_CONFIRMED.into();
                 u.temporary_password_expires = None;
                 Ok(())

@@ -8,6 +8,7 @@ pub mod lockout;
 mod password;
 mod refresh;
 pub mod session;
+mod srp;
 
 pub use client::{names_of as names_for, secret_hash};
 pub use password::{incorrect, AuthOutcome};

@@ -22,7 +22,8 @@ pub enum AuthOutcome {
     Tokens(AuthenticationResult),
     Challenge {
         name: String,
-        session: String,
+        /// None for PASSWORD_VERIFIER, whose state travels in SECRET_BLOCK.
+        session: Option<String>,
         parameters: Map<String, Value>,
     },
 }
@@ -36,9 +37,7 @@ impl AuthOutcome {
                 name,
                 session,
                 parameters,
-            } => {
-                json!({"ChallengeName": name, "Session": session, "ChallengeParameters": parameters})
-            }
+            } => super::srp::challenge_value(name, session.as_deref(), parameters),
         }
     }
 }
@@ -199,7 +198,7 @@ impl Latchkey {
         parameters.insert("userAttributes".into(), json!(Value::Object(attrs).to_string()));
         AuthOutcome::Challenge {
             name: "NEW_PASSWORD_REQUIRED".into(),
-            session: self.seal_session(client, &user.username, "NEW_PASSWORD_REQUIRED"),
+            session: Some(self.seal_session(client, &user.username, "NEW_PASSWORD_REQUIRED")),
             parameters,
         }
     }

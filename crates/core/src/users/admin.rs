@@ -59,9 +59,9 @@ impl Latchkey {
         let sub = new_uuid(self.rng.as_ref());
         let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
         check_required(&pool, &attributes)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), &password).await?;
+        let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
-        let user = User {
+        let mut user = User {
             pool_id: pool.id.clone(),
             username,
             sub,
@@ -70,7 +70,7 @@ impl Latchkey {
             enabled: true,
             created: now,
             modified: now,
-            password_hash: Some(phc),
+            password_hash: None,
             srp_salt: None,
             srp_verifier: None,
             temporary_password_expires: Some(
@@ -82,6 +82,7 @@ impl Latchkey {
             tokens_valid_after: None,
             version: 1,
         };
+        material.apply(&mut user);
         let invitation = if input.message_action.as_deref() == Some("SUPPRESS") {
             None
         } else {
@@ -126,7 +127,9 @@ impl Latchkey {
             ));
         }
         let (channel, to) = invitation_channel(input, &existing)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let material = self
+            .password_material(&pool.id, &existing.username, password)
+            .await?;
         let days = i64::from(
             pool.policies
                 .password_policy
@@ -136,7 +139,7 @@ impl Latchkey {
         let now = self.clock.now();
         let (user, ()) = self
             .mutate_user(pool, &existing.username, |u| {
-                u.password_hash = Some(phc.clone());
+                material.apply(u);
                 u.temporary_password_expires = Some(now.plus_seconds(days * 86_400));
                 Ok(())
             })

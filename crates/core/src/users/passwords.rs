@@ -141,10 +141,10 @@ impl Latchkey {
         check_policy(&pool.policies.password_policy, password)?;
         self.consume_code(&pool.id, &user.username, PURPOSE_FORGOT_PASSWORD, code)
             .await?;
-        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let material = self.password_material(&pool.id, &user.username, password).await?;
         let target = recovery_target(&pool, &user).map(|(_, attr, _)| attr);
         self.mutate_user(&pool, &user.username, |u| {
-            u.password_hash = Some(phc.clone());
+            material.apply(u);
             // The code reached an address the user controls: that confirms them and proves the address.
             if matches!(
                 u.status.as_str(),
@@ -188,9 +188,9 @@ impl Latchkey {
             return Err(crate::auth::incorrect());
         }
         check_policy(&pool.policies.password_policy, proposed)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), proposed).await?;
+        let material = self.password_material(&pool.id, &user.username, proposed).await?;
         self.mutate_user(pool, &user.username, |u| {
-            u.password_hash = Some(phc.clone());
+            material.apply(u);
             crate::auth::lockout::record_success(u);
             Ok(())
         })
@@ -208,7 +208,7 @@ impl Latchkey {
         let pool = self.pool(pool_id).await?;
         let user = self.admin_user(&pool, name).await?;
         check_policy(&pool.policies.password_policy, password)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let material = self.password_material(&pool.id, &user.username, password).await?;
         let days = i64::from(
             pool.policies
                 .password_policy
@@ -217,7 +217,7 @@ impl Latchkey {
         );
         let now = self.clock.now();
         self.mutate_user(&pool, &user.username, |u| {
-            u.password_hash = Some(phc.clone());
+            material.apply(u);
             if permanent {
                 u.status = STATUS_CONFIRMED.into();
                 u.temporary_password_expires = None;

@@ -91,9 +91,9 @@ impl Latchkey {
         let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
         check_required(&pool, &attributes)?;
         check_policy(&pool.policies.password_policy, password)?;
-        let phc = self.hasher.hash(self.rng.as_ref(), password).await?;
+        let material = self.password_material(&pool.id, &username, password).await?;
         let now = self.clock.now();
-        let user = User {
+        let mut user = User {
             pool_id: pool.id.clone(),
             username,
             sub: sub.clone(),
@@ -102,7 +102,7 @@ impl Latchkey {
             enabled: true,
             created: now,
             modified: now,
-            password_hash: Some(phc),
+            password_hash: None,
             srp_salt: None,
             srp_verifier: None,
             temporary_password_expires: None,
@@ -112,6 +112,7 @@ impl Latchkey {
             tokens_valid_after: None,
             version: 1,
         };
+        material.apply(&mut user);
         self.insert_user(&pool, &user, false).await?;
         let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
         Ok(SignUpOutcome {

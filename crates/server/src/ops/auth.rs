@@ -84,6 +84,25 @@ async fn refresh(
     Ok(json!({"AuthenticationResult": tokens, "ChallengeParameters": {}}))
 }
 
+async fn srp(
+    lk: &Latchkey,
+    pool: &UserPool,
+    client: &AppClient,
+    p: &BTreeMap<String, String>,
+) -> Result<Value, CognitoError> {
+    require_flow(client, "ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")?;
+    let outcome = lk
+        .srp_initiate(
+            pool,
+            client,
+            param(p, "USERNAME")?,
+            param(p, "SRP_A")?,
+            p.get("SECRET_HASH").map(String::as_str),
+        )
+        .await?;
+    Ok(outcome.to_wire())
+}
+
 fn unsupported_flow(flow: &str) -> CognitoError {
     CognitoError::new(
         ErrorKind::UnsupportedOperationException,
@@ -109,6 +128,7 @@ pub async fn initiate(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, C
                 .await?;
             Ok(outcome.to_wire())
         }
+        "USER_SRP_AUTH" => srp(lk, &pool, &client, p).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
         "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => Err(CognitoError::invalid_parameter(
             "Initiate Auth method not supported.",
@@ -135,6 +155,7 @@ pub async fn admin_initiate(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Val
                 .await?;
             Ok(outcome.to_wire())
         }
+        "USER_SRP_AUTH" => srp(lk, &pool, &client, p).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
         "USER_PASSWORD_AUTH" => Err(CognitoError::invalid_parameter(
             "Initiate Auth method not supported.",
@@ -150,6 +171,7 @@ async fn respond_with(
     req: &RespondInput,
 ) -> Result<Value, CognitoError> {
     let outcome: AuthOutcome = match req.challenge_name.as_str() {
+        "PASSWORD_VERIFIER" => lk.srp_verify(pool, client, &req.challenge_responses).await?,
         "NEW_PASSWORD_REQUIRED" => {
             lk.respond_new_password(pool, client, req.session.as_deref(), &req.challenge_responses)
                 .await?

@@ -1,0 +1,307 @@
+//! USER_SRP_AUTH: InitiateAuth answers PASSWORD_VERIFIER with SALT, SRP_B and a SECRET_BLOCK that seals the
+//! server's state (b, A, B, who, until when), so the second round trip needs no Session and may land on any node;
+//! RespondToAuthChallenge checks the client's proof of the password. Unknown users, when the client hides user
+//! existence, get a simulated challenge (stable salt and USER_ID_FOR_SRP per name) and then the generic error.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use crypto_bigint::U256;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::client::names_of;
+use super::lockout;
+use super::password::{incorrect, AuthOutcome};
+use crate::clients::AppClient;
+use crate::error::{CognitoError, ErrorKind, Result};
+use crate::passwords::srp_pool_name;
+use crate::pools::UserPool;
+use crate::service::Latchkey;
+use crate::srp::{math, parse_timestamp};
+use crate::time::Timestamp;
+use crate::users::names::fold;
+
+const PURPOSE: &str = "srp-secret-block";
+/// How far a TIMESTAMP may be from the server's clock.
+pub const MAX_TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
+
+#[derive(Serialize, Deserialize)]
+struct SrpState {
+    pool_id: String,
+    client_id: String,
+    /// The internal username, or for a simulated challenge the name that was typed.
+    username: String,
+    user_id_for_srp: String,
+    b: String,
+    a_pub: String,
+    b_pub: String,
+    expires: Timestamp,
+    simulated: bool,
+}
+
+fn session_expired() -> CognitoError {
+    CognitoError::new(
+        ErrorKind::NotAuthorizedException,
+        "Invalid session for the user, session is expired.",
+    )
+}
+
+fn b64_u3072(v: &crypto_bigint::U3072) -> String {
+    STANDARD.encode(v.to_be_bytes().as_ref())
+}
+
+fn u3072_b64(s: &str) -> Option<crypto_bigint::U3072> {
+    let bytes = STANDARD.decode(s).ok()?;
+    (bytes.len() <= math::ELEMENT_BYTES).then(|| math::u3072_from_be(&bytes))
+}
+
+impl Latchkey {
+    fn random_exponent(&self) -> U256 {
+        let mut b = [0u8; 32];
+        self.rng.fill(&mut b);
+        U256::from_be_slice(&b)
+    }
+
+    pub async fn srp_initiate(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: &str,
+        srp_a: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<AuthOutcome> {
+        let a_pub = math::from_hex(srp_a)
+            .filter(math::valid_public)
+            .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))?;
+        let user = self.user_for_sign_in(pool, client, name).await?;
+        let (username, user_id, salt_hex, verifier, simulated) = match &user {
+            Some(u) => {
+                self.check_secret_hash(client, &names_of(name, u), secret_hash)?;
+                match (&u.srp_salt, &u.srp_verifier) {
+                    (Some(s), Some(v)) => (
+                        u.username.clone(),
+                        u.username.clone(),
+                        s.clone(),
+                        math::from_hex(v),
+                        false,
+                    ),
+                    // A user without a verifier cannot pass: answer like for a wrong password, later.
+                    _ => (
+                        u.username.clone(),
+                        u.username.clone(),
+                        self.fake_salt(pool, name),
+                        None,
+                        true,
+                    ),
+                }
+            }
+            None => {
+                self.check_secret_hash(client, &[name], secret_hash)?;
+                (
+                    name.to_string(),
+                    self.fake_user_id(pool, name),
+                    self.fake_salt(pool, name),
+                    None,
+                    true,
+                )
+            }
+        };
+        // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
+        let v = verifier.unwrap_or_else(|| math::verifier(&self.random_exponent()));
+        let b = self.random_exponent();
+        let b_pub = math::server_public(&v, &b);
+        let state = SrpState {
+            pool_id: pool.id.clone(),
+            client_id: client.client_id.clone(),
+            username,
+            user_id_for_srp: user_id.clone(),
+            b: hex::encode(b.to_be_bytes().as_ref()),
+            a_pub: b64_u3072(&a_pub),
+            b_pub: b64_u3072(&b_pub),
+            expires: self
+                .clock
+                .now()
+                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            simulated,
+        };
+        let sealed = self.secrets.master_key.seal_bytes(
+            self.rng.as_ref(),
+            PURPOSE,
+            &serde_json::to_vec(&state).map_err(|e| CognitoError::internal(e.to_string()))?,
+        );
+        let mut parameters = Map::new();
+        parameters.insert("SALT".into(), json!(salt_hex));
+        parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
+        parameters.insert("SECRET_BLOCK".into(), json!(STANDARD.encode(sealed)));
+        parameters.insert("USER_ID_FOR_SRP".into(), json!(user_id));
+        parameters.insert("USERNAME".into(), json!(user_id));
+        Ok(AuthOutcome::Challenge {
+            name: "PASSWORD_VERIFIER".into(),
+            session: None,
+            parameters,
+        })
+    }
+
+    /// A stable salt for a name that has no user, so repeated attempts cannot tell it apart from a real one.
+    fn fake_salt(&self, pool: &UserPool, name: &str) -> String {
+        let h = self.secrets.master_key.keyed_hash(
+            "srp-simulated-salt",
+            &format!("{}\n{}", pool.id, fold(pool, name)),
+        );
+        let bytes = hex::decode(&h[..32]).unwrap_or_default();
+        math::to_hex(&math::u3072_from_be(&bytes))
+    }
+
+    fn fake_user_id(&self, pool: &UserPool, name: &str) -> String {
+        let h = self.secrets.master_key.keyed_hash(
+            "srp-simulated-user",
+            &format!("{}\n{}", pool.id, fold(pool, name)),
+        );
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
+    }
+
+    pub async fn srp_verify(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        responses: &std::collections::BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let get = |k: &str| {
+            responses
+                .get(k)
+                .map(String::as_str)
+                .ok_or_else(|| CognitoError::invalid_parameter(format!("Missing required parameter {k}")))
+        };
+        let block_text = get("PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = get("PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = get("TIMESTAMP")?;
+        let typed = get("USERNAME")?;
+        let block = STANDARD
+            .decode(block_text.trim())
+            .map_err(|_| session_expired())?;
+        let state: SrpState = self
+            .secrets
+            .master_key
+            .open_bytes(PURPOSE, &block)
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+            .ok_or_else(session_expired)?;
+        let now = self.clock.now();
+        if state.client_id != client.client_id || state.pool_id != pool.id || state.expires <= now {
+            return Err(session_expired());
+        }
+        let signed_at = parse_timestamp(timestamp).ok_or_else(|| {
+            CognitoError::invalid_parameter(format!("TIMESTAMP '{timestamp}' is not in the expected format."))
+        })?;
+        if (signed_at.seconds() - now.seconds()).abs() > MAX_TIMESTAMP_SKEW_SECONDS {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "TIMESTAMP differs from the server's clock by more than 5 minutes.",
+            ));
+        }
+        // Each SECRET_BLOCK proves one attempt: a replayed response is refused.
+        let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
+        if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
+            return Err(session_expired());
+        }
+        if state.simulated {
+            let names_match =
+                typed == state.user_id_for_srp || fold(pool, typed) == fold(pool, &state.username);
+            if !names_match {
+                return Err(incorrect());
+            }
+            // Spend the same work as a real proof before failing.
+            let _ = math::verifier(&self.random_exponent());
+            return Err(incorrect());
+        }
+        let user = self
+            .store
+            .get_user(&pool.id, &state.username)
+            .await?
+            .ok_or_else(incorrect)?;
+        let typed_is_user = typed == state.user_id_for_srp
+            || self
+                .find_by_sign_in_name(pool, typed)
+                .await?
+                .is_some_and(|u| u.username == user.username);
+        if !typed_is_user {
+            return Err(incorrect());
+        }
+        self.check_secret_hash(
+            client,
+            &names_of(typed, &user),
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        if lockout::is_locked(&user, now) {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "Password attempts exceeded",
+            ));
+        }
+        let proof_ok = match (
+            user.srp_verifier.as_deref().and_then(math::from_hex),
+            u3072_b64(&state.a_pub),
+            u3072_b64(&state.b_pub),
+        ) {
+            (Some(v), Some(a_pub), Some(b_pub)) => {
+                let b_bytes: [u8; 32] = hex::decode(&state.b)
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(session_expired)?;
+                let b = U256::from_be_slice(&b_bytes);
+                let u = math::scrambler(&a_pub, &b_pub);
+                if bool::from(u.is_zero()) {
+                    return Err(session_expired());
+                }
+                let s = math::server_secret(&a_pub, &v, &u, &b);
+                let key = math::session_key(&s, &u);
+                let expected = math::claim_signature(
+                    &key,
+                    srp_pool_name(&pool.id),
+                    &state.user_id_for_srp,
+                    &block,
+                    timestamp,
+                );
+                let given = STANDARD.decode(signature.trim()).unwrap_or_default();
+                crate::secrets::constant_time_eq(&expected, &given) && given.len() == expected.len()
+            }
+            _ => false,
+        };
+        if !proof_ok {
+            self.mutate_user(pool, &user.username, |u| {
+                if !lockout::is_locked(u, now) {
+                    lockout::record_failure(u, now);
+                }
+                Ok(())
+            })
+            .await?;
+            return Err(incorrect());
+        }
+        let user = if user.failed_sign_ins > 0 || user.locked_until.is_some() {
+            self.mutate_user(pool, &user.username, |u| {
+                lockout::record_success(u);
+                Ok(())
+            })
+            .await?
+            .0
+        } else {
+            user
+        };
+        self.after_first_factor(pool, client, user).await
+    }
+}
+
+/// The wire form of a PASSWORD_VERIFIER challenge carries no Session (Cognito sends none for it).
+pub fn challenge_value(name: &str, session: Option<&str>, parameters: &Map<String, Value>) -> Value {
+    let mut v = json!({"ChallengeName": name, "ChallengeParameters": parameters});
+    if let Some(s) = session {
+        v["Session"] = json!(s);
+    }
+    v
+}
