@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod clients;
 pub mod codes;
+pub mod devices;
 pub mod error;
 pub mod groups;
 pub mod ids;

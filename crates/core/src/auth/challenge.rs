@@ -83,6 +83,12 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.after_first_factor(pool, client, user).await
+        self.after_first_factor(
+            pool,
+            client,
+            user,
+            responses.get("DEVICE_KEY").map(String::as_str),
+        )
+        .await
     }
 }

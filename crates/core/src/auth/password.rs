@@ -10,7 +10,7 @@ use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::tokens::{AuthenticationResult, Grant};
+use crate::tokens::AuthenticationResult;
 use crate::users::attributes::missing_required;
 use crate::users::{
     User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
@@ -80,6 +80,7 @@ impl Latchkey {
         name: &str,
         password: &str,
         secret_hash: Option<&str>,
+        device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
         let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
             self.check_secret_hash(client, &[name], secret_hash)?;
@@ -121,15 +122,17 @@ impl Latchkey {
         } else {
             user
         };
-        self.after_first_factor(pool, client, user).await
+        self.after_first_factor(pool, client, user, device_key).await
     }
 
     /// The user proved their password: their state decides what happens next.
+    /// `device_key` is the device the client says it is on (DEVICE_KEY), if any.
     pub async fn after_first_factor(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: User,
+        device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
         if !user.enabled {
             return Err(CognitoError::new(
@@ -158,19 +161,7 @@ impl Latchkey {
                 }
                 Ok(self.new_password_challenge(pool, client, &user))
             }
-            STATUS_CONFIRMED => {
-                let tokens = self
-                    .issue_tokens(Grant {
-                        pool,
-                        client,
-                        user: &user,
-                        auth_time: self.clock.now(),
-                        refresh_of: None,
-                        device_key: None,
-                    })
-                    .await?;
-                Ok(AuthOutcome::Tokens(tokens))
-            }
+            STATUS_CONFIRMED => self.complete_sign_in(pool, client, &user, device_key).await,
             other => Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
                 format!("User cannot sign in in status {other}."),

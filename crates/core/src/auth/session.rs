@@ -17,6 +17,9 @@ pub struct SessionState {
     pub username: String,
     pub challenge: String,
     pub expires: Timestamp,
+    /// The device a DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER step is about.
+    #[serde(default)]
+    pub device_key: Option<String>,
 }
 
 fn expired() -> CognitoError {
@@ -28,6 +31,26 @@ fn expired() -> CognitoError {
 
 impl Latchkey {
     pub fn seal_session(&self, client: &AppClient, username: &str, challenge: &str) -> String {
+        self.seal_session_state(client, username, challenge, None)
+    }
+
+    pub fn seal_device_session(
+        &self,
+        client: &AppClient,
+        username: &str,
+        device_key: &str,
+        challenge: &str,
+    ) -> String {
+        self.seal_session_state(client, username, challenge, Some(device_key))
+    }
+
+    fn seal_session_state(
+        &self,
+        client: &AppClient,
+        username: &str,
+        challenge: &str,
+        device_key: Option<&str>,
+    ) -> String {
         let state = SessionState {
             pool_id: client.user_pool_id.clone(),
             client_id: client.client_id.clone(),
@@ -37,6 +60,7 @@ impl Latchkey {
                 .clock
                 .now()
                 .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            device_key: device_key.map(str::to_string),
         };
         let json = serde_json::to_vec(&state).unwrap_or_default();
         self.secrets.master_key.seal(self.rng.as_ref(), PURPOSE, &json)

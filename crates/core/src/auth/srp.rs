@@ -37,6 +37,9 @@ struct SrpState {
     b_pub: String,
     expires: Timestamp,
     simulated: bool,
+    /// DEVICE_KEY sent with InitiateAuth, if any.
+    #[serde(default)]
+    device_key: Option<String>,
 }
 
 fn session_expired() -> CognitoError {
@@ -46,11 +49,16 @@ fn session_expired() -> CognitoError {
     )
 }
 
-fn b64_u3072(v: &crypto_bigint::U3072) -> String {
+pub(crate) fn exponent_from_hex(h: &str) -> Option<U256> {
+    let bytes: [u8; 32] = hex::decode(h).ok()?.try_into().ok()?;
+    Some(U256::from_be_slice(&bytes))
+}
+
+pub(crate) fn b64_u3072(v: &crypto_bigint::U3072) -> String {
     STANDARD.encode(v.to_be_bytes().as_ref())
 }
 
-fn u3072_b64(s: &str) -> Option<crypto_bigint::U3072> {
+pub(crate) fn u3072_b64(s: &str) -> Option<crypto_bigint::U3072> {
     let bytes = STANDARD.decode(s).ok()?;
     (bytes.len() <= math::ELEMENT_BYTES).then(|| math::u3072_from_be(&bytes))
 }
@@ -69,6 +77,7 @@ impl Latchkey {
         name: &str,
         srp_a: &str,
         secret_hash: Option<&str>,
+        device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
         let a_pub = math::from_hex(srp_a)
             .filter(math::valid_public)
@@ -123,6 +132,7 @@ impl Latchkey {
                 .now()
                 .plus_seconds(i64::from(client.auth_session_validity) * 60),
             simulated,
+            device_key: device_key.map(str::to_string),
         };
         let sealed = self.secrets.master_key.seal_bytes(
             self.rng.as_ref(),
@@ -250,26 +260,19 @@ impl Latchkey {
             u3072_b64(&state.b_pub),
         ) {
             (Some(v), Some(a_pub), Some(b_pub)) => {
-                let b_bytes: [u8; 32] = hex::decode(&state.b)
-                    .ok()
-                    .and_then(|v| v.try_into().ok())
-                    .ok_or_else(session_expired)?;
-                let b = U256::from_be_slice(&b_bytes);
-                let u = math::scrambler(&a_pub, &b_pub);
-                if bool::from(u.is_zero()) {
-                    return Err(session_expired());
-                }
-                let s = math::server_secret(&a_pub, &v, &u, &b);
-                let key = math::session_key(&s, &u);
-                let expected = math::claim_signature(
-                    &key,
+                let b = exponent_from_hex(&state.b).ok_or_else(session_expired)?;
+                math::check_claim(
+                    &v,
+                    &a_pub,
+                    &b_pub,
+                    &b,
                     srp_pool_name(&pool.id),
                     &state.user_id_for_srp,
                     &block,
                     timestamp,
-                );
-                let given = STANDARD.decode(signature.trim()).unwrap_or_default();
-                crate::secrets::constant_time_eq(&expected, &given) && given.len() == expected.len()
+                    signature,
+                )
+                .ok_or_else(session_expired)?
             }
             _ => false,
         };
@@ -293,7 +296,11 @@ impl Latchkey {
         } else {
             user
         };
-        self.after_first_factor(pool, client, user).await
+        let device_key = responses
+            .get("DEVICE_KEY")
+            .map(String::as_str)
+            .or(state.device_key.as_deref());
+        self.after_first_factor(pool, client, user, device_key).await
     }
 }
 

@@ -193,6 +193,33 @@ pub fn claim_signature(
     )
 }
 
+/// Checks a PASSWORD_CLAIM_SIGNATURE (base64) against the server's view of the exchange, in constant time.
+/// `None` when the scrambler u is zero, which SRP forbids.
+#[allow(clippy::too_many_arguments)]
+pub fn check_claim(
+    v: &U3072,
+    a_pub: &U3072,
+    b_pub: &U3072,
+    b: &U256,
+    pool_name: &str,
+    user_id: &str,
+    secret_block: &[u8],
+    timestamp: &str,
+    signature_b64: &str,
+) -> Option<bool> {
+    use base64::Engine;
+    let u = scrambler(a_pub, b_pub);
+    if bool::from(u.is_zero()) {
+        return None;
+    }
+    let key = session_key(&server_secret(a_pub, v, &u, b), &u);
+    let expected = claim_signature(&key, pool_name, user_id, secret_block, timestamp);
+    let given = base64::engine::general_purpose::STANDARD
+        .decode(signature_b64.trim())
+        .unwrap_or_default();
+    Some(given.len() == expected.len() && crate::secrets::constant_time_eq(&expected, &given))
+}
+
 /// The client's A = g^a mod N — what amazon-cognito-identity-js computes; used by tests and the benchmark.
 pub fn client_public(a: &U256) -> U3072 {
     exp(&group().g, a).retrieve()

@@ -2,12 +2,14 @@
 //! implements; `Store` is all of them. The conformance suite in `latchkey-store` holds each backend to the same
 //! behaviour. Writes that belong together happen inside one call, so a backend can make them one transaction.
 
+mod devices;
 mod groups;
 mod misc;
 mod pools;
 mod tokens;
 mod users;
 
+pub use devices::DeviceStore;
 pub use groups::GroupStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
@@ -19,7 +21,7 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed, or the record a write depends on is gone; the text names what.
     Conflict(String),
     /// A uniqueness rule failed. `kind` names it: "username", "email", "phone_number", "preferred_username",
-    /// "group", "kid", or the record type for primary keys ("user_pool", "client").
+    /// "group", "kid", "device", or the record type for primary keys ("user_pool", "client").
     Duplicate { kind: String },
     /// The backend failed (connection, I/O, corrupt row). The text is for logs only.
     Backend(String),
@@ -47,6 +49,6 @@ pub struct Page<T> {
 }
 
 /// Everything Latchkey persists.
-pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + MiscStore {}
+pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore {}
 
-impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore> Store for T {}
+impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore> Store for T {}

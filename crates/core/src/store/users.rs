@@ -58,7 +58,8 @@ pub trait UserStore: Send + Sync {
         lookups: &[IndexEntry],
         search: &[IndexEntry],
     ) -> StoreResult<()>;
-    /// Delete a user with its index rows, codes, refresh tokens and group memberships. Returns whether it existed.
+    /// Delete a user with its index rows, codes, refresh tokens, devices and group memberships. Returns whether it
+    /// existed.
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<bool>;
     /// Users ordered by username, starting after `after`, optionally restricted by a search filter.
     async fn list_users(

@@ -30,6 +30,9 @@ pub struct AuthenticationResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     pub id_token: String,
+    /// Set when the pool tracks devices and this sign-in came from a device it did not know.
+    #[serde(rename = "NewDeviceMetadata", skip_serializing_if = "Option::is_none")]
+    pub new_device_metadata: Option<serde_json::Value>,
 }
 
 /// What a token issuance is for.
@@ -135,6 +138,7 @@ impl Latchkey {
             token_type: "Bearer",
             refresh_token,
             id_token,
+            new_device_metadata: None,
         })
     }
 }

@@ -98,6 +98,26 @@ async fn srp(
             param(p, "USERNAME")?,
             param(p, "SRP_A")?,
             p.get("SECRET_HASH").map(String::as_str),
+            p.get("DEVICE_KEY").map(String::as_str),
+        )
+        .await?;
+    Ok(outcome.to_wire())
+}
+
+async fn password(
+    lk: &Latchkey,
+    pool: &UserPool,
+    client: &AppClient,
+    p: &BTreeMap<String, String>,
+) -> Result<Value, CognitoError> {
+    let outcome = lk
+        .password_sign_in(
+            pool,
+            client,
+            param(p, "USERNAME")?,
+            param(p, "PASSWORD")?,
+            p.get("SECRET_HASH").map(String::as_str),
+            p.get("DEVICE_KEY").map(String::as_str),
         )
         .await?;
     Ok(outcome.to_wire())
@@ -117,16 +137,7 @@ pub async fn initiate(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, C
     match req.auth_flow.as_str() {
         "USER_PASSWORD_AUTH" => {
             require_flow(&client, "ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")?;
-            let outcome = lk
-                .password_sign_in(
-                    &pool,
-                    &client,
-                    param(p, "USERNAME")?,
-                    param(p, "PASSWORD")?,
-                    p.get("SECRET_HASH").map(String::as_str),
-                )
-                .await?;
-            Ok(outcome.to_wire())
+            password(lk, &pool, &client, p).await
         }
         "USER_SRP_AUTH" => srp(lk, &pool, &client, p).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
@@ -144,16 +155,7 @@ pub async fn admin_initiate(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Val
     match req.auth_flow.as_str() {
         "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
             require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH", &req.auth_flow)?;
-            let outcome = lk
-                .password_sign_in(
-                    &pool,
-                    &client,
-                    param(p, "USERNAME")?,
-                    param(p, "PASSWORD")?,
-                    p.get("SECRET_HASH").map(String::as_str),
-                )
-                .await?;
-            Ok(outcome.to_wire())
+            password(lk, &pool, &client, p).await
         }
         "USER_SRP_AUTH" => srp(lk, &pool, &client, p).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh(lk, &pool, &client, p).await,
@@ -172,6 +174,14 @@ async fn respond_with(
 ) -> Result<Value, CognitoError> {
     let outcome: AuthOutcome = match req.challenge_name.as_str() {
         "PASSWORD_VERIFIER" => lk.srp_verify(pool, client, &req.challenge_responses).await?,
+        "DEVICE_SRP_AUTH" => {
+            lk.device_srp_auth(pool, client, req.session.as_deref(), &req.challenge_responses)
+                .await?
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            lk.device_password_verifier(pool, client, req.session.as_deref(), &req.challenge_responses)
+                .await?
+        }
         "NEW_PASSWORD_REQUIRED" => {
             lk.respond_new_password(pool, client, req.session.as_deref(), &req.challenge_responses)
                 .await?

@@ -3,6 +3,7 @@
 
 mod auth;
 mod clients;
+mod devices;
 mod groups;
 mod user_pools;
 mod users_admin;
@@ -116,6 +117,15 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "AdminRemoveUserFromGroup" => groups::remove_user(lk, ctx, body).await,
         "AdminListGroupsForUser" => groups::groups_for_user(lk, ctx, body).await,
         "ListUsersInGroup" => groups::users_in_group(lk, ctx, body).await,
+        "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
+        "GetDevice" => devices::get_device(lk, ctx, body).await,
+        "ListDevices" => devices::list_devices(lk, ctx, body).await,
+        "UpdateDeviceStatus" => devices::update_device_status(lk, ctx, body).await,
+        "ForgetDevice" => devices::forget_device(lk, ctx, body).await,
+        "AdminGetDevice" => devices::admin_get_device(lk, ctx, body).await,
+        "AdminListDevices" => devices::admin_list_devices(lk, ctx, body).await,
+        "AdminUpdateDeviceStatus" => devices::admin_update_device_status(lk, ctx, body).await,
+        "AdminForgetDevice" => devices::admin_forget_device(lk, ctx, body).await,
         _ => return None,
     })
 }
