@@ -134,6 +134,10 @@ fn sign(target: &str, body: &str, amz_date: &str, region: &str) -> String {
 }
 
 impl TestApp {
+    pub fn clock_ms(&self) -> i64 {
+        self.clock.now().millis()
+    }
+
     pub async fn call(&self, op: &str, body: Value, signed: bool) -> (StatusCode, Value) {
         let target = format!("AWSCognitoIdentityProviderService.{op}");
         let text = body.to_string();
