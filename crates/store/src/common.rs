@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use latchkey_core::clients::AppClient;
+use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
@@ -37,6 +38,7 @@ doc_codec!(code_doc, code_from_doc, CodeRecord, "one-time code");
 doc_codec!(refresh_doc, refresh_from_doc, RefreshTokenRecord, "refresh token");
 doc_codec!(key_doc, key_from_doc, SigningKeyRecord, "signing key");
 doc_codec!(outbox_doc, outbox_from_doc, OutboxMessage, "outbox message");
+doc_codec!(device_doc, device_from_doc, Device, "device");
 
 // Rows of versioned records are `(doc, version)`: `version` is serde-skipped and lives in its own column.
 
@@ -62,6 +64,12 @@ pub(crate) fn group_from_row((doc, version): (String, i64)) -> Result<Group, Sto
     let mut group = group_from_doc(&doc)?;
     group.version = version;
     Ok(group)
+}
+
+pub(crate) fn device_from_row((doc, version): (String, i64)) -> Result<Device, StoreError> {
+    let mut device = device_from_doc(&doc)?;
+    device.version = version;
+    Ok(device)
 }
 
 // Fields that single statements change are columns, and the column wins over the stale document.

@@ -9,6 +9,7 @@ use sqlx::{Postgres, Transaction};
 
 use crate::common::{backend, migration};
 
+mod devices;
 mod groups;
 mod misc;
 mod pools;

@@ -12,7 +12,8 @@ use crate::common::{
 };
 
 /// Everything of a user, deleted with it. The foreign keys cascade too; see `pools::POOL_TABLES`.
-const USER_TABLES: [&str; 5] = [
+const USER_TABLES: [&str; 6] = [
+    "devices",
     "group_members",
     "codes",
     "refresh_tokens",

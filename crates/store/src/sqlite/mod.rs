@@ -12,6 +12,7 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::common::{backend, migration};
 
+mod devices;
 mod groups;
 mod misc;
 mod pools;

@@ -1,6 +1,7 @@
 //! Realistic records, built from the JSON documents Cognito would describe them with.
 
 use latchkey_core::clients::AppClient;
+use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{CodeRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord};
@@ -220,5 +221,41 @@ pub fn outbox(id: &str, pool_id: &str, created_ms: i64) -> OutboxMessage {
         subject: format!("Your verification code ({id})"),
         body: "Your code is 123456.\nIt expires in 24 hours — ✓".into(),
         created: Timestamp::from_millis(created_ms),
+    }
+}
+
+/// A device as NewDeviceMetadata registers it at sign-in: not yet confirmed (no SRP salt or verifier), not
+/// remembered, no name.
+pub fn device(pool_id: &str, username: &str, device_key: &str) -> Device {
+    Device {
+        pool_id: pool_id.into(),
+        username: username.into(),
+        device_key: device_key.into(),
+        device_group_key: format!("-{}", device_key.rsplit_once('_').map_or(device_key, |(_, k)| k)),
+        salt: None,
+        verifier: None,
+        name: None,
+        remembered: false,
+        last_ip: None,
+        created: Timestamp::from_millis(1_700_000_900_000),
+        modified: Timestamp::from_millis(1_700_000_900_000),
+        last_authenticated: Timestamp::from_millis(1_700_000_900_000),
+        version: 1,
+    }
+}
+
+/// `device` after ConfirmDevice (salt, verifier, a name, remembered) and a later DEVICE_SRP_AUTH sign-in,
+/// with its version incremented for `update_device`.
+pub fn confirmed(device: &Device) -> Device {
+    Device {
+        salt: Some("a1b2c3d4e5f60718293a4b5c6d7e8f90".into()),
+        verifier: Some("0f1e2d3c4b5a6978".repeat(48)),
+        name: Some("Firefox on Ubuntu — ✓".into()),
+        remembered: true,
+        last_ip: Some("2001:db8::17".into()),
+        modified: Timestamp::from_millis(1_700_000_950_250),
+        last_authenticated: Timestamp::from_millis(1_700_001_000_999),
+        version: device.version + 1,
+        ..device.clone()
     }
 }

@@ -56,6 +56,15 @@ conformance!(
     list_groups_paginates_by_name,
     memberships,
     delete_group_removes_memberships,
+    // Devices.
+    device_round_trips_and_updates,
+    duplicate_device_is_duplicate,
+    device_of_missing_user_is_conflict,
+    update_device_checks_version,
+    list_devices_paginates_per_user,
+    delete_device_reports_existence,
+    delete_user_removes_devices,
+    delete_pool_removes_devices,
     // Tokens and keys.
     refresh_token_round_trips,
     revoke_origin_revokes_one_sign_in,

@@ -4,10 +4,13 @@ use latchkey_core::store::{Store, UserFilter};
 use latchkey_core::time::Timestamp;
 
 use super::ids;
-use crate::fixtures::{client, code, group, lookups, outbox, pool, refresh, search, signing_key, user};
+use crate::fixtures::{
+    client, code, device, group, lookups, outbox, pool, refresh, search, signing_key, user,
+};
 use crate::harness::TestDb;
 
-/// Gives `pool_id` a client, users alice and bob with codes, refresh tokens and a group, and a signing key.
+/// Gives `pool_id` a client, users alice and bob with codes, refresh tokens, devices and a group, and a
+/// signing key.
 async fn populate(store: &dyn Store, pool_id: &str) {
     store.insert_pool(&pool(pool_id)).await.unwrap();
     store
@@ -25,6 +28,10 @@ async fn populate(store: &dyn Store, pool_id: &str) {
             .await
             .unwrap();
         store.add_user_to_group(pool_id, "staff", name).await.unwrap();
+        store
+            .insert_device(&device(pool_id, name, &device_key(name)))
+            .await
+            .unwrap();
     }
     let key = signing_key(pool_id, "kid-1", "id", 1_000);
     store
@@ -35,6 +42,10 @@ async fn populate(store: &dyn Store, pool_id: &str) {
         .insert_outbox(&outbox(&format!("mail-{pool_id}"), pool_id, 1_000))
         .await
         .unwrap();
+}
+
+fn device_key(name: &str) -> String {
+    format!("us-east-1_device-of-{name}")
 }
 
 /// What of user `name` in `pool_id` can still be found.
@@ -81,10 +92,26 @@ async fn user_traces(store: &dyn Store, pool_id: &str, name: &str) -> Vec<&'stat
     {
         traces.push("membership");
     }
+    if store
+        .get_device(pool_id, &device_key(name))
+        .await
+        .unwrap()
+        .is_some()
+    {
+        traces.push("device");
+    }
     traces
 }
 
-const ALL: [&str; 6] = ["user", "lookup", "search", "code", "refresh token", "membership"];
+const ALL: [&str; 7] = [
+    "user",
+    "lookup",
+    "search",
+    "code",
+    "refresh token",
+    "membership",
+    "device",
+];
 
 pub async fn delete_user_cascades(db: TestDb) {
     let store = db.open().await;
@@ -114,7 +141,7 @@ pub async fn delete_user_cascades(db: TestDb) {
     assert_eq!(ids(&staff, |u| &u.username), ["bob"]);
     assert_eq!(store.count_users(p).await.unwrap(), 1);
 
-    // A user recreated under the name starts clean: no old code, token or group applies to it.
+    // A user recreated under the name starts clean: no old code, token, group or device applies to it.
     let again = user(p, "alice");
     store
         .insert_user(&again, &lookups(&again), &search(&again))

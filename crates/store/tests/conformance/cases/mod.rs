@@ -7,6 +7,7 @@ use latchkey_core::store::{Page, StoreError, StoreResult};
 
 mod cascade;
 mod codes;
+mod devices;
 mod groups;
 mod misc;
 mod pools;
@@ -16,6 +17,7 @@ mod users;
 
 pub use cascade::*;
 pub use codes::*;
+pub use devices::*;
 pub use groups::*;
 pub use misc::*;
 pub use pools::*;
