@@ -214,13 +214,13 @@ class LatchkeyServer:
             "cognito-idp",
             region_name=region,
             endpoint_url=self.endpoint,
-            config=Config(signature_version=botocore.UNSIGNED, retries={"max_attempts": 1},
+            config=Config(signature_version=botocore.UNSIGNED, retries={"total_max_attempts": 1},
                           parameter_validation=validate, connect_timeout=5, read_timeout=30),
         )
 
 
 def make_idp(endpoint: str, region: str, key_id: str, secret: str, validate: bool = True, **config_kw):
-    cfg = dict(retries={"max_attempts": 1}, parameter_validation=validate, connect_timeout=5, read_timeout=30)
+    cfg = dict(retries={"total_max_attempts": 1}, parameter_validation=validate, connect_timeout=5, read_timeout=30)
     cfg.update(config_kw)
     return boto3.client(
         "cognito-idp",
@@ -529,3 +529,55 @@ def assert_fits_output(operation: str, body) -> None:
         return
     errs = shape_errors(body, shape)
     assert not errs, f"{operation} response does not fit the model:\n  " + "\n  ".join(errs[:30])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Mail: an SMTP sink (aiosmtpd) and a server that mails through it
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mail_sink():
+    """One SMTP sink for the session; tests use unique addresses, so they never read each other's mail."""
+    from mailsink import MailSink
+
+    sink = MailSink(free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def new_sink():
+    """A sink of the test's own (for servers started by the test); stopped at teardown."""
+    from mailsink import MailSink
+
+    made = []
+
+    def make(port: Optional[int] = None, start: bool = True):
+        s = MailSink(port or free_port())
+        if start:
+            s.start()
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def mail_server(tmp_path_factory, mail_sink) -> LatchkeyServer:
+    """A session server started with --smtp-url pointing at the session sink."""
+    base = tmp_path_factory.mktemp("mail-server")
+    srv = LatchkeyServer(base / "data", log_dir=base, extra_args=["--smtp-url", mail_sink.url])
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def kit(mail_server, mail_sink):
+    """Admin (signed) and user (unsigned) boto3 clients of `mail_server`, plus its sink (see userlib.Kit)."""
+    from userlib import Kit
+
+    return Kit(mail_server, mail_sink)

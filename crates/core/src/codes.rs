@@ -65,9 +65,10 @@ pub enum Verdict {
     Expired,
 }
 
+/// Judges a submitted code by its hash and expiry; how many attempts were made is `consume_code`'s business.
 pub fn evaluate(key: &MasterKey, stored: Option<&CodeRecord>, submitted: &str, now: Timestamp) -> Verdict {
     let Some(c) = stored else { return Verdict::Expired };
-    if now >= c.expires || c.attempts >= MAX_WRONG_ATTEMPTS {
+    if now >= c.expires {
         return Verdict::Expired;
     }
     if key.verify_keyed_hash(
@@ -118,7 +119,9 @@ impl crate::service::Latchkey {
         Ok(code)
     }
 
-    /// Checks and consumes a code: Ok only once per code; wrong guesses count, and the fifth invalidates it.
+    /// Checks and consumes a code: Ok only once per code. Every attempt is counted first, atomically, so
+    /// concurrent guesses cannot share a count: the first five attempts are judged, a fifth wrong one invalidates
+    /// the code (LimitExceededException), and anything later finds it expired.
     pub async fn consume_code(
         &self,
         pool_id: &str,
@@ -126,6 +129,10 @@ impl crate::service::Latchkey {
         purpose: &str,
         submitted: &str,
     ) -> Result<()> {
+        let attempt = self.store.add_code_attempt(pool_id, username, purpose).await?;
+        if attempt == 0 || attempt > MAX_WRONG_ATTEMPTS {
+            return Err(expired());
+        }
         let stored = self.store.get_code(pool_id, username, purpose).await?;
         match evaluate(
             &self.secrets.master_key,
@@ -141,15 +148,11 @@ impl crate::service::Latchkey {
                 }
             }
             Verdict::Expired => Err(expired()),
-            Verdict::Mismatch => {
-                let attempts = self.store.add_code_attempt(pool_id, username, purpose).await?;
-                if attempts >= MAX_WRONG_ATTEMPTS {
-                    self.store.take_code(pool_id, username, purpose).await?;
-                    Err(attempts_exceeded())
-                } else {
-                    Err(mismatch())
-                }
+            Verdict::Mismatch if attempt == MAX_WRONG_ATTEMPTS => {
+                self.store.take_code(pool_id, username, purpose).await?;
+                Err(attempts_exceeded())
             }
+            Verdict::Mismatch => Err(mismatch()),
         }
     }
 }
@@ -196,10 +199,5 @@ mod tests {
             evaluate(&k, Some(&other_user), "123456", start),
             Verdict::Mismatch
         );
-        let worn = CodeRecord {
-            attempts: MAX_WRONG_ATTEMPTS,
-            ..rec
-        };
-        assert_eq!(evaluate(&k, Some(&worn), "123456", start), Verdict::Expired);
     }
 }

@@ -155,6 +155,7 @@ impl Default for PasswordPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct AdminCreateUserConfig {
+    #[serde(default)]
     pub allow_admin_create_user_only: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_account_validity_days: Option<u32>,

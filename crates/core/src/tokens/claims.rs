@@ -31,19 +31,29 @@ fn group_claims(c: &Common, out: &mut Map<String, Value>, with_roles: bool) {
     if !with_roles {
         return;
     }
-    let roles: Vec<&String> = c.groups.iter().filter_map(|g| g.role_arn.as_ref()).collect();
+    let mut roles: Vec<&String> = Vec::new();
+    for role in c.groups.iter().filter_map(|g| g.role_arn.as_ref()) {
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
     if roles.is_empty() {
         return;
     }
     out.insert("cognito:roles".into(), json!(roles));
-    // The role of the group with the lowest precedence number wins; groups without precedence come last.
-    if let Some(g) = c
+    // The role of the group with the lowest precedence number wins; groups without precedence come last. When
+    // groups tied for the lowest number carry different roles, none is preferred (as Cognito documents).
+    let with_roles = c
         .groups
         .iter()
-        .filter(|g| g.role_arn.is_some())
-        .min_by_key(|g| (g.precedence.unwrap_or(u32::MAX), g.group_name.clone()))
-    {
-        out.insert("cognito:preferred_role".into(), json!(g.role_arn));
+        .filter_map(|g| g.role_arn.as_ref().map(|r| (g.precedence.unwrap_or(u32::MAX), r)));
+    if let Some(best) = with_roles.clone().map(|(p, _)| p).min() {
+        let mut top = with_roles.filter(|(p, _)| *p == best).map(|(_, r)| r);
+        if let Some(first) = top.next() {
+            if top.all(|r| r == first) {
+                out.insert("cognito:preferred_role".into(), json!(first));
+            }
+        }
     }
 }
 

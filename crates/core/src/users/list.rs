@@ -69,6 +69,13 @@ pub fn parse_filter(text: &str) -> Result<UserFilter> {
 
 impl Latchkey {
     pub async fn list_users(&self, pool: &UserPool, input: &ListUsersInput) -> Result<Page<User>> {
+        for name in input.attributes_to_get.iter().flatten() {
+            if !pool.schema_attributes.iter().any(|a| &a.name == name) {
+                return Err(CognitoError::invalid_parameter(
+                    "One or more requested attributes do not exist.",
+                ));
+            }
+        }
         let mut filter = input
             .filter
             .as_deref()

@@ -1,0 +1,232 @@
+"""Every way a password sign-in can fail, with Cognito's error codes and messages: unknown user (LEGACY / ENABLED
+PreventUserExistenceErrors), wrong password, unconfirmed, disabled, RESET_REQUIRED, lockout, flows not enabled,
+client secrets (SECRET_HASH), unknown clients."""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import assert_client_error
+from userlib import PASSWORD, PASSWORD2, attr_map, jwt_claims, new_email, secret_hash
+
+INCORRECT = "Incorrect username or password."
+
+
+@pytest.fixture
+def app(kit):
+    pool = kit.pool()
+    return pool, kit.client(pool)
+
+
+def both_flows(kit, pool, cid, username, password):
+    """Yields a callable per password flow (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH)."""
+    return [
+        ("USER_PASSWORD_AUTH", lambda: kit.sign_in(cid, username, password)),
+        ("ADMIN_USER_PASSWORD_AUTH", lambda: kit.admin_sign_in(pool, cid, username, password)),
+    ]
+
+
+def test_unknown_user_legacy_vs_enabled(kit):
+    pool = kit.pool()
+    legacy = kit.client(pool, PreventUserExistenceErrors="LEGACY")
+    enabled = kit.client(pool, PreventUserExistenceErrors="ENABLED")
+    for name, call in both_flows(kit, pool, legacy, "nobody", PASSWORD):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "UserNotFoundException", message_contains=["User does not exist."])
+    for name, call in both_flows(kit, pool, enabled, "nobody", PASSWORD):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "NotAuthorizedException", message_contains=[INCORRECT])
+
+
+def test_wrong_password(kit, app):
+    pool, cid = app
+    kit.admin_user(pool, "wp", email=new_email("wp"))
+    for name, call in both_flows(kit, pool, cid, "wp", PASSWORD2):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "NotAuthorizedException", message_contains=[INCORRECT])
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in(cid, "wp", "")
+    assert ex.value.response["Error"]["Code"] in ("NotAuthorizedException", "InvalidParameterException")
+    kit.sign_in(cid, "wp")
+
+
+def test_unconfirmed_user(kit, app):
+    pool, cid = app
+    email = new_email("unconf")
+    kit.sign_up(cid, "unconf", email=email, confirm=False)
+    for name, call in both_flows(kit, pool, cid, "unconf", PASSWORD):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "UserNotConfirmedException")
+    # The wrong password is still just wrong.
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in(cid, "unconf", PASSWORD2)
+    assert_client_error(ex, "NotAuthorizedException", message_contains=[INCORRECT])
+
+
+def test_disabled_user(kit, app):
+    pool, cid = app
+    kit.admin_user(pool, "off", email=new_email("off"))
+    kit.idp.admin_disable_user(UserPoolId=pool, Username="off")
+    for name, call in both_flows(kit, pool, cid, "off", PASSWORD):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "NotAuthorizedException", message_contains=["User is disabled."])
+
+
+def test_reset_required_user(kit, app):
+    pool, cid = app
+    email = new_email("rreq")
+    kit.admin_user(pool, "rreq", email=email)
+    kit.idp.admin_reset_user_password(UserPoolId=pool, Username="rreq")
+    kit.sink.next_code(email)
+    for name, call in both_flows(kit, pool, cid, "rreq", PASSWORD):
+        with pytest.raises(ClientError) as ex:
+            call()
+        assert_client_error(ex, "PasswordResetRequiredException")
+
+
+def test_lockout_after_five_failures(kit, app):
+    pool, cid = app
+    kit.admin_user(pool, "lock", email=new_email("lock"))
+    kit.admin_user(pool, "other", email=new_email("other"))
+
+    def attempt(pw):
+        try:
+            kit.sign_in(cid, "lock", pw)
+            return "OK"
+        except ClientError as e:
+            return f'{e.response["Error"]["Code"]}: {e.response["Error"]["Message"]}'
+
+    for i in range(5):
+        assert attempt(PASSWORD2) == f"NotAuthorizedException: {INCORRECT}", f"failure {i + 1}"
+    # Locked for 1 s; keep failing (waiting out each lock) until 7 counted failures → a 4 s lock.
+    counted, rejected_during_lock = 5, 0
+    deadline = time.monotonic() + 30
+    while counted < 7:
+        assert time.monotonic() < deadline, "lock never expired"
+        got = attempt(PASSWORD2)
+        if got == f"NotAuthorizedException: {INCORRECT}":
+            counted += 1
+        else:
+            assert got == "NotAuthorizedException: Password attempts exceeded", got
+            rejected_during_lock += 1
+            time.sleep(0.2)
+    # Now locked for 2^(7-5) = 4 s: even the right password is refused.
+    locked_at = time.monotonic()
+    assert attempt(PASSWORD) == "NotAuthorizedException: Password attempts exceeded"
+    assert attempt(PASSWORD) == "NotAuthorizedException: Password attempts exceeded"
+    # The admin flow shares the counter.
+    with pytest.raises(ClientError) as ex:
+        kit.admin_sign_in(pool, cid, "lock", PASSWORD)
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["Password attempts exceeded"])
+    # Other users are not affected.
+    kit.sign_in(cid, "other")
+    # Once the lock has passed, the right password works (attempts during the lock did not extend it).
+    while True:
+        got = attempt(PASSWORD)
+        if got == "OK":
+            break
+        assert got == "NotAuthorizedException: Password attempts exceeded", got
+        assert time.monotonic() - locked_at < 4 + 6, "lock lasted much longer than 4 s"
+        time.sleep(0.25)
+    elapsed = time.monotonic() - locked_at
+    assert elapsed >= 2.5, f"lock after 7 failures lasted only {elapsed:.1f}s (want ~4 s)"
+    # Success resets the counter: one wrong password is just wrong again.
+    assert attempt(PASSWORD2) == f"NotAuthorizedException: {INCORRECT}"
+    assert attempt(PASSWORD) == "OK"
+
+
+def test_flow_not_enabled(kit):
+    pool = kit.pool()
+    kit.admin_user(pool, "fl", email=new_email("fl"))
+    srp_only = kit.client(pool, flows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in(srp_only, "fl")
+    assert_client_error(ex, "InvalidParameterException",
+                        message_contains=["USER_PASSWORD_AUTH flow not enabled for this client"])
+    with pytest.raises(ClientError) as ex:
+        kit.admin_sign_in(pool, srp_only, "fl")
+    assert_client_error(ex, "InvalidParameterException")
+    # ADMIN_USER_PASSWORD_AUTH only exists on the admin API.
+    all_flows = kit.client(pool)
+    with pytest.raises(ClientError) as ex:
+        kit.uidp.initiate_auth(ClientId=all_flows, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "fl", "PASSWORD": PASSWORD})
+    assert_client_error(ex, "InvalidParameterException")
+
+
+def test_unknown_client(kit, app):
+    pool, cid = app
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in("abcdefghijklmnopqrstuvwxyz", "x")
+    assert_client_error(ex, "ResourceNotFoundException")
+    with pytest.raises(ClientError) as ex:
+        kit.idp.admin_initiate_auth(UserPoolId=pool, ClientId="abcdefghijklmnopqrstuvwxyz",
+                                    AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                    AuthParameters={"USERNAME": "x", "PASSWORD": PASSWORD})
+    assert_client_error(ex, "ResourceNotFoundException")
+
+
+def test_missing_auth_parameters(kit, app):
+    pool, cid = app
+    with pytest.raises(ClientError) as ex:
+        kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "x"})
+    assert_client_error(ex, "InvalidParameterException")
+    with pytest.raises(ClientError) as ex:
+        kit.uidp.initiate_auth(ClientId=cid, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={})
+    assert_client_error(ex, "InvalidParameterException")
+    with pytest.raises(ClientError) as ex:
+        kit.refresh(cid, "not-a-refresh-token")
+    assert_client_error(ex, "NotAuthorizedException")
+
+
+def test_client_secret(kit):
+    pool = kit.pool(UsernameAttributes=["email"])
+    c = kit.app(pool, GenerateSecret=True)
+    cid, secret = c["ClientId"], c["ClientSecret"]
+    email = new_email("secret")
+    kit.admin_user(pool, email, email=None, extra={"email": email, "email_verified": "true"})
+    sub = kit.idp.admin_get_user(UserPoolId=pool, Username=email)["Username"]
+
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in(cid, email)
+    assert_client_error(ex, "NotAuthorizedException",
+                        message_contains=[f"Client {cid} is configured with secret but SECRET_HASH was not received"])
+    with pytest.raises(ClientError) as ex:
+        kit.sign_in(cid, email, SECRET_HASH=secret_hash(email, cid, "wrong-secret"))
+    assert_client_error(ex, "NotAuthorizedException", message_contains=[f"Unable to verify secret hash for client {cid}"])
+    with pytest.raises(ClientError) as ex:
+        kit.admin_sign_in(pool, cid, email)
+    assert_client_error(ex, "NotAuthorizedException",
+                        message_contains=[f"Client {cid} is configured with secret but SECRET_HASH was not received"])
+
+    t = kit.sign_in(cid, email, SECRET_HASH=secret_hash(email, cid, secret))
+    assert jwt_claims(t["IdToken"])["cognito:username"] == sub
+    r = kit.idp.admin_initiate_auth(UserPoolId=pool, ClientId=cid, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                    AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD,
+                                                    "SECRET_HASH": secret_hash(email, cid, secret)})
+    assert "AuthenticationResult" in r
+
+    # Refresh with a secret: SECRET_HASH over the internal username (the sub in an email pool).
+    with pytest.raises(ClientError) as ex:
+        kit.refresh(cid, t["RefreshToken"])
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["SECRET_HASH was not received"])
+    fresh = kit.refresh(cid, t["RefreshToken"], SECRET_HASH=secret_hash(sub, cid, secret))
+    assert jwt_claims(fresh["AccessToken"])["username"] == sub
+    assert attr_map(kit.get_user(fresh["AccessToken"])["UserAttributes"])["email"] == email
+
+
+def test_refresh_token_is_bound_to_its_client(kit, app):
+    pool, cid = app
+    other = kit.client(pool)
+    kit.admin_user(pool, "bound", email=new_email("bound"))
+    t = kit.sign_in(cid, "bound")
+    with pytest.raises(ClientError) as ex:
+        kit.refresh(other, t["RefreshToken"])
+    assert_client_error(ex, "NotAuthorizedException")
+    kit.refresh(cid, t["RefreshToken"])

@@ -1,0 +1,122 @@
+"""Two `latchkey serve` nodes on one PostgreSQL database (fresh schema), same --master-key and admin keys, both
+mailing through the same SMTP sink: whatever one node starts, the other finishes. Skips without PostgreSQL, fails
+when CI is set (see test_persistence.pg_schema)."""
+
+import re
+import subprocess
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import LATCHKEY_BIN, assert_client_error, clean_env
+from test_persistence import pg_schema  # noqa: F401  (fixture)
+from userlib import PASSWORD, PASSWORD2, Kit, attr_map, attrs, fetch_jwks, jwt_claims, jwt_header, new_email, verify_token
+
+MASTER_KEY = "0123456789abcdef" * 4
+
+
+@pytest.mark.postgres
+def test_two_nodes_share_users_codes_tokens_and_keys(server_factory, new_sink, tmp_path, pg_schema):  # noqa: F811
+    _, url = pg_schema
+    sink = new_sink()
+    args = ["--database-url", url, "--master-key", MASTER_KEY, "--smtp-url", sink.url,
+            "--public-url", "http://auth.latchkey.test"]
+    a = server_factory(data_dir=tmp_path / "node-a", extra_args=args).start()
+    b = server_factory(data_dir=tmp_path / "node-b", extra_args=args).start()
+    A, B = Kit(a, sink), Kit(b, sink)
+
+    pool = A.pool()
+    cid = A.client(pool)
+    assert B.idp.describe_user_pool(UserPoolId=pool)["UserPool"]["Id"] == pool
+
+    # Sign up on A; the code mailed by A confirms on B; sign in on B.
+    email = new_email("nodes")
+    r = A.uidp.sign_up(ClientId=cid, Username="twin", Password=PASSWORD, UserAttributes=attrs({"email": email}))
+    code = sink.next_code(email)
+    B.uidp.confirm_sign_up(ClientId=cid, Username="twin", ConfirmationCode=code)
+    assert A.idp.admin_get_user(UserPoolId=pool, Username="twin")["UserStatus"] == "CONFIRMED"
+    tb = B.sign_in(cid, "twin")
+
+    # Refresh B's token on A; GetUser on B with A's token and the other way round.
+    ta = A.refresh(cid, tb["RefreshToken"])
+    assert B.get_user(ta["AccessToken"])["Username"] == "twin"
+    assert A.get_user(tb["AccessToken"])["Username"] == "twin"
+    assert jwt_claims(ta["IdToken"])["sub"] == r["UserSub"]
+    assert jwt_claims(ta["IdToken"])["iss"] == jwt_claims(tb["IdToken"])["iss"] == f"http://auth.latchkey.test/{pool}"
+
+    # One key set: both nodes serve the same JWKS and sign with the same kids; tokens verify against either.
+    ja, jb = fetch_jwks(a.endpoint, pool), fetch_jwks(b.endpoint, pool)
+    assert ja == jb
+    assert jwt_header(ta["IdToken"])["kid"] == jwt_header(tb["IdToken"])["kid"] == ja["keys"][0]["kid"]
+    verify_token(tb["IdToken"], ja, issuer=jwt_claims(tb["IdToken"])["iss"], audience=cid)
+    verify_token(ta["AccessToken"], jb, issuer=jwt_claims(ta["AccessToken"])["iss"])
+
+    # Forgot password on B, confirm on A, sign in on B.
+    B.uidp.forgot_password(ClientId=cid, Username="twin")
+    A.uidp.confirm_forgot_password(ClientId=cid, Username="twin", ConfirmationCode=sink.next_code(email),
+                                   Password=PASSWORD2)
+    tb2 = B.sign_in(cid, "twin", PASSWORD2)
+
+    # Wrong-code attempts are counted across nodes: 2 on A + 2 on B + the 5th on A.
+    A.uidp.forgot_password(ClientId=cid, Username="twin")
+    code = sink.next_code(email)
+    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != code][:5]
+    for i, c in enumerate(wrong[:4]):
+        node = A if i % 2 == 0 else B
+        with pytest.raises(ClientError) as ex:
+            node.uidp.confirm_forgot_password(ClientId=cid, Username="twin", ConfirmationCode=c, Password=PASSWORD)
+        assert_client_error(ex, "CodeMismatchException")
+    with pytest.raises(ClientError) as ex:
+        A.uidp.confirm_forgot_password(ClientId=cid, Username="twin", ConfirmationCode=wrong[4], Password=PASSWORD)
+    assert_client_error(ex, "LimitExceededException")
+    with pytest.raises(ClientError) as ex:
+        B.uidp.confirm_forgot_password(ClientId=cid, Username="twin", ConfirmationCode=code, Password=PASSWORD)
+    assert_client_error(ex, "ExpiredCodeException")
+
+    # A NEW_PASSWORD_REQUIRED session sealed by A is answered on B (same master key).
+    A.idp.admin_create_user(UserPoolId=pool, Username="newbie", MessageAction="SUPPRESS",
+                            TemporaryPassword="Temp0rary!Pass",
+                            UserAttributes=attrs({"email": new_email("newbie"), "email_verified": "true"}))
+    ch = A.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": "newbie", "PASSWORD": "Temp0rary!Pass"})
+    assert ch["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    done = B.uidp.respond_to_auth_challenge(ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=ch["Session"],
+                                            ChallengeResponses={"USERNAME": "newbie", "NEW_PASSWORD": PASSWORD})
+    assert A.get_user(done["AuthenticationResult"]["AccessToken"])["Username"] == "newbie"
+
+    # Groups and attributes written on one node show in tokens from the other.
+    A.idp.create_group(UserPoolId=pool, GroupName="ops", RoleArn="arn:aws:iam::123456789012:role/ops", Precedence=1)
+    A.idp.admin_add_user_to_group(UserPoolId=pool, Username="twin", GroupName="ops")
+    A.idp.admin_update_user_attributes(UserPoolId=pool, Username="twin", UserAttributes=attrs({"given_name": "Tw"}))
+    c = jwt_claims(B.refresh(cid, tb2["RefreshToken"])["IdToken"])
+    assert c["cognito:groups"] == ["ops"] and c["given_name"] == "Tw"
+    assert c["cognito:preferred_role"] == "arn:aws:iam::123456789012:role/ops"
+
+    # Global sign-out on A revokes on B.
+    A.uidp.global_sign_out(AccessToken=tb2["AccessToken"])
+    with pytest.raises(ClientError) as ex:
+        B.get_user(tb2["AccessToken"])
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["Access Token has been revoked"])
+    with pytest.raises(ClientError) as ex:
+        B.refresh(cid, tb2["RefreshToken"])
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["Refresh Token has been revoked"])
+
+    # Key rotation through the database: both nodes switch within 30 s; old tokens keep working on both.
+    before = B.sign_in(cid, "twin", PASSWORD2)
+    rot = subprocess.run([str(LATCHKEY_BIN), "keys", "rotate", "--pool", pool, "--database-url", url,
+                          "--master-key", MASTER_KEY, "--data-dir", str(tmp_path / "rotator")],
+                         capture_output=True, text=True, timeout=60, env=clean_env())
+    assert rot.returncode == 0, f"{rot.stdout}\n{rot.stderr}"
+    new_id_kid = re.search(r"ID tokens now use kid (\S+)", rot.stdout).group(1)
+    deadline = time.monotonic() + 40
+    for node in (A, B):
+        while jwt_header(node.sign_in(cid, "twin", PASSWORD2)["IdToken"])["kid"] != new_id_kid:
+            assert time.monotonic() < deadline, f"{node.endpoint} did not pick up the rotated keys within 40 s"
+            time.sleep(1)
+    for node in (A, B):
+        assert node.get_user(before["AccessToken"])["Username"] == "twin"
+        jwks = fetch_jwks(node.endpoint, pool)
+        assert jwks["keys"][0]["kid"] == new_id_kid
+        verify_token(before["IdToken"], jwks, issuer=jwt_claims(before["IdToken"])["iss"], audience=cid)
+    assert attr_map(A.get_user(before["AccessToken"])["UserAttributes"])["email"] == email
