@@ -10,6 +10,7 @@ pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod mail;
+pub mod oauth;
 pub mod passwords;
 pub mod pools;
 pub mod ports;

@@ -8,7 +8,8 @@ use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
-    CodeRecord, IndexEntry, OutboxMessage, Page, RefreshTokenRecord, SigningKeyRecord, StoreError,
+    CodeRecord, DomainRecord, IndexEntry, OutboxMessage, Page, RefreshTokenRecord, SigningKeyRecord,
+    StoreError,
 };
 use latchkey_core::time::Timestamp;
 use latchkey_core::users::User;
@@ -39,6 +40,7 @@ doc_codec!(refresh_doc, refresh_from_doc, RefreshTokenRecord, "refresh token");
 doc_codec!(key_doc, key_from_doc, SigningKeyRecord, "signing key");
 doc_codec!(outbox_doc, outbox_from_doc, OutboxMessage, "outbox message");
 doc_codec!(device_doc, device_from_doc, Device, "device");
+doc_codec!(domain_doc, domain_from_doc, DomainRecord, "domain");
 
 // Rows of versioned records are `(doc, version)`: `version` is serde-skipped and lives in its own column.
 

@@ -18,13 +18,27 @@ fn missing(name: &str) -> CognitoError {
 }
 
 impl Latchkey {
-    pub async fn respond_new_password(
+        pub async fn respond_new_password(
         &self,
         pool: &UserPool,
         client: &AppClient,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
+        let user = self.set_new_password(pool, client, session, responses, true).await?;
+        self.after_first_factor(pool, client, user, responses.get("DEVICE_KEY").map(String::as_str)).await
+    }
+
+    /// Checks the NEW_PASSWORD_REQUIRED session and response and makes the new password permanent; returns the
+    /// confirmed user. `check_secret` is false in the hosted UI, where the browser holds no client secret.
+    pub async fn set_new_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        session: Option<&str>,
+        responses: &BTreeMap<String, String>,
+        check_secret: bool,
+    ) -> Result<crate::users::User> {
         let state = self.open_session(client, "NEW_PASSWORD_REQUIRED", session)?;
         let typed = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
         let new_password = responses
@@ -37,11 +51,9 @@ impl Latchkey {
             .ok_or_else(|| {
                 CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid session for the user.")
             })?;
-        self.check_secret_hash(
-            client,
-            &names_of(typed, &user),
-            responses.get("SECRET_HASH").map(String::as_str),
-        )?;
+        if check_secret {
+            self.check_secret_hash(client, &names_of(typed, &user), responses.get("SECRET_HASH").map(String::as_str))?;
+        }
         if user.status != STATUS_FORCE_CHANGE_PASSWORD {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
@@ -83,12 +95,6 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.after_first_factor(
-            pool,
-            client,
-            user,
-            responses.get("DEVICE_KEY").map(String::as_str),
-        )
-        .await
+        Ok(user)
     }
 }

@@ -13,4 +13,4 @@ mod srp;
 pub(crate) use srp::{b64_u3072, exponent_from_hex, u3072_b64, MAX_TIMESTAMP_SKEW_SECONDS};
 
 pub use client::{names_of as names_for, secret_hash};
-pub use password::{incorrect, AuthOutcome};
+pub use password::{incorrect, AuthOutcome, ClientProof};

@@ -16,6 +16,23 @@ use crate::users::{
     User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
 };
 
+/// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
+/// UI (where the browser never holds the client secret).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientProof<'a> {
+    SecretHash(Option<&'a str>),
+    HostedUi,
+}
+
+impl ClientProof<'_> {
+    fn check(self, lk: &Latchkey, client: &AppClient, names: &[&str]) -> Result<()> {
+        match self {
+            ClientProof::SecretHash(h) => lk.check_secret_hash(client, names, h),
+            ClientProof::HostedUi => Ok(()),
+        }
+    }
+}
+
 /// What a sign-in step answers: tokens, or the next challenge.
 #[derive(Debug)]
 pub enum AuthOutcome {
@@ -82,18 +99,29 @@ impl Latchkey {
         secret_hash: Option<&str>,
         device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
+        let user = self.authenticate_password(pool, client, name, password, ClientProof::SecretHash(secret_hash)).await?;
+        self.after_first_factor(pool, client, user, device_key).await
+    }
+
+    /// Checks a user's password (with lockout and Cognito's rules for unknown users) and returns the user, whatever
+    /// their status.
+    pub async fn authenticate_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: &str,
+        password: &str,
+        proof: ClientProof<'_>,
+    ) -> Result<User> {
         let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
-            self.check_secret_hash(client, &[name], secret_hash)?;
+            proof.check(self, client, &[name])?;
             let _ = self.hasher.verify(password, DUMMY_HASH).await?;
             return Err(incorrect());
         };
-        self.check_secret_hash(client, &names_of(name, &user), secret_hash)?;
+        proof.check(self, client, &names_of(name, &user))?;
         let now = self.clock.now();
         if lockout::is_locked(&user, now) {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "Password attempts exceeded",
-            ));
+            return Err(CognitoError::new(ErrorKind::NotAuthorizedException, "Password attempts exceeded"));
         }
         let matches = match &user.password_hash {
             Some(phc) => self.hasher.verify(password, phc).await?,
@@ -112,17 +140,16 @@ impl Latchkey {
             .await?;
             return Err(incorrect());
         }
-        let user = if user.failed_sign_ins > 0 || user.locked_until.is_some() {
-            self.mutate_user(pool, &user.username, |u| {
-                lockout::record_success(u);
-                Ok(())
-            })
-            .await?
-            .0
-        } else {
-            user
-        };
-        self.after_first_factor(pool, client, user, device_key).await
+        if user.failed_sign_ins > 0 || user.locked_until.is_some() {
+            return Ok(self
+                .mutate_user(pool, &user.username, |u| {
+                    lockout::record_success(u);
+                    Ok(())
+                })
+                .await?
+                .0);
+        }
+        Ok(user)
     }
 
     /// The user proved their password: their state decides what happens next.

@@ -2,6 +2,7 @@
 //! unrevoked and the calling client's, keeping the original `auth_time` and `origin_jti`.
 
 use super::client::names_of;
+use super::password::ClientProof;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
@@ -18,7 +19,7 @@ impl Latchkey {
         pool: &UserPool,
         client: &AppClient,
         refresh_token: &str,
-        secret_hash: Option<&str>,
+                proof: ClientProof<'_>,
         device_key: Option<&str>,
     ) -> Result<AuthenticationResult> {
         let hash = crate::tokens::handle_hash(refresh_token);
@@ -31,7 +32,9 @@ impl Latchkey {
             .get_user(&pool.id, &record.username)
             .await?
             .ok_or_else(invalid)?;
-        self.check_secret_hash(client, &names_of(&record.username, &user), secret_hash)?;
+        if let ClientProof::SecretHash(secret_hash) = proof {
+            self.check_secret_hash(client, &names_of(&record.username, &user), secret_hash)?;
+        }
         if record.revoked {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
@@ -62,6 +65,9 @@ impl Latchkey {
             auth_time: record.auth_time,
             refresh_of: Some(&record),
             device_key: None,
+            scopes: None,
+            nonce: None,
+            origin_jti: None,
         })
         .await
     }

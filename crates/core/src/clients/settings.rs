@@ -210,9 +210,10 @@ impl ClientSettingsInput {
         }
         if let Some(scopes) = &scopes {
             for s in scopes {
-                if !STANDARD_SCOPES.contains(&s.as_str()) {
-                    // Custom scopes name a resource server's scope; there are none until resource servers
-                    // are created, and then they must match.
+                if !STANDARD_SCOPES.contains(&s.as_str())
+                    && !crate::oauth::scopes::custom_scope_exists(pool, s)
+                {
+                    // Custom scopes must name a scope of one of the pool's resource servers.
                     return Err(CognitoError::new(
                         ErrorKind::ScopeDoesNotExistException,
                         format!("Invalid scope requested: {s}"),

@@ -83,6 +83,9 @@ impl Latchkey {
             auth_time: self.clock.now(),
             refresh_of: None,
             device_key,
+            scopes: None,
+            nonce: None,
+            origin_jti: None,
         })
         .await
     }

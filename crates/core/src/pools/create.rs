@@ -262,6 +262,7 @@ impl Latchkey {
             custom_domain: None,
             other: s.other,
             mfa_settings: Default::default(),
+            resource_servers: Vec::new(),
             version: 1,
         };
         self.store.insert_pool(&pool).await?;

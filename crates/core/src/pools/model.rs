@@ -66,13 +66,16 @@ pub struct UserPool {
     /// Not part of `UserPoolType`: what Get/SetUserPoolMfaConfig manage beyond `MfaConfiguration`.
     #[serde(rename = "LatchkeyMfaSettings", default)]
     pub mfa_settings: MfaSettings,
+    /// Not part of `UserPoolType`: the pool's resource servers (CreateResourceServer and friends).
+    #[serde(rename = "LatchkeyResourceServers", default)]
+    pub resource_servers: Vec<crate::oauth::ResourceServer>,
     /// Optimistic-concurrency counter, kept by the store in its own column.
     #[serde(skip)]
     pub version: i64,
 }
 
 /// Keys of the stored document that are Latchkey's own and never part of the wire shape.
-pub const INTERNAL_KEYS: &[&str] = &["LatchkeyMfaSettings"];
+pub const INTERNAL_KEYS: &[&str] = &["LatchkeyMfaSettings", "LatchkeyResourceServers"];
 
 impl UserPool {
     pub fn region(&self) -> &str {

@@ -3,6 +3,7 @@
 //! behaviour. Writes that belong together happen inside one call, so a backend can make them one transaction.
 
 mod devices;
+mod domains;
 mod groups;
 mod misc;
 mod pools;
@@ -10,6 +11,7 @@ mod tokens;
 mod users;
 
 pub use devices::DeviceStore;
+pub use domains::{DomainRecord, DomainStore};
 pub use groups::GroupStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
@@ -21,7 +23,7 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed, or the record a write depends on is gone; the text names what.
     Conflict(String),
     /// A uniqueness rule failed. `kind` names it: "username", "email", "phone_number", "preferred_username",
-    /// "group", "kid", "device", or the record type for primary keys ("user_pool", "client").
+    /// "group", "kid", "device", "domain", or the record type for primary keys ("user_pool", "client").
     Duplicate { kind: String },
     /// The backend failed (connection, I/O, corrupt row). The text is for logs only.
     Backend(String),
@@ -49,6 +51,6 @@ pub struct Page<T> {
 }
 
 /// Everything Latchkey persists.
-pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore {}
+pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore {}
 
-impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore> Store for T {}
+impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore> Store for T {}

@@ -17,7 +17,7 @@ pub trait PoolStore: Send + Sync {
     /// Replace a pool if its stored `version` still equals `pool.version - 1`; `Conflict` otherwise, so
     /// read-modify-write updates from several nodes never lose each other's changes.
     async fn update_pool(&self, pool: &UserPool) -> StoreResult<()>;
-    /// Delete a pool and everything in it (clients, users, codes, tokens, keys, groups, devices), atomically. Returns
+    /// Delete a pool and everything in it (clients, users, codes, tokens, keys, groups, devices, domains), atomically. Returns
     /// whether it existed.
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool>;
     /// Pools of one region ordered by id, starting after `after`.

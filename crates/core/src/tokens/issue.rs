@@ -29,7 +29,8 @@ pub struct AuthenticationResult {
     pub token_type: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
     /// Set when the pool tracks devices and this sign-in came from a device it did not know.
     #[serde(rename = "NewDeviceMetadata", skip_serializing_if = "Option::is_none")]
     pub new_device_metadata: Option<serde_json::Value>,
@@ -45,6 +46,19 @@ pub struct Grant<'a> {
     /// The sign-in a refresh continues; `None` starts a new one (and a new refresh token).
     pub refresh_of: Option<&'a RefreshTokenRecord>,
     pub device_key: Option<&'a str>,
+    /// OAuth grants: the scopes granted (None for API sign-ins, whose access token has the admin scope).
+    pub scopes: Option<&'a [String]>,
+    /// The `nonce` of an OIDC authorization request, copied into the ID token.
+    pub nonce: Option<&'a str>,
+    /// A fixed origin for a new sign-in (authorization codes use their own id, so a replayed code can revoke
+    /// what it issued).
+    pub origin_jti: Option<&'a str>,
+}
+
+/// OIDC `at_hash`: base64url of the left half of SHA-256 over the access token.
+pub fn at_hash(access_token: &str) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&d.as_ref()[..16])
 }
 
 /// A refresh-token handle: 256 random bits, URL-safe.
@@ -72,9 +86,15 @@ impl Latchkey {
             .await?
             .items;
         let issuer = self.issuer(&grant.pool.id);
-        let origin_jti = match grant.refresh_of {
-            Some(r) => r.origin_jti.clone(),
-            None => new_uuid(self.rng.as_ref()),
+        let origin_jti = match (grant.refresh_of, grant.origin_jti) {
+            (Some(r), _) => r.origin_jti.clone(),
+            (None, Some(o)) => o.to_string(),
+            (None, None) => new_uuid(self.rng.as_ref()),
+        };
+        // OAuth grants carry their scopes (a refresh keeps the sign-in's); API sign-ins have the admin scope.
+        let scopes: Option<Vec<String>> = match grant.refresh_of {
+            Some(r) => r.scopes.clone(),
+            None => grant.scopes.map(<[String]>::to_vec),
         };
         let event_id = new_uuid(self.rng.as_ref());
         let common = Common {
@@ -93,23 +113,42 @@ impl Latchkey {
         let device_key = grant
             .device_key
             .or(grant.refresh_of.and_then(|r| r.device_key.as_deref()));
-        let access_claims = claims::access_token(
+        let scope_text = scopes
+            .as_ref()
+            .map_or_else(|| ADMIN_SCOPE.to_string(), |s| s.join(" "));
+        let mut access_claims = claims::access_token(
             &common,
             now.seconds() + access_ttl,
             &new_uuid(self.rng.as_ref()),
-            ADMIN_SCOPE,
+            &scope_text,
             device_key,
         );
-        let id_claims = claims::id_token(
-            &common,
-            now.seconds() + id_ttl,
-            &new_uuid(self.rng.as_ref()),
-            &Map::new(),
-        );
+        if scopes.is_some() {
+            access_claims.insert("version".into(), serde_json::json!(2));
+        }
         let access_token = jwt::encode(&keys.access.kid, &access_claims, &keys.access.pair)
             .map_err(CognitoError::internal)?;
-        let id_token =
-            jwt::encode(&keys.id.kid, &id_claims, &keys.id.pair).map_err(CognitoError::internal)?;
+
+        // An ID token comes with every API sign-in, and with OAuth grants only when `openid` was granted.
+        let wants_id = scopes.as_ref().is_none_or(|s| s.iter().any(|x| x == "openid"));
+        let id_token = if wants_id {
+            let mut extra = Map::new();
+            if scopes.is_some() {
+                extra.insert("at_hash".into(), serde_json::json!(at_hash(&access_token)));
+            }
+            if let Some(n) = grant.nonce {
+                extra.insert("nonce".into(), serde_json::json!(n));
+            }
+            let id_claims = claims::id_token(
+                &common,
+                now.seconds() + id_ttl,
+                &new_uuid(self.rng.as_ref()),
+                &extra,
+            );
+            Some(jwt::encode(&keys.id.kid, &id_claims, &keys.id.pair).map_err(CognitoError::internal)?)
+        } else {
+            None
+        };
 
         let refresh_token = if grant.refresh_of.is_none() {
             let handle = new_handle(self);
@@ -122,7 +161,7 @@ impl Latchkey {
                     origin_jti,
                     auth_time: grant.auth_time,
                     device_key: grant.device_key.map(str::to_string),
-                    scopes: None,
+                    scopes,
                     issued: now,
                     expires: now.plus_seconds(grant.client.refresh_token_seconds() as i64),
                     revoked: false,
@@ -140,5 +179,30 @@ impl Latchkey {
             id_token,
             new_device_metadata: None,
         })
+    }
+
+    /// client_credentials: an access token for the client itself, with custom scopes only.
+    pub async fn issue_client_credentials(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        scopes: &[String],
+    ) -> Result<(String, u64)> {
+        let now = self.clock.now();
+        let keys = self.pool_keys(&pool.id).await?;
+        let ttl = client.access_token_seconds() as i64;
+        let mut c = Map::new();
+        c.insert("sub".into(), serde_json::json!(client.client_id));
+        c.insert("token_use".into(), serde_json::json!("access"));
+        c.insert("scope".into(), serde_json::json!(scopes.join(" ")));
+        c.insert("auth_time".into(), serde_json::json!(now.seconds()));
+        c.insert("iss".into(), serde_json::json!(self.issuer(&pool.id)));
+        c.insert("exp".into(), serde_json::json!(now.seconds() + ttl));
+        c.insert("iat".into(), serde_json::json!(now.seconds()));
+        c.insert("version".into(), serde_json::json!(2));
+        c.insert("jti".into(), serde_json::json!(new_uuid(self.rng.as_ref())));
+        c.insert("client_id".into(), serde_json::json!(client.client_id));
+        let token = jwt::encode(&keys.access.kid, &c, &keys.access.pair).map_err(CognitoError::internal)?;
+        Ok((token, ttl as u64))
     }
 }

@@ -10,6 +10,7 @@ use sqlx::{Postgres, Transaction};
 use crate::common::{backend, migration};
 
 mod devices;
+mod domains;
 mod groups;
 mod misc;
 mod pools;

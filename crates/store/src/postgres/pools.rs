@@ -13,7 +13,8 @@ use crate::common::{
 
 /// Everything a pool owns, children before parents. The foreign keys cascade too; the explicit list keeps
 /// what `delete_pool` removes visible, and matches the SQLite backend.
-const POOL_TABLES: [&str; 10] = [
+const POOL_TABLES: [&str; 11] = [
+    "domains",
     "devices",
     "group_members",
     "user_groups",

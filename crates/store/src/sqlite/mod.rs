@@ -13,6 +13,7 @@ use sqlx::{Sqlite, Transaction};
 use crate::common::{backend, migration};
 
 mod devices;
+mod domains;
 mod groups;
 mod misc;
 mod pools;

@@ -13,7 +13,8 @@ use crate::common::{
 
 /// Everything a pool owns, children before parents. The foreign keys cascade too; deleting explicitly keeps
 /// `delete_pool` complete should a connection run with foreign_keys off.
-const POOL_TABLES: [&str; 10] = [
+const POOL_TABLES: [&str; 11] = [
+    "domains",
     "devices",
     "group_members",
     "user_groups",

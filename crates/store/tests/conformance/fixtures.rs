@@ -4,7 +4,9 @@ use latchkey_core::clients::AppClient;
 use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
-use latchkey_core::store::{CodeRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord};
+use latchkey_core::store::{
+    CodeRecord, DomainRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord,
+};
 use latchkey_core::time::Timestamp;
 use latchkey_core::users::{User, STATUS_CONFIRMED};
 use serde_json::json;
@@ -257,5 +259,30 @@ pub fn confirmed(device: &Device) -> Device {
         last_authenticated: Timestamp::from_millis(1_700_001_000_999),
         version: device.version + 1,
         ..device.clone()
+    }
+}
+
+/// A hosted-UI prefix domain (`myapp` serves `myapp.auth.<region>.amazoncognito.com`), as CreateUserPoolDomain
+/// records it without a CustomDomainConfig.
+pub fn prefix_domain(pool_id: &str, prefix: &str) -> DomainRecord {
+    DomainRecord {
+        domain: prefix.into(),
+        pool_id: pool_id.into(),
+        custom_domain_config: None,
+        managed_login_version: Some(1),
+        created: Timestamp::from_millis(1_700_001_100_000),
+    }
+}
+
+/// A custom domain with the CustomDomainConfig (an ACM certificate) it was created with.
+pub fn custom_domain(pool_id: &str, domain: &str) -> DomainRecord {
+    DomainRecord {
+        domain: domain.into(),
+        pool_id: pool_id.into(),
+        custom_domain_config: Some(json!({
+            "CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/5e2a4c1b-9d3f-7a6b-5c4d-3e2f01234567"
+        })),
+        managed_login_version: Some(2),
+        created: Timestamp::from_millis(1_700_001_200_500),
     }
 }

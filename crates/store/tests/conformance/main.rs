@@ -65,6 +65,14 @@ conformance!(
     delete_device_reports_existence,
     delete_user_removes_devices,
     delete_pool_removes_devices,
+    // Domains.
+    domain_round_trips,
+    duplicate_domain_is_duplicate_across_pools,
+    domain_of_missing_pool_is_conflict,
+    update_domain_replaces_and_checks_existence,
+    delete_domain_reports_existence,
+    domains_of_pool_are_ordered_and_isolated,
+    delete_pool_removes_domains,
     // Tokens and keys.
     refresh_token_round_trips,
     revoke_origin_revokes_one_sign_in,
