@@ -5,6 +5,7 @@ pub mod aws;
 mod health;
 pub mod mail;
 pub mod metrics;
+mod oauth;
 mod oidc;
 pub mod ops;
 
@@ -76,6 +77,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/{pool_id}/.well-known/openid-configuration",
             get(oidc::openid_configuration),
         )
+        .merge(oauth::routes())
         .layer(cors())
         .with_state(state)
 }

@@ -54,6 +54,16 @@ pub async fn openid_configuration(State(st): State<Arc<AppState>>, Path(pool_id)
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
+        "authorization_endpoint": format!("{}/oauth2/authorize", lk.settings.public_url),
+        "token_endpoint": format!("{}/oauth2/token", lk.settings.public_url),
+        "userinfo_endpoint": format!("{}/oauth2/userInfo", lk.settings.public_url),
+        "revocation_endpoint": format!("{}/oauth2/revoke", lk.settings.public_url),
+        "end_session_endpoint": format!("{}/logout", lk.settings.public_url),
+        "response_types_supported": ["code", "token"],
+        "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name", "preferred_username", "cognito:username"],
     });
     ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(doc)).into_response()
 }

@@ -18,15 +18,23 @@ fn missing(name: &str) -> CognitoError {
 }
 
 impl Latchkey {
-        pub async fn respond_new_password(
+    pub async fn respond_new_password(
         &self,
         pool: &UserPool,
         client: &AppClient,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
-        let user = self.set_new_password(pool, client, session, responses, true).await?;
-        self.after_first_factor(pool, client, user, responses.get("DEVICE_KEY").map(String::as_str)).await
+        let user = self
+            .set_new_password(pool, client, session, responses, true)
+            .await?;
+        self.after_first_factor(
+            pool,
+            client,
+            user,
+            responses.get("DEVICE_KEY").map(String::as_str),
+        )
+        .await
     }
 
     /// Checks the NEW_PASSWORD_REQUIRED session and response and makes the new password permanent; returns the
@@ -52,7 +60,11 @@ impl Latchkey {
                 CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid session for the user.")
             })?;
         if check_secret {
-            self.check_secret_hash(client, &names_of(typed, &user), responses.get("SECRET_HASH").map(String::as_str))?;
+            self.check_secret_hash(
+                client,
+                &names_of(typed, &user),
+                responses.get("SECRET_HASH").map(String::as_str),
+            )?;
         }
         if user.status != STATUS_FORCE_CHANGE_PASSWORD {
             return Err(CognitoError::new(

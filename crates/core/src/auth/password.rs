@@ -99,7 +99,9 @@ impl Latchkey {
         secret_hash: Option<&str>,
         device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
-        let user = self.authenticate_password(pool, client, name, password, ClientProof::SecretHash(secret_hash)).await?;
+        let user = self
+            .authenticate_password(pool, client, name, password, ClientProof::SecretHash(secret_hash))
+            .await?;
         self.after_first_factor(pool, client, user, device_key).await
     }
 
@@ -121,7 +123,10 @@ impl Latchkey {
         proof.check(self, client, &names_of(name, &user))?;
         let now = self.clock.now();
         if lockout::is_locked(&user, now) {
-            return Err(CognitoError::new(ErrorKind::NotAuthorizedException, "Password attempts exceeded"));
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "Password attempts exceeded",
+            ));
         }
         let matches = match &user.password_hash {
             Some(phc) => self.hasher.verify(password, phc).await?,

@@ -19,7 +19,7 @@ impl Latchkey {
         pool: &UserPool,
         client: &AppClient,
         refresh_token: &str,
-                proof: ClientProof<'_>,
+        proof: ClientProof<'_>,
         device_key: Option<&str>,
     ) -> Result<AuthenticationResult> {
         let hash = crate::tokens::handle_hash(refresh_token);

@@ -35,7 +35,8 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     use base64::Engine;
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
     let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.as_ref());
-    crate::secrets::constant_time_eq(computed.as_bytes(), challenge.as_bytes()) && computed.len() == challenge.len()
+    crate::secrets::constant_time_eq(computed.as_bytes(), challenge.as_bytes())
+        && computed.len() == challenge.len()
 }
 
 impl Latchkey {
@@ -97,13 +98,27 @@ impl Latchkey {
                 _ => return bad("The code_verifier does not match the code_challenge."),
             }
         }
-        if self.store.increment_counter(&format!("authorization-code:{}", grant.code_id), now, grant.expires).await? > 1 {
+        if self
+            .store
+            .increment_counter(
+                &format!("authorization-code:{}", grant.code_id),
+                now,
+                grant.expires,
+            )
+            .await?
+            > 1
+        {
             // A replayed code may be stolen: revoke everything its first use issued.
             self.store.revoke_origin(&grant.code_id).await?;
             return bad("The authorization code has already been used.");
         }
         let pool = self.pool(&grant.pool_id).await?;
-        let Some(user) = self.store.get_user(&pool.id, &grant.username).await?.filter(|u| u.enabled) else {
+        let Some(user) = self
+            .store
+            .get_user(&pool.id, &grant.username)
+            .await?
+            .filter(|u| u.enabled)
+        else {
             return bad("The user is disabled or no longer exists.");
         };
         let tokens = self
@@ -130,7 +145,13 @@ mod tests {
     #[test]
     /// The challenge was computed independently with Python's hashlib and base64.
     fn pkce_s256() {
-        assert!(pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-bFtQ", "hNI27xo8cOPJAmi4zlxJhrYCJ0sIgOj6BmGtK6bKaVM"));
-        assert!(!pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-bFtQV", "hNI27xo8cOPJAmi4zlxJhrYCJ0sIgOj6BmGtK6bKaVM"));
+        assert!(pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-bFtQ",
+            "hNI27xo8cOPJAmi4zlxJhrYCJ0sIgOj6BmGtK6bKaVM"
+        ));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXk-bFtQV",
+            "hNI27xo8cOPJAmi4zlxJhrYCJ0sIgOj6BmGtK6bKaVM"
+        ));
     }
 }

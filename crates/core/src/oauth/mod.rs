@@ -2,6 +2,7 @@
 //! authorization codes (sealed, single use, PKCE S256), the token endpoint's grants, and UI customization.
 
 pub mod code;
+pub mod domains;
 pub mod resource_servers;
 pub mod scopes;
 
@@ -16,6 +17,9 @@ pub struct OAuthError {
 
 impl OAuthError {
     pub fn new(error: &'static str, description: impl Into<String>) -> Self {
-        Self { error, description: description.into() }
+        Self {
+            error,
+            description: description.into(),
+        }
     }
 }

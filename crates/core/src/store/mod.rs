@@ -51,6 +51,9 @@ pub struct Page<T> {
 }
 
 /// Everything Latchkey persists.
-pub trait Store: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore {}
+pub trait Store:
+    PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore
+{
+}
 
 impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore> Store for T {}

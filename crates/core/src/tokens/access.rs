@@ -14,7 +14,7 @@ pub struct AccessContext {
     pub pool: UserPool,
     pub user: User,
     pub client_id: String,
-        pub origin_jti: String,
+    pub origin_jti: String,
     /// The scopes the token carries.
     pub scopes: Vec<String>,
 }
@@ -24,13 +24,17 @@ fn not_authorized(msg: &str) -> CognitoError {
 }
 
 impl Latchkey {
-        /// For Cognito's token-authorised operations: the token must carry `aws.cognito.signin.user.admin`.
+    /// For Cognito's token-authorised operations: the token must carry `aws.cognito.signin.user.admin`.
     pub async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
         self.authenticate_access_token_for(token, ADMIN_SCOPE).await
     }
 
     /// Verifies an access token that must carry `required_scope` (`openid` for userInfo).
-    pub async fn authenticate_access_token_for(&self, token: &str, required_scope: &str) -> Result<AccessContext> {
+    pub async fn authenticate_access_token_for(
+        &self,
+        token: &str,
+        required_scope: &str,
+    ) -> Result<AccessContext> {
         let invalid = || not_authorized("Invalid Access Token");
         let t = Unverified::parse(token).ok_or_else(invalid)?;
         let iss = t.claim_str("iss").ok_or_else(invalid)?;
@@ -72,7 +76,17 @@ impl Latchkey {
         if !user.enabled {
             return Err(not_authorized("User is disabled."));
         }
-                let scopes = scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
-        Ok(AccessContext { pool, user, client_id, origin_jti, scopes })
+        let scopes = scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(AccessContext {
+            pool,
+            user,
+            client_id,
+            origin_jti,
+            scopes,
+        })
     }
 }

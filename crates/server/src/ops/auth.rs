@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use latchkey_core::auth::AuthOutcome;
+use latchkey_core::auth::{AuthOutcome, ClientProof};
 use latchkey_core::clients::AppClient;
 use latchkey_core::pools::UserPool;
 use latchkey_core::{CognitoError, ErrorKind, Latchkey};
@@ -77,7 +77,7 @@ async fn refresh(
             pool,
             client,
             param(p, "REFRESH_TOKEN")?,
-            p.get("SECRET_HASH").map(String::as_str),
+            ClientProof::SecretHash(p.get("SECRET_HASH").map(String::as_str)),
             p.get("DEVICE_KEY").map(String::as_str),
         )
         .await?;

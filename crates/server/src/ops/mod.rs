@@ -5,6 +5,7 @@ mod auth;
 mod clients;
 mod devices;
 mod groups;
+mod oauth_config;
 mod user_pools;
 mod users_admin;
 mod users_self;
@@ -117,6 +118,15 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "AdminRemoveUserFromGroup" => groups::remove_user(lk, ctx, body).await,
         "AdminListGroupsForUser" => groups::groups_for_user(lk, ctx, body).await,
         "ListUsersInGroup" => groups::users_in_group(lk, ctx, body).await,
+        "CreateResourceServer" => oauth_config::create_resource_server(lk, ctx, body).await,
+        "DescribeResourceServer" => oauth_config::describe_resource_server(lk, ctx, body).await,
+        "ListResourceServers" => oauth_config::list_resource_servers(lk, ctx, body).await,
+        "UpdateResourceServer" => oauth_config::update_resource_server(lk, ctx, body).await,
+        "DeleteResourceServer" => oauth_config::delete_resource_server(lk, ctx, body).await,
+        "CreateUserPoolDomain" => oauth_config::create_domain(lk, ctx, body).await,
+        "DescribeUserPoolDomain" => oauth_config::describe_domain(lk, ctx, body).await,
+        "UpdateUserPoolDomain" => oauth_config::update_domain(lk, ctx, body).await,
+        "DeleteUserPoolDomain" => oauth_config::delete_domain(lk, ctx, body).await,
         "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
         "GetDevice" => devices::get_device(lk, ctx, body).await,
         "ListDevices" => devices::list_devices(lk, ctx, body).await,

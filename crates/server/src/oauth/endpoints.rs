@@ -1,0 +1,368 @@
+//! The OAuth endpoints applications call directly: `/oauth2/token` (authorization_code with PKCE, refresh_token,
+//! client_credentials; client_secret_basic or client_secret_post), `/oauth2/userInfo`, `/oauth2/revoke`, and the
+//! browser's `/logout`. Errors are RFC 6749 JSON.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use axum_extra::extract::cookie::CookieJar;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use latchkey_core::auth::ClientProof;
+use latchkey_core::clients::AppClient;
+use latchkey_core::oauth::{scopes, OAuthError};
+use latchkey_core::pools::UserPool;
+use latchkey_core::{ErrorKind, Latchkey};
+use serde_json::{json, Map, Value};
+
+use super::authorize::{redirect, with_params};
+use super::cookies;
+use super::views::error_page;
+use crate::AppState;
+
+type Fields = BTreeMap<String, String>;
+
+fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
+    let mut body = json!({"error": e.error});
+    if !e.description.is_empty() {
+        body["error_description"] = json!(e.description);
+    }
+    let mut resp = (status, Json(body)).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+fn err(error: &'static str, description: &str) -> OAuthError {
+    OAuthError::new(error, description)
+}
+
+/// The calling client: HTTP Basic (client_secret_basic) or form fields (client_secret_post / public clients).
+/// A client with a secret must present it.
+async fn authenticate_client(
+    lk: &Latchkey,
+    headers: &HeaderMap,
+    f: &Fields,
+) -> Result<(AppClient, UserPool), OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(i, p)| (i.to_string(), p.to_string())));
+    let (id, secret) = match basic {
+        Some((i, p)) => {
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .to_string()
+            };
+            (dec(&i), Some(dec(&p)))
+        }
+        None => (
+            f.get("client_id").cloned().unwrap_or_default(),
+            f.get("client_secret").cloned(),
+        ),
+    };
+    let invalid = || err("invalid_client", "Client authentication failed.");
+    if id.is_empty() {
+        return Err(invalid());
+    }
+    let (client, pool) = lk.client_and_pool(&id).await.map_err(|_| invalid())?;
+    if let Some(expected) = &client.client_secret {
+        let given = secret.unwrap_or_default();
+        if !latchkey_core::secrets::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+            return Err(invalid());
+        }
+    }
+    Ok((client, pool))
+}
+
+fn token_response(body: Value) -> Response {
+    let mut resp = (StatusCode::OK, Json(body)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+fn tokens_json(t: &latchkey_core::tokens::AuthenticationResult) -> Value {
+    let mut v = json!({"access_token": t.access_token, "token_type": "Bearer", "expires_in": t.expires_in});
+    if let Some(id) = &t.id_token {
+        v["id_token"] = json!(id);
+    }
+    if let Some(r) = &t.refresh_token {
+        v["refresh_token"] = json!(r);
+    }
+    v
+}
+
+pub async fn token(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    match token_grant(&st.latchkey, &headers, &f).await {
+        Ok(v) => token_response(v),
+        Err(e) => {
+            let status = if e.error == "invalid_client" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            oauth_error(status, &e)
+        }
+    }
+}
+
+async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<Value, OAuthError> {
+    let grant_type = f
+        .get("grant_type")
+        .map(String::as_str)
+        .ok_or_else(|| err("invalid_request", "grant_type is required."))?;
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials"
+    ) {
+        return Err(err(
+            "unsupported_grant_type",
+            "grant_type must be authorization_code, refresh_token or client_credentials.",
+        ));
+    }
+    let (client, pool) = authenticate_client(lk, headers, f).await?;
+    let flows = client.allowed_oauth_flows.clone().unwrap_or_default();
+    let internal = |e: latchkey_core::CognitoError| {
+        tracing::error!(error = %e.detail(), "token endpoint failed");
+        err("server_error", "")
+    };
+    match grant_type {
+        "authorization_code" => {
+            if !client.allowed_oauth_flows_user_pool_client || !flows.iter().any(|x| x == "code") {
+                return Err(err(
+                    "unauthorized_client",
+                    "The client may not use the authorization code grant.",
+                ));
+            }
+            let code = f
+                .get("code")
+                .ok_or_else(|| err("invalid_request", "code is required."))?;
+            let tokens = lk
+                .redeem_authorization_code(
+                    &client,
+                    code,
+                    f.get("redirect_uri").map(String::as_str),
+                    f.get("code_verifier").map(String::as_str),
+                )
+                .await
+                .map_err(internal)??;
+            Ok(tokens_json(&tokens))
+        }
+        "refresh_token" => {
+            let rt = f
+                .get("refresh_token")
+                .ok_or_else(|| err("invalid_request", "refresh_token is required."))?;
+            match lk
+                .refresh_sign_in(&pool, &client, rt, ClientProof::HostedUi, None)
+                .await
+            {
+                Ok(t) => Ok(tokens_json(&t)),
+                Err(e) if e.kind() == ErrorKind::InternalErrorException => Err(internal(e)),
+                Err(e) => Err(err("invalid_grant", e.message())),
+            }
+        }
+        _ => {
+            if client.client_secret.is_none() || !flows.iter().any(|x| x == "client_credentials") {
+                return Err(err(
+                    "unauthorized_client",
+                    "The client may not use the client_credentials grant.",
+                ));
+            }
+            let allowed: Vec<String> = client
+                .allowed_oauth_scopes
+                .iter()
+                .flatten()
+                .filter(|s| !scopes::is_system(s))
+                .cloned()
+                .collect();
+            let granted: Vec<String> = match f.get("scope").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                None => allowed,
+                Some(text) => {
+                    let wanted: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+                    if wanted.iter().any(|w| !allowed.contains(w)) {
+                        return Err(err(
+                            "invalid_scope",
+                            "A requested scope is not allowed for this client.",
+                        ));
+                    }
+                    wanted
+                }
+            };
+            if granted.is_empty() {
+                return Err(err("invalid_scope", "The client has no custom scopes."));
+            }
+            let (token, ttl) = lk
+                .issue_client_credentials(&pool, &client, &granted)
+                .await
+                .map_err(internal)?;
+            Ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl}))
+        }
+    }
+}
+
+/// Claims per granted scope, with Cognito's string booleans for the `*_verified` flags.
+const PROFILE: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+    "address",
+];
+
+fn userinfo_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut resp = (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("error=\"{error}\", error_description=\"{description}\"")) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+/// GET or POST; the token comes in the Authorization header or, for POST, as the `access_token` form field.
+pub async fn userinfo(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form: Fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").map(str::to_string))
+        .or_else(|| form.get("access_token").cloned());
+    let Some(token) = bearer else {
+        return userinfo_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Bad OAuth2 request at UserInfo Endpoint",
+        );
+    };
+    let ctx = match st
+        .latchkey
+        .authenticate_access_token_for(token.trim(), "openid")
+        .await
+    {
+        Ok(c) => c,
+        Err(_) => {
+            return userinfo_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "Access token is expired, disabled, or deleted, or the user has globally signed out.",
+            )
+        }
+    };
+    let has = |s: &str| ctx.scopes.iter().any(|x| x == s);
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(ctx.user.sub));
+    for (name, value) in &ctx.user.attributes {
+        let wanted = (has("email") && matches!(name.as_str(), "email" | "email_verified"))
+            || (has("phone") && matches!(name.as_str(), "phone_number" | "phone_number_verified"))
+            || (has("profile") && (PROFILE.contains(&name.as_str()) || name.starts_with("custom:")))
+            || has("aws.cognito.signin.user.admin") && !name.starts_with("dev:");
+        if wanted {
+            out.insert(name.clone(), json!(value));
+        }
+    }
+    out.insert("username".into(), json!(ctx.user.username));
+    let mut resp = Json(Value::Object(out)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    resp
+}
+
+pub async fn revoke(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let lk = &st.latchkey;
+    let Some(token) = f.get("token").filter(|t| !t.is_empty()) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            &err("invalid_request", "token is required."),
+        );
+    };
+    let (client, _) = match authenticate_client(lk, &headers, &f).await {
+        Ok(c) => c,
+        Err(e) => return oauth_error(StatusCode::UNAUTHORIZED, &e),
+    };
+    if !client.enable_token_revocation {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            &err("invalid_request", "Token revocation is disabled for this client."),
+        );
+    }
+    match lk
+        .revoke_token(token, &client.client_id, client.client_secret.as_deref())
+        .await
+    {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) if e.kind() == ErrorKind::UnsupportedTokenTypeException => oauth_error(
+            StatusCode::BAD_REQUEST,
+            &err("unsupported_token_type", "Only refresh tokens can be revoked."),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e.detail(), "revocation failed");
+            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, &err("server_error", ""))
+        }
+    }
+}
+
+pub async fn logout(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery(raw): RawQuery) -> Response {
+    let all: Fields = serde_urlencoded::from_str(&raw.unwrap_or_default()).unwrap_or_default();
+    let lk = &st.latchkey;
+    let Some(client_id) = all.get("client_id") else {
+        return error_page(StatusCode::BAD_REQUEST, "client_id is required.");
+    };
+    let Ok((client, _)) = lk.client_and_pool(client_id).await else {
+        return error_page(StatusCode::BAD_REQUEST, "The client does not exist.");
+    };
+    let jar = cookies::end_session(jar);
+    if let Some(uri) = all.get("logout_uri") {
+        if !client.logout_urls.iter().flatten().any(|u| u == uri) {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "The logout_uri is not registered for this client.",
+            );
+        }
+        return (jar, redirect(uri)).into_response();
+    }
+    if all.contains_key("redirect_uri") && all.contains_key("response_type") {
+        let pairs: Vec<(&str, &str)> = all
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "client_id" | "redirect_uri" | "response_type" | "state" | "scope" | "nonce"
+                )
+            })
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        return (jar, redirect(&with_params("/login", '?', &pairs))).into_response();
+    }
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "logout_uri or redirect_uri with response_type is required.",
+    )
+}
