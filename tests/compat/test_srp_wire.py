@@ -282,12 +282,16 @@ def test_wrong_password_counts_toward_lockout(kit, app):
         with pytest.raises(ClientError) as ex:
             s.respond(srp, ch, PASSWORD2)
         assert_client_error(ex, "NotAuthorizedException", message_contains=[INCORRECT])
-    # Locked now (1 s after 5 failures): the right password is refused, by SRP and by USER_PASSWORD_AUTH.
-    got = s.attempt("srplock", PASSWORD)
-    assert got == "NotAuthorizedException: Password attempts exceeded", got
+    locked_at = time.monotonic()
+    # Locked now (for 1 s after 5 failures): the right password is refused, by USER_PASSWORD_AUTH and by SRP.
     with pytest.raises(ClientError) as ex:
         kit.sign_in(cid, "srplock")
-    assert ex.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["Password attempts exceeded"])
+    got = s.attempt("srplock", PASSWORD)
+    if got == "OK":  # only acceptable when the 1 s lock had already run out
+        assert time.monotonic() - locked_at >= 0.9, "SRP sign-in succeeded during the lock"
+    else:
+        assert got == "NotAuthorizedException: Password attempts exceeded", got
     # Other users are not affected.
     assert s.attempt("bystander") == "OK"
     # The lock passes.
@@ -514,6 +518,63 @@ def test_zero_padded_day_is_accepted(server_factory, monkeypatch):
     assert_client_error(ex, "NotAuthorizedException")
 
 
+class MovableClock:
+    """A server whose wall clock the test moves forward (libfaketime reading an offset file); SigV4 requests are
+    signed with the moved clock as well, and `wait` polls the server's Date header until the move took effect."""
+
+    def __init__(self, server_factory, tmp_path, monkeypatch):
+        import botocore.auth
+
+        self.offset = 0
+        self.file = tmp_path / "faketime.rc"
+        self.file.write_text("+0\n")
+        self.server = server_factory(env={"LD_PRELOAD": str(faketime_lib()), "FAKETIME_TIMESTAMP_FILE": str(self.file),
+                                          "FAKETIME_CACHE_DURATION": "1", "DONT_FAKE_MONOTONIC": "1"}).start()
+        real_now = botocore.auth.get_current_datetime
+        monkeypatch.setattr(botocore.auth, "get_current_datetime",
+                            lambda *a, **kw: real_now(*a, **kw) + timedelta(seconds=self.offset))
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.offset)
+
+    def server_date(self) -> datetime:
+        from email.utils import parsedate_to_datetime
+
+        from conftest import raw_request
+
+        return parsedate_to_datetime(raw_request(self.server, "GET", "/health/ready").header("Date"))
+
+    def move_to(self, offset: int, timeout: float = 15) -> None:
+        self.offset = offset
+        self.file.write_text(f"{offset:+d}\n")
+        deadline = time.monotonic() + timeout
+        while abs((self.server_date() - self.now()).total_seconds()) > 3:
+            assert time.monotonic() < deadline, f"server clock did not move to {offset:+d}s within {timeout}s"
+            time.sleep(0.2)
+
+
+def test_secret_block_expires_after_auth_session_validity(server_factory, tmp_path, monkeypatch):
+    clock = MovableClock(server_factory, tmp_path, monkeypatch)
+    k = Kit(clock.server, None)
+    pool = k.pool(AutoVerifiedAttributes=[])
+    cid = k.client(pool, AuthSessionValidity=4)
+    k.admin_user(pool, "slow", email=new_email("slow"))
+    s = Srp(k, pool, cid)
+    early_srp, early = s.initiate("slow")
+    late_srp, late = s.initiate("slow")
+    # 2.5 minutes later: within the 4-minute AuthSessionValidity.
+    clock.move_to(150)
+    assert_tokens(s.respond(early_srp, early, PASSWORD, timestamp=cognito_timestamp(clock.now())))
+    # 5 minutes after it was issued the other block has expired (the TIMESTAMP itself is current).
+    clock.move_to(300)
+    with pytest.raises(ClientError) as ex:
+        s.respond(late_srp, late, PASSWORD, timestamp=cognito_timestamp(clock.now()))
+    assert_client_error(ex, "NotAuthorizedException", message_contains=[EXPIRED_SESSION])
+    # A fresh challenge works at the moved time.
+    srp, ch = s.initiate("slow")
+    assert_tokens(s.respond(srp, ch, PASSWORD, timestamp=cognito_timestamp(clock.now())))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # SRP_A
 # --------------------------------------------------------------------------------------------------------------
@@ -631,10 +692,7 @@ def test_client_with_secret(kit, app):
 # Two nodes on one PostgreSQL database
 # --------------------------------------------------------------------------------------------------------------
 
-try:  # the fixture lives with the persistence tests
-    from test_persistence import pg_schema  # noqa: F401
-except ImportError:  # pragma: no cover
-    pg_schema = None
+from test_persistence import pg_schema  # noqa: E402,F401  (fixture; skips without PostgreSQL, fails when CI is set)
 
 MASTER_KEY = "fedcba9876543210" * 4
 
@@ -672,7 +730,9 @@ def test_second_node_answers_a_challenge_issued_by_the_first(server_factory, tmp
         with pytest.raises(ClientError) as ex:
             node_to.respond(srp, ch, PASSWORD2)
         assert_client_error(ex, "NotAuthorizedException", message_contains=[INCORRECT])
-    assert sb.attempt("twin") == "NotAuthorizedException: Password attempts exceeded"
+    with pytest.raises(ClientError) as ex:
+        B.sign_in(cid, "twin")  # right away: the 1 s lock is on
+    assert_client_error(ex, "NotAuthorizedException", message_contains=["Password attempts exceeded"])
     # A simulated challenge for an unknown name is the same on both nodes.
     _, fa = Srp(A, pool, enabled).initiate("ghost")
     _, fb = Srp(B, pool, enabled).initiate("ghost")

@@ -1,6 +1,7 @@
 //! The `latchkey` binary: `serve` runs the server, `migrate` prepares the database.
 
 mod app;
+mod bench_seed;
 mod config;
 mod credentials;
 mod maintenance;
@@ -39,6 +40,8 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    #[command(hide = true)]
+    BenchSeed(bench_seed::SeedArgs),
 }
 
 #[derive(Subcommand)]
@@ -79,6 +82,7 @@ fn main() -> std::process::ExitCode {
                 action: KeysAction::Rotate { pool },
             } => maintenance::rotate_keys(&config, &pool).await,
             Command::Outbox { limit } => maintenance::print_outbox(&config, limit).await,
+            Command::BenchSeed(args) => bench_seed::run(&config, args).await,
         }
     });
     match result {

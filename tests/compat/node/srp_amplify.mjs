@@ -25,6 +25,12 @@ import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
 
 const req = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 
+// Amplify names a new device from navigator.userAgent(Data) before ConfirmDevice; Node 20 has no navigator (Node 21+
+// does), and Amplify silently skips device confirmation when that throws. Give it what a browser would.
+if (typeof globalThis.navigator === "undefined") {
+  globalThis.navigator = { userAgent: "Mozilla/5.0 (latchkey-compat; Node) Amplify/6" };
+}
+
 // ---- what Amplify sends (it calls the global fetch at request time)
 const calls = [];
 const realFetch = globalThis.fetch;

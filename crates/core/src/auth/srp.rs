@@ -215,12 +215,11 @@ impl Latchkey {
                 "TIMESTAMP differs from the server's clock by more than 5 minutes.",
             ));
         }
-        // Each SECRET_BLOCK proves one attempt: a replayed response is refused.
-        let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
-        if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
-            return Err(session_expired());
-        }
         if state.simulated {
+            let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
+            if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
+                return Err(session_expired());
+            }
             let names_match =
                 typed == state.user_id_for_srp || fold(pool, typed) == fold(pool, &state.username);
             if !names_match {
@@ -248,6 +247,19 @@ impl Latchkey {
             &names_of(typed, &user),
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
+        // An unknown DEVICE_KEY is refused before the block is spent: clients retry the same response without it.
+        let device_key = responses
+            .get("DEVICE_KEY")
+            .map(String::as_str)
+            .or(state.device_key.as_deref());
+        if let Some(key) = device_key {
+            self.user_device(pool, &user, key).await?;
+        }
+        // Each SECRET_BLOCK proves one attempt: a replayed response is refused.
+        let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
+        if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
+            return Err(session_expired());
+        }
         if lockout::is_locked(&user, now) {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
@@ -296,10 +308,6 @@ impl Latchkey {
         } else {
             user
         };
-        let device_key = responses
-            .get("DEVICE_KEY")
-            .map(String::as_str)
-            .or(state.device_key.as_deref());
         self.after_first_factor(pool, client, user, device_key).await
     }
 }

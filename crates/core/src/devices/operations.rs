@@ -41,6 +41,8 @@ impl Latchkey {
                 parameters.insert("DEVICE_KEY".into(), json!(device.device_key));
                 let session =
                     self.seal_device_session(client, &user.username, &device.device_key, "DEVICE_SRP_AUTH");
+                self.note_device_challenge(pool, client, &user.username, &device.device_key)
+                    .await?;
                 return Ok(AuthOutcome::Challenge {
                     name: "DEVICE_SRP_AUTH".into(),
                     session: Some(session),
@@ -67,6 +69,47 @@ impl Latchkey {
         tokens.new_device_metadata =
             new_device.map(|d| json!({"DeviceKey": d.device_key, "DeviceGroupKey": d.device_group_key}));
         Ok(AuthOutcome::Tokens(tokens))
+    }
+
+    fn device_challenge_key(pool: &UserPool, client: &AppClient, username: &str, device_key: &str) -> String {
+        format!(
+            "device-challenge:{}:{}:{username}:{device_key}",
+            pool.id, client.client_id
+        )
+    }
+
+    /// Records that `username` just proved their password and was asked to prove `device_key`.
+    async fn note_device_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        device_key: &str,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let expires = now.plus_seconds(i64::from(client.auth_session_validity) * 60);
+        self.store
+            .increment_counter(
+                &Self::device_challenge_key(pool, client, username, device_key),
+                now,
+                expires,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether such a challenge is still open (its counter exists and has not expired).
+    pub(crate) async fn recent_device_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        device_key: &str,
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        let key = Self::device_challenge_key(pool, client, username, device_key);
+        // Incrementing a missing or expired counter starts it at 1, expiring at once, so it stays absent.
+        Ok(self.store.increment_counter(&key, now, now).await? > 1)
     }
 
     pub(crate) async fn tokens_for_device(

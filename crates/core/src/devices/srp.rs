@@ -61,14 +61,34 @@ impl Latchkey {
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
-        let state = self.open_session(client, "DEVICE_SRP_AUTH", session)?;
         let device_key = param(responses, "DEVICE_KEY")?;
-        if state.device_key.as_deref() != Some(device_key) {
-            return Err(session_expired());
-        }
+        let username = match session {
+            Some(_) => {
+                let state = self.open_session(client, "DEVICE_SRP_AUTH", session)?;
+                if state.device_key.as_deref() != Some(device_key) {
+                    return Err(session_expired());
+                }
+                state.username
+            }
+            // Some clients (pycognito, AWS's Java example) send this step without the Session: accept it only
+            // right after this user's password proof named this device.
+            None => {
+                let user = self
+                    .find_by_sign_in_name(pool, param(responses, "USERNAME")?)
+                    .await?
+                    .ok_or_else(session_expired)?;
+                if !self
+                    .recent_device_challenge(pool, client, &user.username, device_key)
+                    .await?
+                {
+                    return Err(session_expired());
+                }
+                user.username
+            }
+        };
         let user = self
             .store
-            .get_user(&pool.id, &state.username)
+            .get_user(&pool.id, &username)
             .await?
             .ok_or_else(incorrect)?;
         let device = self.user_device(pool, &user, device_key).await?;
@@ -126,7 +146,11 @@ impl Latchkey {
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
-        let session_state = self.open_session(client, "DEVICE_PASSWORD_VERIFIER", session)?;
+        // The SECRET_BLOCK carries the state; a Session, when sent, must agree with it.
+        let session_state = match session {
+            Some(_) => Some(self.open_session(client, "DEVICE_PASSWORD_VERIFIER", session)?),
+            None => None,
+        };
         let block = STANDARD
             .decode(param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.trim())
             .map_err(|_| session_expired())?;
@@ -140,8 +164,9 @@ impl Latchkey {
         if state.client_id != client.client_id
             || state.pool_id != pool.id
             || state.expires <= now
-            || session_state.device_key.as_deref() != Some(state.device_key.as_str())
-            || session_state.username != state.username
+            || session_state.as_ref().is_some_and(|s| {
+                s.device_key.as_deref() != Some(state.device_key.as_str()) || s.username != state.username
+            })
         {
             return Err(session_expired());
         }

@@ -10,7 +10,7 @@ const MONTHS: [&str; 12] = [
 
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let parts: Vec<&str> = text.split_whitespace().collect();
-    let [_weekday, month, day, hms, "UTC", year] = parts[..] else {
+    let [weekday, month, day, hms, "UTC", year] = parts[..] else {
         return None;
     };
     let month = MONTHS.iter().position(|m| *m == month)? as u8 + 1;
@@ -26,6 +26,11 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
         return None;
     }
     let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    // The weekday must be the date's: a TIMESTAMP is compared as written, so a wrong one is malformed.
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    if DAYS[date.weekday().number_days_from_monday() as usize] != weekday {
+        return None;
+    }
     let dt = date.with_hms(h, m, s).ok()?.assume_utc();
     Some(Timestamp::from_millis(dt.unix_timestamp() * 1000))
 }
@@ -44,5 +49,9 @@ mod tests {
         assert!(parse_timestamp("Tue Foo 5 07:04:09 UTC 2024").is_none());
         assert!(parse_timestamp("Tue Feb 30 07:04:09 UTC 2024").is_none());
         assert!(parse_timestamp("").is_none());
+        assert!(
+            parse_timestamp("Wed Mar 5 07:04:09 UTC 2024").is_none(),
+            "5 March 2024 was a Tuesday"
+        );
     }
 }

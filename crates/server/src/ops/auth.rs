@@ -18,6 +18,7 @@ struct InitiateInput {
     client_id: String,
     user_pool_id: Option<String>,
     #[serde(default)]
+    #[serde(deserialize_with = "without_nulls")]
     auth_parameters: BTreeMap<String, String>,
 }
 
@@ -29,7 +30,18 @@ struct RespondInput {
     user_pool_id: Option<String>,
     session: Option<String>,
     #[serde(default)]
+    #[serde(deserialize_with = "without_nulls")]
     challenge_responses: BTreeMap<String, String>,
+}
+
+/// amazon-cognito-identity-js sends absent parameters as JSON null (`"DEVICE_KEY": null`): treat them as absent.
+fn without_nulls<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw: Option<BTreeMap<String, Option<String>>> = serde::Deserialize::deserialize(d)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect())
 }
 
 fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str, CognitoError> {
@@ -206,4 +218,45 @@ pub async fn admin_respond(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Valu
     let req: RespondInput = input(body)?;
     let (client, pool) = admin_client(lk, ctx, req.user_pool_id.as_deref(), &req.client_id).await?;
     respond_with(lk, &pool, &client, &req).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RefreshInput {
+    refresh_token: String,
+    client_id: String,
+    client_secret: Option<String>,
+    device_key: Option<String>,
+}
+
+/// GetTokensFromRefreshToken (what Amplify v6 refreshes with): like REFRESH_TOKEN_AUTH, the client proving itself
+/// with its secret instead of a SECRET_HASH. Refresh-token rotation is not implemented: no new refresh token is
+/// returned, so clients keep the one they have.
+pub async fn get_tokens_from_refresh_token(
+    lk: &Latchkey,
+    _ctx: &Ctx,
+    body: Value,
+) -> Result<Value, CognitoError> {
+    let req: RefreshInput = input(body)?;
+    let (client, pool) = lk.client_and_pool(&req.client_id).await?;
+    require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH")?;
+    if let Some(secret) = &client.client_secret {
+        let given = req.client_secret.as_deref().unwrap_or_default();
+        if !latchkey_core::secrets::constant_time_eq(secret.as_bytes(), given.as_bytes()) {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                format!("Unable to verify secret for client {}", client.client_id),
+            ));
+        }
+    }
+    let tokens = lk
+        .refresh_sign_in(
+            &pool,
+            &client,
+            &req.refresh_token,
+            ClientProof::HostedUi,
+            req.device_key.as_deref(),
+        )
+        .await?;
+    Ok(json!({"AuthenticationResult": tokens}))
 }

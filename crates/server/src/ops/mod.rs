@@ -106,6 +106,7 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "AdminUserGlobalSignOut" => users_admin::user_global_sign_out(lk, ctx, body).await,
         "ListUsers" => users_admin::list_users(lk, ctx, body).await,
         "InitiateAuth" => auth::initiate(lk, ctx, body).await,
+        "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(lk, ctx, body).await,
         "AdminInitiateAuth" => auth::admin_initiate(lk, ctx, body).await,
         "RespondToAuthChallenge" => auth::respond(lk, ctx, body).await,
         "AdminRespondToAuthChallenge" => auth::admin_respond(lk, ctx, body).await,
