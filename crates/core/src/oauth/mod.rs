@@ -5,6 +5,7 @@ pub mod code;
 pub mod domains;
 pub mod resource_servers;
 pub mod scopes;
+pub mod ui;
 
 pub use resource_servers::{ResourceServer, ResourceServerInput};
 

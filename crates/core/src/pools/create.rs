@@ -263,6 +263,7 @@ impl Latchkey {
             other: s.other,
             mfa_settings: Default::default(),
             resource_servers: Vec::new(),
+            ui_customizations: Default::default(),
             version: 1,
         };
         self.store.insert_pool(&pool).await?;

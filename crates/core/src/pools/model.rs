@@ -69,13 +69,20 @@ pub struct UserPool {
     /// Not part of `UserPoolType`: the pool's resource servers (CreateResourceServer and friends).
     #[serde(rename = "LatchkeyResourceServers", default)]
     pub resource_servers: Vec<crate::oauth::ResourceServer>,
+    /// Not part of `UserPoolType`: hosted-UI customizations by client id ("ALL" for the pool's).
+    #[serde(rename = "LatchkeyUiCustomizations", default)]
+    pub ui_customizations: BTreeMap<String, crate::oauth::ui::UiCustomization>,
     /// Optimistic-concurrency counter, kept by the store in its own column.
     #[serde(skip)]
     pub version: i64,
 }
 
 /// Keys of the stored document that are Latchkey's own and never part of the wire shape.
-pub const INTERNAL_KEYS: &[&str] = &["LatchkeyMfaSettings", "LatchkeyResourceServers"];
+pub const INTERNAL_KEYS: &[&str] = &[
+    "LatchkeyMfaSettings",
+    "LatchkeyResourceServers",
+    "LatchkeyUiCustomizations",
+];
 
 impl UserPool {
     pub fn region(&self) -> &str {

@@ -42,4 +42,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/oauth2/revoke", post(endpoints::revoke))
         .route("/ui/style.css", get(views::stylesheet))
+        .route("/ui/custom.css", get(views::custom_css))
+        .route("/ui/logo", get(views::logo))
 }

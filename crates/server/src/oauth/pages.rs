@@ -52,8 +52,8 @@ fn csrf_failed() -> Response {
     )
 }
 
-async fn ui_for(_lk: &Latchkey, _checked: &Checked) -> Ui {
-    Ui::default()
+async fn ui_for(_lk: &Latchkey, checked: &Checked) -> Ui {
+    super::views::ui_for(&checked.pool, &checked.client.client_id)
 }
 
 /// A sealed, short-lived marker that this browser just signed up as `username` with a password: after the

@@ -128,6 +128,8 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "DescribeUserPoolDomain" => oauth_config::describe_domain(lk, ctx, body).await,
         "UpdateUserPoolDomain" => oauth_config::update_domain(lk, ctx, body).await,
         "DeleteUserPoolDomain" => oauth_config::delete_domain(lk, ctx, body).await,
+        "SetUICustomization" => oauth_config::set_ui_customization(lk, ctx, body).await,
+        "GetUICustomization" => oauth_config::get_ui_customization(lk, ctx, body).await,
         "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
         "GetDevice" => devices::get_device(lk, ctx, body).await,
         "ListDevices" => devices::list_devices(lk, ctx, body).await,

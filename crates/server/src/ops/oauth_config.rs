@@ -99,3 +99,27 @@ pub async fn delete_domain(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Valu
         .await?;
     Ok(json!({}))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UiInput {
+    client_id: Option<String>,
+    #[serde(rename = "CSS")]
+    css: Option<String>,
+    image_file: Option<String>,
+}
+
+pub async fn set_ui_customization(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let id = pool_id(ctx, &body)?.to_string();
+    let r: UiInput = input(body)?;
+    let ui = lk
+        .set_ui_customization(&id, r.client_id.as_deref(), r.css, r.image_file.as_deref())
+        .await?;
+    Ok(json!({"UICustomization": ui}))
+}
+
+pub async fn get_ui_customization(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let id = pool_id(ctx, &body)?.to_string();
+    let r: UiInput = input(body)?;
+    Ok(json!({"UICustomization": lk.get_ui_customization(&id, r.client_id.as_deref()).await?}))
+}
