@@ -77,7 +77,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/{pool_id}/.well-known/openid-configuration",
             get(oidc::openid_configuration),
         )
-        .merge(oauth::routes())
+        .merge(oauth::routes(state.clone()))
         .layer(cors())
         .with_state(state)
 }

@@ -68,6 +68,7 @@ impl Latchkey {
             scopes: None,
             nonce: None,
             origin_jti: None,
+            with_refresh_token: true,
         })
         .await
     }

@@ -129,6 +129,7 @@ impl Latchkey {
             scopes: None,
             nonce: None,
             origin_jti: None,
+            with_refresh_token: true,
         })
         .await
     }

@@ -26,7 +26,7 @@ pub struct CodeGrant {
     pub code_challenge: Option<String>,
     pub auth_time: Timestamp,
     pub expires: Timestamp,
-    /// Also the `origin_jti` of the tokens the code yields.
+    /// Also the `origin_jti` of the tokens the code yields.,
     pub code_id: String,
 }
 
@@ -132,6 +132,7 @@ impl Latchkey {
                 scopes: Some(&grant.scopes),
                 nonce: grant.nonce.as_deref(),
                 origin_jti: Some(&grant.code_id),
+                with_refresh_token: true,
             })
             .await?;
         Ok(Ok(tokens))

@@ -53,6 +53,8 @@ pub struct Grant<'a> {
     /// A fixed origin for a new sign-in (authorization codes use their own id, so a replayed code can revoke
     /// what it issued).
     pub origin_jti: Option<&'a str>,
+    /// Whether a new sign-in gets a refresh token (the implicit flow gets none).
+    pub with_refresh_token: bool,
 }
 
 /// OIDC `at_hash`: base64url of the left half of SHA-256 over the access token.
@@ -150,7 +152,7 @@ impl Latchkey {
             None
         };
 
-        let refresh_token = if grant.refresh_of.is_none() {
+        let refresh_token = if grant.refresh_of.is_none() && grant.with_refresh_token {
             let handle = new_handle(self);
             self.store
                 .insert_refresh_token(&RefreshTokenRecord {

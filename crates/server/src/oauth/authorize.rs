@@ -118,6 +118,7 @@ pub async fn finish(
             scopes: Some(&checked.scopes),
             nonce: params.nonce.as_deref(),
             origin_jti: None,
+            with_refresh_token: false,
         };
         let tokens = match lk.issue_tokens(grant).await {
             Ok(t) => t,

@@ -6,6 +6,7 @@
 mod authorize;
 mod cookies;
 mod endpoints;
+mod host;
 mod pages;
 mod params;
 mod views;
@@ -17,7 +18,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub fn routes() -> Router<Arc<AppState>> {
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/authorize", get(authorize::authorize))
@@ -44,4 +45,5 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ui/style.css", get(views::stylesheet))
         .route("/ui/custom.css", get(views::custom_css))
         .route("/ui/logo", get(views::logo))
+        .layer(axum::middleware::from_fn_with_state(state, host::route_by_host))
 }
