@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Latchkey test, installing what the tests need first:
 #   1. a Python venv (.venv) with the real clients the compatibility tests drive (boto3, AWS CLI, pytest,
-#      aiosmtpd as the SMTP sink), and the Node clients (aws-sdk-js v3, aws-jwt-verify) with npm ci;
+#      aiosmtpd as the SMTP sink, pycognito), the Node clients (aws-sdk-js v3, aws-jwt-verify,
+#      amazon-cognito-identity-js, Amplify, openid-client, playwright-core) with npm ci, and Debian's Chromium;
 #   2. formatting and lint checks;
 #   3. the Rust tests: core unit tests, in-process HTTP tests, and the store conformance suite on SQLite and on
 #      PostgreSQL (postgres://postgres@127.0.0.1:5432/test by default; LATCHKEY_TEST_POSTGRES_URL overrides it;
@@ -32,6 +33,17 @@ if [ -f tests/compat/node/package-lock.json ]; then
   if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
     (cd tests/compat/node && npm ci --no-audit --no-fund --loglevel=error)
     echo "$node_want" > "$node_stamp"
+  fi
+fi
+
+step "Debian's Chromium for the hosted-UI browser tests"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
 
