@@ -64,7 +64,7 @@ pub async fn authorize(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery
         Ok(c) => c,
         Err(r) => return reject(r),
     };
-    if let Some(session) = cookies::session(&st.latchkey, &jar, &checked.pool.id) {
+    if let Some(session) = cookies::session(&st.latchkey, &jar, &checked.pool.id).await {
         if let Ok(Some(user)) = st
             .latchkey
             .store

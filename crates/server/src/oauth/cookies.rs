@@ -14,6 +14,9 @@ pub const SESSION_SECONDS: i64 = 3600;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
+    /// Identifies this sign-in so /logout can end it for good, even if the cookie was copied.
+    #[serde(default)]
+    pub sid: String,
     pub pool_id: String,
     pub username: String,
     pub auth_time: Timestamp,
@@ -42,6 +45,7 @@ pub fn start_session(
     auth_time: Timestamp,
 ) -> CookieJar {
     let s = Session {
+        sid: latchkey_core::ids::new_uuid(lk.rng.as_ref()),
         pool_id: pool_id.into(),
         username: username.into(),
         auth_time,
@@ -55,14 +59,43 @@ pub fn start_session(
     jar.add(cookie(lk, SESSION_COOKIE, sealed, SESSION_SECONDS))
 }
 
-/// The live session for `pool_id`, if the browser has one.
-pub fn session(lk: &Latchkey, jar: &CookieJar, pool_id: &str) -> Option<Session> {
+fn open_session(lk: &Latchkey, jar: &CookieJar) -> Option<Session> {
     let raw = jar.get(SESSION_COOKIE)?.value().to_string();
-    let s: Session = serde_json::from_slice(&lk.secrets.master_key.open(SESSION_PURPOSE, &raw)?).ok()?;
-    (s.pool_id == pool_id && s.expires > lk.clock.now()).then_some(s)
+    serde_json::from_slice(&lk.secrets.master_key.open(SESSION_PURPOSE, &raw)?).ok()
 }
 
-pub fn end_session(jar: CookieJar) -> CookieJar {
+fn ended_key(sid: &str) -> String {
+    format!("hosted-ui-session-ended:{sid}")
+}
+
+/// The live session for `pool_id`, if the browser has one that has not been signed out.
+pub async fn session(lk: &Latchkey, jar: &CookieJar, pool_id: &str) -> Option<Session> {
+    let s = open_session(lk, jar)?;
+    if s.pool_id != pool_id || s.expires <= lk.clock.now() {
+        return None;
+    }
+    // Counting on a marker that does not exist starts it at 1, expiring at once, so it stays absent.
+    let now = lk.clock.now();
+    match lk.store.increment_counter(&ended_key(&s.sid), now, now).await {
+        Ok(1) => Some(s),
+        _ => None,
+    }
+}
+
+/// Clears the cookie and records the session as ended until it would have expired.
+pub async fn end_session(lk: &Latchkey, jar: CookieJar) -> CookieJar {
+    if let Some(s) = open_session(lk, &jar) {
+        let now = lk.clock.now();
+        if s.expires > now {
+            if let Err(e) = lk
+                .store
+                .increment_counter(&ended_key(&s.sid), now, s.expires)
+                .await
+            {
+                tracing::error!(error = %e, "recording a sign-out failed");
+            }
+        }
+    }
     jar.remove(Cookie::build(SESSION_COOKIE).path("/"))
 }
 

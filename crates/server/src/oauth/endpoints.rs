@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Form, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -37,6 +37,12 @@ fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
     resp
 }
 
+/// The credentials after an authentication scheme, which RFC 7235 makes case-insensitive.
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (given, rest) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then(|| rest.trim_start())
+}
+
 fn err(error: &'static str, description: &str) -> OAuthError {
     OAuthError::new(error, description)
 }
@@ -51,7 +57,7 @@ async fn authenticate_client(
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| strip_scheme(v, "Basic"))
         .and_then(|b| STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(i, p)| (i.to_string(), p.to_string())));
@@ -102,7 +108,32 @@ fn tokens_json(t: &latchkey_core::tokens::AuthenticationResult) -> Value {
     v
 }
 
-pub async fn token(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+/// The form body of a token or revocation request; anything else is an OAuth invalid_request.
+fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Fields, OAuthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let bad = || {
+        err(
+            "invalid_request",
+            "The body must be application/x-www-form-urlencoded.",
+        )
+    };
+    if !is_form {
+        return Err(bad());
+    }
+    serde_urlencoded::from_bytes(body).map_err(|_| bad())
+}
+
+pub async fn token(State(st): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let f = match form_body(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, &e),
+    };
     match token_grant(&st.latchkey, &headers, &f).await {
         Ok(v) => token_response(v),
         Err(e) => {
@@ -235,7 +266,9 @@ fn userinfo_error(status: StatusCode, error: &str, description: &str) -> Respons
         Json(json!({"error": error, "error_description": description})),
     )
         .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("error=\"{error}\", error_description=\"{description}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "Bearer error=\"{error}\", error_description=\"{description}\""
+    )) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
@@ -251,7 +284,7 @@ pub async fn userinfo(
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").map(str::to_string))
+        .and_then(|v| strip_scheme(v, "Bearer").map(str::to_string))
         .or_else(|| form.get("access_token").cloned());
     let Some(token) = bearer else {
         return userinfo_error(
@@ -295,7 +328,15 @@ pub async fn userinfo(
     resp
 }
 
-pub async fn revoke(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+pub async fn revoke(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let f = match form_body(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, &e),
+    };
     let lk = &st.latchkey;
     let Some(token) = f.get("token").filter(|t| !t.is_empty()) else {
         return oauth_error(
@@ -338,7 +379,7 @@ pub async fn logout(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery(ra
     let Ok((client, _)) = lk.client_and_pool(client_id).await else {
         return error_page(StatusCode::BAD_REQUEST, "The client does not exist.");
     };
-    let jar = cookies::end_session(jar);
+    let jar = cookies::end_session(lk, jar).await;
     if let Some(uri) = all.get("logout_uri") {
         if !client.logout_urls.iter().flatten().any(|u| u == uri) {
             return error_page(

@@ -101,7 +101,7 @@ pub async fn login_form(
         Err(r) => return r,
     };
     let lk = &st.latchkey;
-    if let Some(session) = cookies::session(lk, &jar, &checked.pool.id) {
+    if let Some(session) = cookies::session(lk, &jar, &checked.pool.id).await {
         if let Ok(Some(user)) = lk.store.get_user(&checked.pool.id, &session.username).await {
             if user.enabled && user.status == "CONFIRMED" {
                 return finish(&st, jar, &checked, &params, &user, session.auth_time).await;
