@@ -1,0 +1,179 @@
+//! Preparing a server for a run through its own API: a pool, an app client, users (for the peers, which have no
+//! bulk path), and tokens for the scenarios that need a signed-in user.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::http::{Conn, Endpoint, Reply};
+
+pub const PASSWORD: &str = "Bench-Passw0rd!";
+
+fn ok(op: &str, reply: Result<Reply, String>) -> Result<Reply, String> {
+    match reply {
+        Ok(r) if r.status == 200 => Ok(r),
+        Ok(r) => Err(format!("{op} answered {}: {}", r.status, r.body)),
+        Err(e) => Err(format!("{op} failed: {e}")),
+    }
+}
+
+pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> {
+    let body = json!({
+        "PoolName": name,
+        "AutoVerifiedAttributes": ["email"],
+        "Policies": {"PasswordPolicy": {
+            "MinimumLength": 8,
+            "RequireUppercase": true,
+            "RequireLowercase": true,
+            "RequireNumbers": true,
+            "RequireSymbols": true,
+        }},
+    });
+    let r = ok("CreateUserPool", conn.call("CreateUserPool", &body, true).await)?;
+    r.str_at(&["UserPool", "Id"])
+        .ok_or_else(|| format!("CreateUserPool gave no id: {}", r.body))
+}
+
+pub async fn create_client(conn: &mut Conn, pool_id: &str) -> Result<String, String> {
+    let body = json!({
+        "UserPoolId": pool_id,
+        "ClientName": "bench",
+        "GenerateSecret": false,
+        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    });
+    let r = ok(
+        "CreateUserPoolClient",
+        conn.call("CreateUserPoolClient", &body, true).await,
+    )?;
+    r.str_at(&["UserPoolClient", "ClientId"])
+        .ok_or_else(|| format!("CreateUserPoolClient gave no id: {}", r.body))
+}
+
+/// A resource server `bench` with scope `read`, and a confidential client allowed client_credentials for
+/// `bench/read`: (client id, client secret, scope).
+pub async fn oauth_client(conn: &mut Conn, pool_id: &str) -> Result<(String, String, String), String> {
+    let rs = json!({
+        "UserPoolId": pool_id,
+        "Identifier": "bench",
+        "Name": "bench",
+        "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}],
+    });
+    ok(
+        "CreateResourceServer",
+        conn.call("CreateResourceServer", &rs, true).await,
+    )?;
+    let body = json!({
+        "UserPoolId": pool_id,
+        "ClientName": "bench-m2m",
+        "GenerateSecret": true,
+        "AllowedOAuthFlows": ["client_credentials"],
+        "AllowedOAuthScopes": ["bench/read"],
+        "AllowedOAuthFlowsUserPoolClient": true,
+    });
+    let r = ok(
+        "CreateUserPoolClient",
+        conn.call("CreateUserPoolClient", &body, true).await,
+    )?;
+    match (
+        r.str_at(&["UserPoolClient", "ClientId"]),
+        r.str_at(&["UserPoolClient", "ClientSecret"]),
+    ) {
+        (Some(id), Some(secret)) => Ok((id, secret, "bench/read".into())),
+        _ => Err(format!("CreateUserPoolClient gave no id or secret: {}", r.body)),
+    }
+}
+
+/// Access and refresh token of `user`.
+pub async fn sign_in(conn: &mut Conn, client_id: &str, user: &str) -> Result<(String, String), String> {
+    let body = json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": client_id,
+        "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD},
+    });
+    // The hashing pool may be busy with a previous run's tail: retry a refused sign-in.
+    let mut last = String::new();
+    for _ in 0..50 {
+        match ok("InitiateAuth", conn.call("InitiateAuth", &body, false).await) {
+            Ok(r) => {
+                let access = r.str_at(&["AuthenticationResult", "AccessToken"]);
+                let refresh = r.str_at(&["AuthenticationResult", "RefreshToken"]);
+                return match (access, refresh) {
+                    (Some(a), Some(rt)) => Ok((a, rt)),
+                    _ => Err(format!("sign-in of {user} gave no tokens: {}", r.body)),
+                };
+            }
+            Err(e) => {
+                last = e;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+    Err(last)
+}
+
+/// Tokens for `n` users (u0, u1, …), signing in a few at a time.
+pub async fn tokens(ep: &Arc<Endpoint>, client_id: &str, n: usize) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::with_capacity(n);
+    let mut handles = Vec::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(n.div_ceil(4).max(1)) {
+        let (ep, client_id, chunk) = (ep.clone(), client_id.to_string(), chunk.to_vec());
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::new(ep);
+            let mut got = Vec::new();
+            for i in chunk {
+                got.push(sign_in(&mut conn, &client_id, &format!("u{i}")).await?);
+            }
+            Ok::<_, String>(got)
+        }));
+    }
+    for h in handles {
+        out.extend(h.await.map_err(|e| e.to_string())??);
+    }
+    Ok(out)
+}
+
+/// Users u0..u{n-1} with the bench password, CONFIRMED, through AdminCreateUser + AdminSetUserPassword — the
+/// only way into moto_server and cognito-local.
+pub async fn seed_via_api(ep: &Arc<Endpoint>, pool_id: &str, n: u64, parallel: u64) -> Result<(), String> {
+    let mut handles = Vec::new();
+    for w in 0..parallel {
+        let (ep, pool_id) = (ep.clone(), pool_id.to_string());
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::new(ep);
+            let mut i = w;
+            while i < n {
+                let user = format!("u{i}");
+                let create = json!({
+                    "UserPoolId": pool_id,
+                    "Username": user,
+                    "TemporaryPassword": PASSWORD,
+                    "MessageAction": "SUPPRESS",
+                    "UserAttributes": [
+                        {"Name": "email", "Value": format!("{user}@bench.example")},
+                        {"Name": "email_verified", "Value": "true"},
+                    ],
+                });
+                ok(
+                    "AdminCreateUser",
+                    conn.call("AdminCreateUser", &create, true).await,
+                )?;
+                let set = json!({
+                    "UserPoolId": pool_id,
+                    "Username": user,
+                    "Password": PASSWORD,
+                    "Permanent": true,
+                });
+                ok(
+                    "AdminSetUserPassword",
+                    conn.call("AdminSetUserPassword", &set, true).await,
+                )?;
+                i += parallel;
+            }
+            Ok::<_, String>(())
+        }));
+    }
+    for h in handles {
+        h.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
