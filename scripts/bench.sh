@@ -13,8 +13,10 @@
 #   --quick          short runs (1 s warm-up, 3 s measured) and a 20,000-user scale pool, for iterating (~4 min)
 #   --database-url   also run on PostgreSQL: a fresh database latchkey_bench_<pid> is created next to the one
 #                    named (with psql) and dropped afterwards, unless --keep-database, which uses the URL as given
-#   --scale-users N  users in the scale pool (default 1,000,000)
-# The full run takes about 15 minutes on 2 cores (add about as much again for PostgreSQL).
+#   --scale-users N  users in the scale pool (default 1,000,000; seeding them takes ~8 minutes on SQLite)
+#   --only GROUPS    run only some scenario groups (see target/release/latchkey-bench --help)
+# The full run takes about 17 minutes on 2 cores (SQLite and the peers; 8 of them seed the million-user pool);
+# --database-url adds about 11; --scale-users 100000 saves about 7.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
