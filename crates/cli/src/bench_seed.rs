@@ -1,5 +1,5 @@
 //! Hidden `latchkey bench-seed`: fills a pool with confirmed users fast for the benchmark (bench/), through the
-//! store's own insert path with the same lookup and search entries a sign-up writes — but with the password
+//! store's own insert path (a transaction per batch) with the same lookup and search entries a sign-up writes — but with the password
 //! hashed once for all users, since a million Argon2id hashes would take hours. Users are `<prefix><i>` with
 //! the email `<prefix><i>@bench.example`; the first `--srp-users` of them also get an SRP salt and verifier (one
 //! 3072-bit modular exponentiation each), so USER_SRP_AUTH works for them.
@@ -14,7 +14,7 @@ use latchkey_core::ids::new_uuid;
 use latchkey_core::passwords::srp_pool_name;
 use latchkey_core::pools::UserPool;
 use latchkey_core::srp::math;
-use latchkey_core::store::StoreError;
+use latchkey_core::store::{NewUserRows, StoreError};
 use latchkey_core::users::names::{lookups, search_entries};
 use latchkey_core::users::{User, STATUS_CONFIRMED};
 use latchkey_core::Latchkey;
@@ -101,6 +101,17 @@ fn build_batch(shared: &Shared, from: u64, to: u64) -> Vec<User> {
         .collect()
 }
 
+async fn insert_one_by_one(shared: &Shared, rows: &[NewUserRows]) -> Result<(), String> {
+    for (user, l, s) in rows {
+        match shared.latchkey.store.insert_user(user, l, s).await {
+            Ok(()) => shared.inserted.fetch_add(1, Ordering::Relaxed),
+            Err(StoreError::Duplicate { .. }) => shared.existing.fetch_add(1, Ordering::Relaxed),
+            Err(e) => return Err(format!("inserting {} failed: {e}", user.username)),
+        };
+    }
+    Ok(())
+}
+
 async fn worker(shared: Arc<Shared>) -> Result<(), String> {
     let end = shared.args.start + shared.args.count;
     loop {
@@ -114,13 +125,20 @@ async fn worker(shared: Arc<Shared>) -> Result<(), String> {
         let users = tokio::task::spawn_blocking(move || build_batch(&s, from, to))
             .await
             .map_err(|e| format!("building users failed: {e}"))?;
-        for user in &users {
-            let (l, s) = (lookups(&shared.pool, user), search_entries(&shared.pool, user));
-            match shared.latchkey.store.insert_user(user, &l, &s).await {
-                Ok(()) => shared.inserted.fetch_add(1, Ordering::Relaxed),
-                Err(StoreError::Duplicate { .. }) => shared.existing.fetch_add(1, Ordering::Relaxed),
-                Err(e) => return Err(format!("inserting {} failed: {e}", user.username)),
-            };
+        let rows: Vec<NewUserRows> = users
+            .into_iter()
+            .map(|user| {
+                let (l, s) = (lookups(&shared.pool, &user), search_entries(&shared.pool, &user));
+                (user, l, s)
+            })
+            .collect();
+        // One transaction per batch; a batch that meets users of an earlier run goes one by one instead.
+        match shared.latchkey.store.insert_users(&rows).await {
+            Ok(()) => {
+                shared.inserted.fetch_add(rows.len() as u64, Ordering::Relaxed);
+            }
+            Err(StoreError::Duplicate { .. }) => insert_one_by_one(&shared, &rows).await?,
+            Err(e) => return Err(format!("inserting users {from}..{to} failed: {e}")),
         }
         let done = to - shared.args.start;
         if done % 100_000 < shared.args.batch && done >= 100_000 {

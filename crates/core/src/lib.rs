@@ -3,6 +3,7 @@
 //! reach the outside world. Nothing here knows about HTTP, SQL or HTML.
 
 pub mod auth;
+pub mod cache;
 pub mod clients;
 pub mod codes;
 pub mod devices;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::cache::TtlCache;
 use crate::error::{CognitoError, Result};
 use crate::mail::Mailer;
 use crate::passwords::{HashingParams, PasswordHasher};
@@ -10,7 +11,7 @@ use crate::pools::UserPool;
 use crate::ports::{Clock, Rng};
 use crate::secrets::MasterKey;
 use crate::store::{Store, StoreError};
-use crate::tokens::KeyCache;
+use crate::tokens::{KeyCache, KEY_CACHE_MILLIS};
 
 /// Which `iss` tokens carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,7 +88,14 @@ pub struct Latchkey {
     pub secrets: Secrets,
     pub hasher: Arc<PasswordHasher>,
     pub key_cache: Arc<KeyCache>,
+    /// Pools as token checks see them (GetUser and the other access-token operations): a pool document parsed
+    /// once a second rather than on every request. Writes through `mutate_pool`/`delete_pool` forget it here;
+    /// other nodes see pool changes within `POOL_CACHE_MILLIS`, as Cognito's own settings propagate.
+    pub pool_cache: Arc<TtlCache<UserPool>>,
 }
+
+/// How long a node's token checks may use a pool read earlier.
+pub const POOL_CACHE_MILLIS: i64 = 1_000;
 
 /// How often a read-modify-write is retried when another node changed the same record in between.
 const MAX_CONFLICT_RETRIES: usize = 8;
@@ -103,7 +111,8 @@ impl Latchkey {
             settings,
             secrets,
             hasher: Arc::new(hasher),
-            key_cache: Arc::new(KeyCache::default()),
+            key_cache: Arc::new(KeyCache::new(KEY_CACHE_MILLIS)),
+            pool_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
         })
     }
 
@@ -112,6 +121,20 @@ impl Latchkey {
             .get_pool(pool_id)
             .await?
             .ok_or_else(|| CognitoError::pool_not_found(pool_id))
+    }
+
+    /// A pool for a token check: the cached copy when it is fresh (see `pool_cache`), `None` when it does not exist.
+    pub async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<UserPool>>> {
+        let now = self.clock.now();
+        if let Some(pool) = self.pool_cache.get(pool_id, now) {
+            return Ok(Some(pool));
+        }
+        let Some(pool) = self.store.get_pool(pool_id).await? else {
+            return Ok(None);
+        };
+        let pool = Arc::new(pool);
+        self.pool_cache.put(pool_id, now, pool.clone());
+        Ok(Some(pool))
     }
 
     /// Loads a pool, applies `change`, and stores it if nobody else changed it meanwhile; otherwise starts over
@@ -127,7 +150,10 @@ impl Latchkey {
             pool.last_modified_date = self.clock.now();
             pool.version += 1;
             match self.store.update_pool(&pool).await {
-                Ok(()) => return Ok((pool, out)),
+                Ok(()) => {
+                    self.pool_cache.forget(pool_id);
+                    return Ok((pool, out));
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -8,10 +8,11 @@ use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
-    CodeRecord, DomainRecord, IndexEntry, OutboxMessage, Page, RefreshTokenRecord, SigningKeyRecord,
-    StoreError,
+    parse_search_position, search_position, CodeRecord, DomainRecord, IndexEntry, OutboxMessage, Page,
+    RefreshTokenRecord, SigningKeyRecord, StoreError, UserFilter,
 };
 use latchkey_core::time::Timestamp;
+use latchkey_core::users::names::MAX_SEARCH_KEY_CHARS;
 use latchkey_core::users::User;
 use sqlx::error::ErrorKind;
 
@@ -151,6 +152,97 @@ pub(crate) fn changed_or_gone(what: &str) -> StoreError {
 /// so that a page with a `next` key is never empty.
 pub(crate) fn fetch_limit(limit: u32) -> i64 {
     i64::from(limit.max(1)) + 1
+}
+
+/// Which ListUsers statement serves a listing, and its keys (the contract is `UserStore::list_users`).
+pub(crate) enum UserListing<'a> {
+    /// Every user, by username.
+    All { after: &'a str },
+    /// One search key: its index range is already in username order.
+    Exact {
+        kind: &'a str,
+        key: &'a str,
+        after: &'a str,
+    },
+    /// The first page of a prefix: keys in [start, end), by (key, username).
+    PrefixFirst {
+        kind: &'a str,
+        start: &'a str,
+        end: String,
+    },
+    /// A later page of a prefix: rows after (key, username), below end.
+    PrefixAfter {
+        kind: &'a str,
+        key: &'a str,
+        username: &'a str,
+        end: String,
+    },
+}
+
+impl<'a> UserListing<'a> {
+    pub(crate) fn plan(filter: Option<&'a UserFilter>, after: Option<&'a str>) -> Self {
+        let Some(f) = filter else {
+            return Self::All {
+                after: after.unwrap_or(""),
+            };
+        };
+        if !f.prefix {
+            return Self::Exact {
+                kind: &f.attribute,
+                key: &f.value,
+                after: after.unwrap_or(""),
+            };
+        }
+        // A prefix with no upper bound ("" or all U+10FFFF) is bounded by a string above every key: keys are at
+        // most MAX_SEARCH_KEY_CHARS long, so one more U+10FFFF than that sorts after all of them.
+        let end = prefix_end(&f.value).unwrap_or_else(|| "\u{10FFFF}".repeat(MAX_SEARCH_KEY_CHARS + 1));
+        match after.and_then(parse_search_position) {
+            // A cursor before the prefix (only a forged one) must not widen the range.
+            Some((key, username)) if key >= f.value.as_str() => Self::PrefixAfter {
+                kind: &f.attribute,
+                key,
+                username,
+                end,
+            },
+            _ => Self::PrefixFirst {
+                kind: &f.attribute,
+                start: &f.value,
+                end,
+            },
+        }
+    }
+
+    fn by_key(&self) -> bool {
+        matches!(self, Self::PrefixFirst { .. } | Self::PrefixAfter { .. })
+    }
+
+    /// A page from rows of (doc, version, search key) fetched with `fetch_limit(limit)`.
+    pub(crate) fn page(
+        &self,
+        rows: Vec<(String, i64, String)>,
+        limit: u32,
+    ) -> Result<Page<User>, StoreError> {
+        let by_key = self.by_key();
+        let mut items = Vec::with_capacity(rows.len());
+        for (doc, version, key) in rows {
+            let user = user_from_row((doc, version))?;
+            let cursor = if by_key {
+                search_position(&key, &user.username)
+            } else {
+                String::new()
+            };
+            items.push((user, cursor));
+        }
+        let page = page(
+            items,
+            limit,
+            |(user, cursor)| if by_key { cursor } else { &user.username },
+        );
+        Ok(Page {
+            items: page.items.into_iter().map(|(user, _)| user).collect(),
+            next: page.next,
+        })
+    }
 }
 
 /// Trims rows fetched with `fetch_limit` to a page; `next` is the last item's key when rows remain.

@@ -292,7 +292,9 @@ impl Latchkey {
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
             ));
         }
-        if !self.store.delete_pool(pool_id).await? {
+        let existed = self.store.delete_pool(pool_id).await?;
+        self.pool_cache.forget(pool_id);
+        if !existed {
             return Err(CognitoError::pool_not_found(pool_id));
         }
         Ok(())

@@ -16,7 +16,9 @@ pub use groups::GroupStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
 pub use tokens::{RefreshTokenRecord, SigningKeyRecord, TokenStore};
-pub use users::{CodeRecord, IndexEntry, UserFilter, UserStore};
+pub use users::{
+    parse_search_position, search_position, CodeRecord, IndexEntry, NewUserRows, UserFilter, UserStore,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {

@@ -37,6 +37,46 @@ pub struct CodeRecord {
     pub attempts: u32,
 }
 
+/// A user with its lookup keys and search entries, as `insert_user` takes them.
+pub type NewUserRows = (User, Vec<IndexEntry>, Vec<IndexEntry>);
+
+/// The cursor of a prefix-filtered listing: the last row's search key and username, in one string (the key's
+/// byte length, a colon, the key, the username), so it travels inside a pagination token.
+pub fn search_position(key: &str, username: &str) -> String {
+    format!("{}:{key}{username}", key.len())
+}
+
+/// The (search key, username) of a `search_position` cursor; `None` for anything else.
+pub fn parse_search_position(cursor: &str) -> Option<(&str, &str)> {
+    let (len, rest) = cursor.split_once(':')?;
+    let len: usize = len.parse().ok()?;
+    // is_char_boundary is false past the end too.
+    rest.is_char_boundary(len).then(|| rest.split_at(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_positions_round_trip() {
+        for (key, name) in [
+            ("", "u1"),
+            ("ann@example.com", "u:2"),
+            ("é:3", "ü"),
+            ("12:ab", ""),
+        ] {
+            assert_eq!(
+                parse_search_position(&search_position(key, name)),
+                Some((key, name))
+            );
+        }
+        for bad in ["", "u1", "x:abc", "9:abc", "1:é", "-1:a"] {
+            assert_eq!(parse_search_position(bad), None, "{bad}");
+        }
+    }
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Insert a user with its lookup keys and search entries, atomically. `Duplicate { kind }` names the lookup
@@ -47,6 +87,8 @@ pub trait UserStore: Send + Sync {
         lookups: &[IndexEntry],
         search: &[IndexEntry],
     ) -> StoreResult<()>;
+    /// Insert many users in one transaction (bulk loading): all of them, or none and the first error.
+    async fn insert_users(&self, users: &[NewUserRows]) -> StoreResult<()>;
     async fn get_user(&self, pool_id: &str, username: &str) -> StoreResult<Option<User>>;
     /// The user whose lookup entry (kind, key) this is.
     async fn find_user(&self, pool_id: &str, kind: &str, key: &str) -> StoreResult<Option<User>>;
@@ -61,7 +103,12 @@ pub trait UserStore: Send + Sync {
     /// Delete a user with its index rows, codes, refresh tokens, devices and group memberships. Returns whether it
     /// existed.
     async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<bool>;
-    /// Users ordered by username, starting after `after`, optionally restricted by a search filter.
+    /// One page of a pool's users after the cursor `after` (a `Page::next` of the same listing), optionally
+    /// restricted by a search filter. Without a filter or with an exact (`=`) one, users come in username order
+    /// and the cursor is the last username. With a prefix (`^=`) filter they come in (search key, username)
+    /// order, so a page is one range of the index however large the pool, and the cursor is
+    /// `search_position(key, username)`; a cursor that does not decode starts from the beginning. Core writes at
+    /// most one search entry per kind and user, so no user appears twice.
     async fn list_users(
         &self,
         pool_id: &str,

@@ -2,6 +2,8 @@
 //! signature by the pool's key, issuer, type, expiry, scope, and that neither the user nor the sign-in has been
 //! signed out, disabled or deleted since.
 
+use std::sync::Arc;
+
 use super::issue::ADMIN_SCOPE;
 use super::jwt::Unverified;
 use crate::error::{CognitoError, ErrorKind, Result};
@@ -11,7 +13,7 @@ use crate::users::User;
 
 /// A verified access token and whom it speaks for.
 pub struct AccessContext {
-    pub pool: UserPool,
+    pub pool: Arc<UserPool>,
     pub user: User,
     pub client_id: String,
     pub origin_jti: String,
@@ -42,7 +44,7 @@ impl Latchkey {
         if iss != self.issuer(pool_id) {
             return Err(invalid());
         }
-        let Some(pool) = self.store.get_pool(pool_id).await? else {
+        let Some(pool) = self.cached_pool(pool_id).await? else {
             return Err(invalid());
         };
         let kid = t.kid().ok_or_else(invalid)?;

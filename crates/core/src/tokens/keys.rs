@@ -2,8 +2,7 @@
 //! rotated on demand. Private keys are sealed with the master key before they are stored. Nodes cache a pool's
 //! parsed keys briefly, and reload at once when they meet a `kid` they do not know (a key another node made).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -11,6 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::cache::TtlCache;
 use crate::error::{CognitoError, Result};
 use crate::service::Latchkey;
 use crate::store::{SigningKeyRecord, StoreError};
@@ -74,30 +74,11 @@ impl PoolKeys {
     }
 }
 
-#[derive(Default)]
-pub struct KeyCache {
-    entries: Mutex<HashMap<String, (Timestamp, Arc<PoolKeys>)>>,
-}
+/// Each pool's parsed signing keys; see `TtlCache`. Rotation on this node forgets the entry at once.
+pub type KeyCache = TtlCache<PoolKeys>;
 
-impl KeyCache {
-    fn get(&self, pool_id: &str, now: Timestamp) -> Option<Arc<PoolKeys>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(pool_id)
-            .filter(|(at, _)| at.plus_seconds(CACHE_SECONDS) > now)
-            .map(|(_, k)| k.clone())
-    }
-
-    fn put(&self, pool_id: &str, now: Timestamp, keys: Arc<PoolKeys>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.insert(pool_id.to_string(), (now, keys));
-    }
-
-    pub fn forget(&self, pool_id: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.remove(pool_id);
-    }
-}
+/// How long a node trusts its copy of a pool's keys before reading them again.
+pub const KEY_CACHE_MILLIS: i64 = CACHE_SECONDS * 1000;
 
 /// Cognito-style kid: base64 of a SHA-256 over the public key (44 characters).
 fn kid_for(n: &[u8], e: &[u8]) -> String {

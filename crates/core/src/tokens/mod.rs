@@ -10,4 +10,4 @@ mod keys;
 
 pub use access::AccessContext;
 pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
-pub use keys::{KeyCache, PoolKeys};
+pub use keys::{KeyCache, PoolKeys, KEY_CACHE_MILLIS};

@@ -8,7 +8,7 @@ use super::User;
 use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
 use crate::service::{pagination, Latchkey};
-use crate::store::{Page, UserFilter};
+use crate::store::{parse_search_position, Page, UserFilter};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -94,6 +94,14 @@ impl Latchkey {
             .as_deref()
             .map(|t| pagination::decode("user", t))
             .transpose()?;
+        let prefix_filtered = filter.as_ref().is_some_and(|f| f.prefix);
+        if prefix_filtered
+            && after
+                .as_deref()
+                .is_some_and(|a| parse_search_position(a).is_none())
+        {
+            return Err(CognitoError::invalid_parameter("Invalid pagination token."));
+        }
         let limit = input.limit.unwrap_or(60).clamp(1, 60);
         let mut page = self
             .store

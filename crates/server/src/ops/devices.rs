@@ -1,6 +1,8 @@
 //! Device operations: ConfirmDevice, GetDevice, ListDevices, UpdateDeviceStatus, ForgetDevice (by access token)
 //! and AdminGetDevice, AdminListDevices, AdminUpdateDeviceStatus, AdminForgetDevice (SigV4).
 
+use std::sync::Arc;
+
 use latchkey_core::pools::UserPool;
 use latchkey_core::users::User;
 use latchkey_core::{CognitoError, Latchkey};
@@ -24,13 +26,13 @@ async fn owner(
     ctx: &Ctx,
     body: &Value,
     admin: bool,
-) -> Result<(UserPool, User), CognitoError> {
+) -> Result<(Arc<UserPool>, User), CognitoError> {
     if admin {
         let pool_id = string_member(body, "UserPoolId")?;
         ctx.check_pool_region(pool_id)?;
         let pool = lk.pool(pool_id).await?;
         let user = lk.admin_user(&pool, string_member(body, "Username")?).await?;
-        Ok((pool, user))
+        Ok((Arc::new(pool), user))
     } else {
         let t = lk
             .authenticate_access_token(string_member(body, "AccessToken")?)

@@ -1,14 +1,14 @@
 //! Users, their lookup and search indexes, and one-time codes in PostgreSQL.
 
 use async_trait::async_trait;
-use latchkey_core::store::{CodeRecord, IndexEntry, Page, StoreResult, UserFilter, UserStore};
+use latchkey_core::store::{CodeRecord, IndexEntry, NewUserRows, Page, StoreResult, UserFilter, UserStore};
 use latchkey_core::users::User;
 use sqlx::PgConnection;
 
 use super::PostgresStore;
 use crate::common::{
     attempts_of, backend, changed_or_gone, code_doc, code_from_row, count, distinct, fetch_limit,
-    insert_error, page_of, prefix_end, previous_version, user_doc, user_from_row,
+    insert_error, previous_version, user_doc, user_from_row, UserListing,
 };
 
 /// Everything of a user, deleted with it. The foreign keys cascade too; see `pools::POOL_TABLES`.
@@ -21,18 +21,22 @@ const USER_TABLES: [&str; 6] = [
     "user_lookups",
 ];
 
-// ListUsers: $1 pool, $2 after, $3 limit, $4 search kind, $5 key or prefix, $6 the prefix's upper bound.
-const LIST_ALL: &str =
-    "SELECT doc, version FROM users WHERE pool_id = $1 AND username > $2 ORDER BY username LIMIT $3";
-const LIST_EXACT: &str = "SELECT doc, version FROM users WHERE pool_id = $1 AND username > $2 \
-     AND username IN (SELECT username FROM user_search \
-                      WHERE pool_id = $1 AND kind = $4 AND key = $5 AND username > $2) \
-     ORDER BY username LIMIT $3";
-const LIST_PREFIX: &str = "SELECT doc, version FROM users WHERE pool_id = $1 AND username > $2 \
-     AND username IN (SELECT username FROM user_search \
-                      WHERE pool_id = $1 AND kind = $4 AND key >= $5 AND ($6 IS NULL OR key < $6) \
-                      AND username > $2) \
-     ORDER BY username LIMIT $3";
+// ListUsers (see `UserListing`). Filtered listings walk the search index's primary key (pool, kind, key, username)
+// and fetch each listed user by its own key, so a page costs one index range whatever the pool's size.
+const LIST_ALL: &str = "SELECT doc, version, username FROM users \
+     WHERE pool_id = $1 AND username > $2 ORDER BY username LIMIT $3";
+const LIST_EXACT: &str = "SELECT u.doc, u.version, s.key FROM user_search s \
+     JOIN users u ON u.pool_id = s.pool_id AND u.username = s.username \
+     WHERE s.pool_id = $1 AND s.kind = $2 AND s.key = $3 AND s.username > $4 \
+     ORDER BY s.username LIMIT $5";
+const LIST_PREFIX_FIRST: &str = "SELECT u.doc, u.version, s.key FROM user_search s \
+     JOIN users u ON u.pool_id = s.pool_id AND u.username = s.username \
+     WHERE s.pool_id = $1 AND s.kind = $2 AND s.key >= $3 AND s.key < $4 \
+     ORDER BY s.key, s.username LIMIT $5";
+const LIST_PREFIX_AFTER: &str = "SELECT u.doc, u.version, s.key FROM user_search s \
+     JOIN users u ON u.pool_id = s.pool_id AND u.username = s.username \
+     WHERE s.pool_id = $1 AND s.kind = $2 AND (s.key, s.username) > ($3, $4) AND s.key < $5 \
+     ORDER BY s.key, s.username LIMIT $6";
 
 /// Writes a user's index rows, one statement per lookup so a clash names its kind. Search rows cannot clash:
 /// they are deduplicated, the user's old ones are gone, and no one else writes this user's rows meanwhile.
@@ -65,6 +69,19 @@ async fn insert_index(
     Ok(())
 }
 
+/// Writes a user's own row; a taken username is `Duplicate { kind: "username" }`.
+async fn insert_user_row(tx: &mut PgConnection, user: &User) -> StoreResult<()> {
+    sqlx::query("INSERT INTO users (pool_id, username, version, doc) VALUES ($1, $2, $3, $4)")
+        .bind(&user.pool_id)
+        .bind(&user.username)
+        .bind(user.version)
+        .bind(user_doc(user)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| insert_error(e, "username", &format!("user pool {}", user.pool_id)))?;
+    Ok(())
+}
+
 #[async_trait]
 impl UserStore for PostgresStore {
     async fn insert_user(
@@ -74,15 +91,17 @@ impl UserStore for PostgresStore {
         search: &[IndexEntry],
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO users (pool_id, username, version, doc) VALUES ($1, $2, $3, $4)")
-            .bind(&user.pool_id)
-            .bind(&user.username)
-            .bind(user.version)
-            .bind(user_doc(user)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| insert_error(e, "username", &format!("user pool {}", user.pool_id)))?;
+        insert_user_row(&mut tx, user).await?;
         insert_index(&mut tx, user, lookups, search).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn insert_users(&self, users: &[NewUserRows]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (user, lookups, search) in users {
+            insert_user_row(&mut tx, user).await?;
+            insert_index(&mut tx, user, lookups, search).await?;
+        }
         tx.commit().await.map_err(backend)
     }
 
@@ -181,22 +200,32 @@ impl UserStore for PostgresStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Page<User>> {
-        let query = |sql: &'static str| {
-            sqlx::query_as::<_, (String, i64)>(sql)
-                .bind(pool_id)
-                .bind(after.unwrap_or(""))
-                .bind(fetch_limit(limit))
+        let listing = UserListing::plan(filter, after);
+        let query = |sql: &'static str| sqlx::query_as::<_, (String, i64, String)>(sql).bind(pool_id);
+        let query = match &listing {
+            UserListing::All { after } => query(LIST_ALL).bind(*after),
+            UserListing::Exact { kind, key, after } => query(LIST_EXACT).bind(*kind).bind(*key).bind(*after),
+            UserListing::PrefixFirst { kind, start, end } => query(LIST_PREFIX_FIRST)
+                .bind(*kind)
+                .bind(*start)
+                .bind(end.as_str()),
+            UserListing::PrefixAfter {
+                kind,
+                key,
+                username,
+                end,
+            } => query(LIST_PREFIX_AFTER)
+                .bind(*kind)
+                .bind(*key)
+                .bind(*username)
+                .bind(end.as_str()),
         };
-        let query = match filter {
-            None => query(LIST_ALL),
-            Some(f) if f.prefix => query(LIST_PREFIX)
-                .bind(&f.attribute)
-                .bind(&f.value)
-                .bind(prefix_end(&f.value)),
-            Some(f) => query(LIST_EXACT).bind(&f.attribute).bind(&f.value),
-        };
-        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
-        page_of(rows, user_from_row, limit, |u| &u.username)
+        let rows = query
+            .bind(fetch_limit(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        listing.page(rows, limit)
     }
 
     async fn count_users(&self, pool_id: &str) -> StoreResult<u64> {

@@ -1,6 +1,6 @@
 //! Users and their lookup and search indexes.
 
-use latchkey_core::store::{Store, UserFilter};
+use latchkey_core::store::{NewUserRows, Store, UserFilter};
 use latchkey_core::users::User;
 
 use super::{is_conflict, is_duplicate};
@@ -321,4 +321,36 @@ pub async fn update_user_clash_changes_nothing(db: TestDb) {
         store.find_user(P, "email", "robert@example.com").await.unwrap(),
         Some(taking)
     );
+}
+
+pub async fn insert_users_is_all_or_nothing(db: TestDb) {
+    let store = db.open().await;
+    store.insert_pool(&pool(P)).await.unwrap();
+    let rows = |names: &[&str]| -> Vec<NewUserRows> {
+        names
+            .iter()
+            .map(|n| {
+                let u = user(P, n);
+                let l = lookups(&u);
+                (u, l, vec![entry("email", &format!("{n}@bulk.example"))])
+            })
+            .collect()
+    };
+    store.insert_users(&rows(&["b1", "b2", "b3"])).await.unwrap();
+    assert_eq!(store.count_users(P).await.unwrap(), 3);
+    assert_eq!(store.get_user(P, "b2").await.unwrap(), Some(user(P, "b2")));
+    let listed = store
+        .list_users(P, Some(&filter("email", "b", true)), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(super::ids(&listed, |u| &u.username), ["b1", "b2", "b3"]);
+
+    // One taken username fails the whole batch, and nothing of it stays.
+    assert!(is_duplicate(
+        store.insert_users(&rows(&["b4", "b2", "b5"])).await,
+        "username"
+    ));
+    assert_eq!(store.count_users(P).await.unwrap(), 3);
+    assert_eq!(store.get_user(P, "b4").await.unwrap(), None);
+    assert_eq!(store.find_user(P, "username", "b4").await.unwrap(), None);
 }
