@@ -276,7 +276,10 @@ mod tests {
         // spawn_blocking before the second call, with no timing involved.
         tokio::task::yield_now().await;
         let second = h
-            .verify("pw", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaA")
+            .verify(
+                "pw",
+                "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            )
             .await;
         assert_eq!(second.unwrap_err().kind(), ErrorKind::TooManyRequestsException);
         first.await.unwrap().unwrap();
