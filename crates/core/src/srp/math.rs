@@ -5,6 +5,7 @@
 use std::sync::OnceLock;
 
 use aws_lc_rs::{digest, hmac};
+use crypto_bigint::ctutils::CtLookup;
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
 use crypto_bigint::{CtLt, Odd, U256, U3072};
 
@@ -26,10 +27,52 @@ const EXPONENT_BITS: u32 = 256;
 /// N (odd, so it can be a Montgomery modulus) — checked when the constant is built.
 const N: Odd<U3072> = Odd::<U3072>::from_be_hex(N_HEX);
 
+type Monty = FixedMontyForm<{ U3072::LIMBS }>;
+
+/// Digits of a fixed-base exponent: 4 bits, so 64 of them for a 256-bit exponent.
+const DIGIT_BITS: usize = 4;
+const DIGITS: usize = EXPONENT_BITS as usize / DIGIT_BITS;
+
 struct Group {
     params: FixedMontyParams<{ U3072::LIMBS }>,
-    g: FixedMontyForm<{ U3072::LIMBS }>,
-    k: FixedMontyForm<{ U3072::LIMBS }>,
+    k: Monty,
+    /// g_powers[w][d] = g^(d·16^w), Montgomery form (64 × 16 × 384 bytes = 384 KiB). Every g^e this module
+    /// computes (B's g^b, verifiers, A in tests) is then 64 multiplications by table entries instead of 256
+    /// squarings and 64 multiplications — a quarter of the server's SRP work. Entries are picked with a
+    /// constant-time lookup that reads the whole row, so the secret digits leave no trace in memory access.
+    g_powers: Vec<[U3072; 1 << DIGIT_BITS]>,
+}
+
+fn g_power_table(g: &Monty) -> Vec<[U3072; 1 << DIGIT_BITS]> {
+    let mut rows = Vec::with_capacity(DIGITS);
+    let mut base = *g;
+    for _ in 0..DIGITS {
+        let mut row = [U3072::ZERO; 1 << DIGIT_BITS];
+        let mut power = Monty::one(g.params());
+        for entry in row.iter_mut() {
+            *entry = power.to_montgomery();
+            power = power.mul(&base);
+        }
+        rows.push(row);
+        // base^16 for the next digit: `power` is base^16 after the loop.
+        base = power;
+    }
+    rows
+}
+
+/// g^e mod N for a 256-bit exponent, from the fixed-base table (see `Group::g_powers`).
+fn g_pow(e: &U256) -> Monty {
+    let gr = group();
+    let be = e.to_be_bytes();
+    let be: &[u8] = be.as_ref();
+    let mut acc = Monty::one(&gr.params);
+    for (w, row) in gr.g_powers.iter().enumerate() {
+        let byte = be[be.len() - 1 - w / 2];
+        let digit = if w % 2 == 0 { byte & 0x0F } else { byte >> 4 };
+        let entry = row.ct_lookup(digit).unwrap_or(U3072::ZERO);
+        acc = acc.mul(&Monty::from_montgomery(entry, &gr.params));
+    }
+    acc
 }
 
 fn group() -> &'static Group {
@@ -39,7 +82,8 @@ fn group() -> &'static Group {
         let g = FixedMontyForm::new(&U3072::from_u8(2), &params);
         // k = H(padHex(N) || padHex(g))
         let k = FixedMontyForm::new(&u3072_from_be(&sha256(&[&pad(&N.get()), &[2u8]])), &params);
-        Group { params, g, k }
+        let g_powers = g_power_table(&g);
+        Group { params, k, g_powers }
     })
 }
 
@@ -137,14 +181,14 @@ fn exp(base: &FixedMontyForm<{ U3072::LIMBS }>, e: &U256) -> FixedMontyForm<{ U3
 
 /// v = g^x mod N.
 pub fn verifier(x: &U256) -> U3072 {
-    exp(&group().g, x).retrieve()
+    g_pow(x).retrieve()
 }
 
 /// B = (k·v + g^b) mod N.
 pub fn server_public(v: &U3072, b: &U256) -> U3072 {
     let gr = group();
     let kv = gr.k.mul(&FixedMontyForm::new(v, &gr.params));
-    kv.add(&exp(&gr.g, b)).retrieve()
+    kv.add(&g_pow(b)).retrieve()
 }
 
 /// Whether a client's A is acceptable: below N and not zero (so A mod N ≠ 0).
@@ -222,13 +266,13 @@ pub fn check_claim(
 
 /// The client's A = g^a mod N — what amazon-cognito-identity-js computes; used by tests and the benchmark.
 pub fn client_public(a: &U256) -> U3072 {
-    exp(&group().g, a).retrieve()
+    g_pow(a).retrieve()
 }
 
 /// The client's S = (B − k·g^x)^(a + u·x) mod N, for tests and the benchmark. Not constant time.
 pub fn client_secret(b_pub: &U3072, x: &U256, a: &U256, u: &U256) -> U3072 {
     let gr = group();
-    let gx = exp(&gr.g, x);
+    let gx = g_pow(x);
     let base = FixedMontyForm::new(b_pub, &gr.params).sub(&gr.k.mul(&gx));
     // a + u·x as a 512-bit exponent, computed exactly.
     let ux = u.concatenating_mul(x);
