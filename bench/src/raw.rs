@@ -98,7 +98,8 @@ fn per_op(budget: Duration, mut f: impl FnMut() -> bool) -> Result<f64, String> 
         }
         let wall = start.elapsed().as_secs_f64();
         let seconds = match (cpu0, procfs::thread_cpu_seconds()) {
-            // Tick-based accounting (10 ms): trusted when the round is long enough to count many ticks.
+            // The thread's CPU time (see `thread_cpu_seconds`), when the round is long enough to trust it:
+            // time spent waiting for a core on this shared machine is not the crypto's.
             (Some(a), Some(b)) if b - a >= 0.2 => b - a,
             _ => wall,
         };

@@ -56,6 +56,10 @@ struct Shared {
     args: SeedArgs,
     phc: String,
     next: AtomicU64,
+    /// Batches written at once: SQLite has one writer, so its batches queue here rather than in SQLite's busy
+    /// handler (which is neither fair nor patient enough for seconds-long bulk transactions); PostgreSQL takes
+    /// them all at once.
+    writers: tokio::sync::Semaphore,
     inserted: AtomicU64,
     existing: AtomicU64,
 }
@@ -133,7 +137,14 @@ async fn worker(shared: Arc<Shared>) -> Result<(), String> {
             })
             .collect();
         // One transaction per batch; a batch that meets users of an earlier run goes one by one instead.
-        match shared.latchkey.store.insert_users(&rows).await {
+        let writing = shared
+            .writers
+            .acquire()
+            .await
+            .map_err(|e| format!("seeding stopped: {e}"))?;
+        let inserted = shared.latchkey.store.insert_users(&rows).await;
+        drop(writing);
+        match inserted {
             Ok(()) => {
                 shared.inserted.fetch_add(rows.len() as u64, Ordering::Relaxed);
             }
@@ -165,6 +176,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<(), String> {
         latchkey,
         pool,
         next: AtomicU64::new(args.start),
+        writers: tokio::sync::Semaphore::new(if config.database_url.is_some() { jobs } else { 1 }),
         phc,
         args: SeedArgs {
             batch: args.batch.max(1),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::cache::TtlCache;
+use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
 use crate::mail::Mailer;
 use crate::passwords::{HashingParams, PasswordHasher};
@@ -92,9 +93,11 @@ pub struct Latchkey {
     /// once a second rather than on every request. Writes through `mutate_pool`/`delete_pool` forget it here;
     /// other nodes see pool changes within `POOL_CACHE_MILLIS`, as Cognito's own settings propagate.
     pub pool_cache: Arc<TtlCache<UserPool>>,
+    /// App clients as `client_and_pool` sees them, on the same terms as `pool_cache`.
+    pub client_cache: Arc<TtlCache<AppClient>>,
 }
 
-/// How long a node's token checks may use a pool read earlier.
+/// How long a node may use a pool or app client it read earlier (token checks, client-addressed operations).
 pub const POOL_CACHE_MILLIS: i64 = 1_000;
 
 /// How often a read-modify-write is retried when another node changed the same record in between.
@@ -113,6 +116,7 @@ impl Latchkey {
             hasher: Arc::new(hasher),
             key_cache: Arc::new(KeyCache::new(KEY_CACHE_MILLIS)),
             pool_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
+            client_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
         })
     }
 

@@ -1,6 +1,8 @@
 //! Who is calling an unsigned operation: the app client (found by id across pools and regions), its
 //! SECRET_HASH when it has a secret, and the per-user rate limits Cognito applies to code and password operations.
 
+use std::sync::Arc;
+
 use aws_lc_rs::hmac;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -19,14 +21,28 @@ pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> Stri
 }
 
 impl Latchkey {
-    /// The client and its pool, for operations addressed by ClientId.
-    pub async fn client_and_pool(&self, client_id: &str) -> Result<(AppClient, UserPool)> {
-        let client = self
-            .store
-            .get_client(client_id)
+    /// The client and its pool, for operations addressed by ClientId (sign-in, sign-up, the OAuth endpoints).
+    /// Both come from this node's short-lived caches (`Latchkey::client_cache`, `pool_cache`): these are the
+    /// hottest reads there are, and a client or pool changed on another node is seen within a second.
+    pub async fn client_and_pool(&self, client_id: &str) -> Result<(Arc<AppClient>, Arc<UserPool>)> {
+        let now = self.clock.now();
+        let client = match self.client_cache.get(client_id, now) {
+            Some(client) => client,
+            None => {
+                let client = Arc::new(
+                    self.store
+                        .get_client(client_id)
+                        .await?
+                        .ok_or_else(|| CognitoError::client_not_found(client_id))?,
+                );
+                self.client_cache.put(client_id, now, client.clone());
+                client
+            }
+        };
+        let pool = self
+            .cached_pool(&client.user_pool_id)
             .await?
-            .ok_or_else(|| CognitoError::client_not_found(client_id))?;
-        let pool = self.pool(&client.user_pool_id).await?;
+            .ok_or_else(|| CognitoError::pool_not_found(&client.user_pool_id))?;
         Ok((client, pool))
     }
 

@@ -132,7 +132,10 @@ impl Latchkey {
             client.last_modified_date = self.clock.now();
             client.version += 1;
             match self.store.update_client(&client).await {
-                Ok(()) => return Ok(client),
+                Ok(()) => {
+                    self.client_cache.forget(&client.client_id);
+                    return Ok(client);
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -142,7 +145,9 @@ impl Latchkey {
 
     pub async fn delete_user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
         self.client_in_pool(pool_id, client_id).await?;
-        if !self.store.delete_client(pool_id, client_id).await? {
+        let existed = self.store.delete_client(pool_id, client_id).await?;
+        self.client_cache.forget(client_id);
+        if !existed {
             return Err(CognitoError::client_not_found(client_id));
         }
         Ok(())

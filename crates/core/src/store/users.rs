@@ -54,29 +54,6 @@ pub fn parse_search_position(cursor: &str) -> Option<(&str, &str)> {
     rest.is_char_boundary(len).then(|| rest.split_at(len))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_positions_round_trip() {
-        for (key, name) in [
-            ("", "u1"),
-            ("ann@example.com", "u:2"),
-            ("é:3", "ü"),
-            ("12:ab", ""),
-        ] {
-            assert_eq!(
-                parse_search_position(&search_position(key, name)),
-                Some((key, name))
-            );
-        }
-        for bad in ["", "u1", "x:abc", "9:abc", "1:é", "-1:a"] {
-            assert_eq!(parse_search_position(bad), None, "{bad}");
-        }
-    }
-}
-
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Insert a user with its lookup keys and search entries, atomically. `Duplicate { kind }` names the lookup
@@ -126,4 +103,27 @@ pub trait UserStore: Send + Sync {
     async fn add_code_attempt(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<u32>;
     /// Remove a code; returns whether this call removed it, so of two concurrent uses only one succeeds.
     async fn take_code(&self, pool_id: &str, username: &str, purpose: &str) -> StoreResult<bool>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_positions_round_trip() {
+        for (key, name) in [
+            ("", "u1"),
+            ("ann@example.com", "u:2"),
+            ("é:3", "ü"),
+            ("12:ab", ""),
+        ] {
+            assert_eq!(
+                parse_search_position(&search_position(key, name)),
+                Some((key, name))
+            );
+        }
+        for bad in ["", "u1", "x:abc", "9:abc", "1:é", "-1:a"] {
+            assert_eq!(parse_search_position(bad), None, "{bad}");
+        }
+    }
 }

@@ -53,7 +53,7 @@ async fn authenticate_client(
     lk: &Latchkey,
     headers: &HeaderMap,
     f: &Fields,
-) -> Result<(AppClient, UserPool), OAuthError> {
+) -> Result<(Arc<AppClient>, Arc<UserPool>), OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -28,7 +28,11 @@ pub async fn route_by_host(State(st): State<Arc<AppState>>, req: Request, next: 
         let lk = &st.latchkey;
         match lk.pool_for_host(&host).await {
             Ok(Some(domain_pool)) => {
-                let client_pool = lk.client_and_pool(&client_id).await.ok().map(|(_, p)| p.id);
+                let client_pool = lk
+                    .client_and_pool(&client_id)
+                    .await
+                    .ok()
+                    .map(|(_, p)| p.id.clone());
                 if client_pool.as_deref() != Some(domain_pool.as_str()) {
                     return error_page(
                         StatusCode::BAD_REQUEST,

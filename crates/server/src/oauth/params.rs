@@ -2,6 +2,8 @@
 //! unregistered redirect URI is shown as an error page (never redirected to); everything else is reported to the
 //! redirect URI as `error=...`.
 
+use std::sync::Arc;
+
 use latchkey_core::clients::AppClient;
 use latchkey_core::oauth::scopes;
 use latchkey_core::pools::UserPool;
@@ -30,8 +32,8 @@ impl AuthorizeParams {
 
 /// A request that passed validation.
 pub struct Checked {
-    pub pool: UserPool,
-    pub client: AppClient,
+    pub pool: Arc<UserPool>,
+    pub client: Arc<AppClient>,
     pub redirect_uri: String,
     pub scopes: Vec<String>,
     pub code_flow: bool,

@@ -76,7 +76,7 @@ pub async fn list_users_filters_and_paginates(db: TestDb) {
     let email_order = |mut users: Vec<String>| {
         let email = |u: &String| {
             let i: u32 = u[1..].parse().unwrap();
-            let host = if i % 3 == 0 { "ann" } else { "bob" };
+            let host = if i.is_multiple_of(3) { "ann" } else { "bob" };
             format!("{host}{i}@")
         };
         users.sort_by_key(email);
