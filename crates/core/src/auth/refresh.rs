@@ -23,15 +23,14 @@ impl Latchkey {
         device_key: Option<&str>,
     ) -> Result<AuthenticationResult> {
         let hash = crate::tokens::handle_hash(refresh_token);
-        let record = self.store.get_refresh_token(&hash).await?.ok_or_else(invalid)?;
+        let (record, user) = self
+            .store
+            .get_refresh_token_and_user(&hash)
+            .await?
+            .ok_or_else(invalid)?;
         if record.pool_id != pool.id || record.client_id != client.client_id {
             return Err(invalid());
         }
-        let user = self
-            .store
-            .get_user(&pool.id, &record.username)
-            .await?
-            .ok_or_else(invalid)?;
         if let ClientProof::SecretHash(secret_hash) = proof {
             self.check_secret_hash(client, &names_of(&record.username, &user), secret_hash)?;
         }

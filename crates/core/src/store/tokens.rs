@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
 use crate::time::Timestamp;
+use crate::users::User;
 
 /// A refresh token as the server remembers it: only the hash of the opaque handle the client holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,12 +45,25 @@ pub struct SigningKeyRecord {
 pub trait TokenStore: Send + Sync {
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, handle_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// A refresh token with its user (a token never outlives its user), in one read for the refresh flows.
+    async fn get_refresh_token_and_user(
+        &self,
+        handle_hash: &str,
+    ) -> StoreResult<Option<(RefreshTokenRecord, User)>>;
     /// Marks the tokens of one sign-in (one `origin_jti`) revoked. Returns how many were.
     async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64>;
     /// Marks every refresh token of a user revoked (global sign-out). Returns how many were.
     async fn revoke_user_tokens(&self, pool_id: &str, username: &str) -> StoreResult<u64>;
     /// Whether the sign-in `origin_jti` has been revoked.
     async fn is_origin_revoked(&self, origin_jti: &str) -> StoreResult<bool>;
+    /// A user and whether the sign-in `origin_jti` has been revoked, in one read: what every access-token check
+    /// needs (GetUser and the other token-authorised operations), so it costs one round trip, not two.
+    async fn get_user_and_origin_revoked(
+        &self,
+        pool_id: &str,
+        username: &str,
+        origin_jti: &str,
+    ) -> StoreResult<Option<(User, bool)>>;
 
     /// A pool's keys, newest first.
     async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;

@@ -64,15 +64,15 @@ impl Latchkey {
         let username = t.claim_str("username").ok_or_else(invalid)?;
         let origin_jti = t.claim_str("origin_jti").unwrap_or("").to_string();
         let client_id = t.claim_str("client_id").unwrap_or("").to_string();
-        let user = self
+        let (user, origin_revoked) = self
             .store
-            .get_user(pool_id, username)
+            .get_user_and_origin_revoked(pool_id, username, &origin_jti)
             .await?
-            .filter(|u| Some(u.sub.as_str()) == t.claim_str("sub"))
+            .filter(|(u, _)| Some(u.sub.as_str()) == t.claim_str("sub"))
             .ok_or_else(|| CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist."))?;
         let iat = t.claim_i64("iat").unwrap_or(0);
         let signed_out = user.tokens_valid_after.is_some_and(|after| iat < after.seconds());
-        if signed_out || (!origin_jti.is_empty() && self.store.is_origin_revoked(&origin_jti).await?) {
+        if signed_out || (!origin_jti.is_empty() && origin_revoked) {
             return Err(not_authorized("Access Token has been revoked"));
         }
         if !user.enabled {

@@ -17,6 +17,8 @@ mod pools;
 mod tokens;
 mod users;
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(5);
 const MAX_CONNECTIONS: u32 = 10;
 
 pub struct PostgresStore {
@@ -36,6 +38,18 @@ impl PostgresStore {
             .max_connections(MAX_CONNECTIONS)
             // Fail start-up and requests within seconds when the server is unreachable, not after sqlx's 30 s.
             .acquire_timeout(std::time::Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default — a network round trip before each query.
+            // Only connections idle for a while are checked (a server restart or a dropped link shows there);
+            // one in steady use proves itself by its last query.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < IDLE_BEFORE_PING {
+                        return Ok(true);
+                    }
+                    Ok(sqlx::Connection::ping(conn).await.is_ok())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(backend)?;

@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use latchkey_core::store::{RefreshTokenRecord, SigningKeyRecord, StoreError, StoreResult, TokenStore};
 use latchkey_core::time::Timestamp;
+use latchkey_core::users::User;
 
 use super::SqliteStore;
 use crate::common::{
     backend, check_key_pools, insert_error, key_doc, key_from_row, refresh_doc, refresh_from_row, same_kids,
+    user_from_row,
 };
 
 #[async_trait]
@@ -36,6 +38,27 @@ impl TokenStore for SqliteStore {
             .map_err(backend)?
             .map(refresh_from_row)
             .transpose()
+    }
+
+    async fn get_refresh_token_and_user(
+        &self,
+        handle_hash: &str,
+    ) -> StoreResult<Option<(RefreshTokenRecord, User)>> {
+        let row: Option<(String, bool, String, i64)> = sqlx::query_as(
+            "SELECT r.doc, r.revoked, u.doc, u.version FROM refresh_tokens r \
+             JOIN users u ON u.pool_id = r.pool_id AND u.username = r.username WHERE r.handle_hash = ?1",
+        )
+        .bind(handle_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(token, revoked, user, version)| {
+            Ok((
+                refresh_from_row((token, revoked))?,
+                user_from_row((user, version))?,
+            ))
+        })
+        .transpose()
     }
 
     async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64> {
@@ -68,6 +91,27 @@ impl TokenStore for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(row.is_some())
+    }
+
+    async fn get_user_and_origin_revoked(
+        &self,
+        pool_id: &str,
+        username: &str,
+        origin_jti: &str,
+    ) -> StoreResult<Option<(User, bool)>> {
+        let row: Option<(String, i64, bool)> = sqlx::query_as(
+            "SELECT doc, version, \
+             EXISTS (SELECT 1 FROM refresh_tokens WHERE origin_jti = ?3 AND revoked) \
+             FROM users WHERE pool_id = ?1 AND username = ?2",
+        )
+        .bind(pool_id)
+        .bind(username)
+        .bind(origin_jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|(doc, version, revoked)| Ok((user_from_row((doc, version))?, revoked)))
+            .transpose()
     }
 
     async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>> {

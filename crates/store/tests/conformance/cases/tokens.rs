@@ -38,6 +38,9 @@ pub async fn refresh_token_round_trips(db: TestDb) {
         );
     }
     assert_eq!(store.get_refresh_token("h-none").await.unwrap(), None);
+    assert_eq!(store.get_refresh_token_and_user("h-none").await.unwrap(), None);
+    let (token, owner) = store.get_refresh_token_and_user("h-full").await.unwrap().unwrap();
+    assert_eq!((token, owner), (full.clone(), user(P, "alice")));
     assert!(is_duplicate(
         store
             .insert_refresh_token(&refresh(P, "alice", "h-full", "origin-9"))
@@ -72,6 +75,22 @@ pub async fn revoke_origin_revokes_one_sign_in(db: TestDb) {
     assert!(store.is_origin_revoked("o1").await.unwrap());
     assert!(!store.is_origin_revoked("o2").await.unwrap());
     assert!(!store.is_origin_revoked("unknown").await.unwrap());
+    // The access-token check's combined read agrees, and knows missing users.
+    for (origin, revoked) in [("o1", true), ("o2", false), ("", false)] {
+        let (u, r) = store
+            .get_user_and_origin_revoked(P, "alice", origin)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((u, r), (user(P, "alice"), revoked), "{origin}");
+    }
+    assert_eq!(
+        store
+            .get_user_and_origin_revoked(P, "nobody", "o1")
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(store.revoke_origin("o1").await.unwrap(), 0, "already revoked");
     assert_eq!(store.revoke_origin("unknown").await.unwrap(), 0);
     assert!(store.is_origin_revoked("o1").await.unwrap());
