@@ -13,10 +13,11 @@
 #   --quick          short runs (1 s warm-up, 3 s measured) and a 20,000-user scale pool, for iterating (~4 min)
 #   --database-url   also run on PostgreSQL: a fresh database latchkey_bench_<pid> is created next to the one
 #                    named (with psql) and dropped afterwards, unless --keep-database, which uses the URL as given
-#   --scale-users N  users in the scale pool (default 1,000,000; seeding them takes ~8 minutes on SQLite)
+#   --scale-users N  users in the scale pool (default 1,000,000; seeding them takes ~7 minutes on SQLite, ~4 on
+#                    PostgreSQL)
 #   --only GROUPS    run only some scenario groups (see target/release/latchkey-bench --help)
-# The full run takes about 17 minutes on 2 cores (SQLite and the peers; 8 of them seed the million-user pool);
-# --database-url adds about 11; --scale-users 100000 saves about 7.
+# The full run takes about 13 minutes on 2 cores (SQLite and the peers; 7 of them seed the million-user pool);
+# --database-url adds about 10; --scale-users 100000 saves about 6 (and 4 more with PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --database-url) database_url="$2"; shift ;;
     --database-url=*) database_url="${1#*=}" ;;
     --keep-database) keep_database=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift
