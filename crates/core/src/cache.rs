@@ -1,5 +1,5 @@
 //! A small per-node cache of values read from the store, for hot paths that may see a value a moment old:
-//! signing keys (30 s) and the pool a token check needs (1 s). Each node drops an entry when it writes that
+//! signing keys (30 s), and pools and app clients (1 s). Each node drops an entry when it writes that
 //! value itself; other nodes see the change when their entry expires.
 
 use std::collections::HashMap;
@@ -37,6 +37,22 @@ impl<V> TtlCache<V> {
             entries.retain(|_, (at, _)| at.millis() + ttl > now.millis());
         }
         entries.insert(key.to_string(), (now, value));
+    }
+
+    /// The fresh cached value for `key`, or else what `load` reads (cached when it exists).
+    pub async fn get_or_load<E, F>(&self, key: &str, now: Timestamp, load: F) -> Result<Option<Arc<V>>, E>
+    where
+        F: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        if let Some(value) = self.get(key, now) {
+            return Ok(Some(value));
+        }
+        let Some(value) = load.await? else {
+            return Ok(None);
+        };
+        let value = Arc::new(value);
+        self.put(key, now, value.clone());
+        Ok(Some(value))
     }
 
     pub fn forget(&self, key: &str) {

@@ -127,18 +127,23 @@ impl Latchkey {
             .ok_or_else(|| CognitoError::pool_not_found(pool_id))
     }
 
-    /// A pool for a token check: the cached copy when it is fresh (see `pool_cache`), `None` when it does not exist.
+    /// A pool for a token check or a client-addressed operation: the cached copy when it is fresh (see
+    /// `pool_cache`), `None` when it does not exist.
     pub async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<UserPool>>> {
-        let now = self.clock.now();
-        if let Some(pool) = self.pool_cache.get(pool_id, now) {
-            return Ok(Some(pool));
-        }
-        let Some(pool) = self.store.get_pool(pool_id).await? else {
-            return Ok(None);
-        };
-        let pool = Arc::new(pool);
-        self.pool_cache.put(pool_id, now, pool.clone());
-        Ok(Some(pool))
+        let load = self.store.get_pool(pool_id);
+        Ok(self
+            .pool_cache
+            .get_or_load(pool_id, self.clock.now(), load)
+            .await?)
+    }
+
+    /// An app client, on the same terms as `cached_pool` (see `client_cache`).
+    pub async fn cached_client(&self, client_id: &str) -> Result<Option<Arc<AppClient>>> {
+        let load = self.store.get_client(client_id);
+        Ok(self
+            .client_cache
+            .get_or_load(client_id, self.clock.now(), load)
+            .await?)
     }
 
     /// Loads a pool, applies `change`, and stores it if nobody else changed it meanwhile; otherwise starts over

@@ -222,25 +222,19 @@ impl<'a> UserListing<'a> {
         rows: Vec<(String, i64, String)>,
         limit: u32,
     ) -> Result<Page<User>, StoreError> {
-        let by_key = self.by_key();
-        let mut items = Vec::with_capacity(rows.len());
-        for (doc, version, key) in rows {
-            let user = user_from_row((doc, version))?;
-            let cursor = if by_key {
-                search_position(&key, &user.username)
-            } else {
-                String::new()
-            };
-            items.push((user, cursor));
-        }
-        let page = page(
-            items,
-            limit,
-            |(user, cursor)| if by_key { cursor } else { &user.username },
-        );
+        let items = rows
+            .into_iter()
+            .map(|(doc, version, key)| Ok((user_from_row((doc, version))?, key)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let page = page(items, limit, |(user, _)| &user.username);
+        // A prefix listing continues after the last row's (key, username), not after its username alone.
+        let next = match (self.by_key(), page.next, page.items.last()) {
+            (true, Some(_), Some((user, key))) => Some(search_position(key, &user.username)),
+            (_, next, _) => next,
+        };
         Ok(Page {
             items: page.items.into_iter().map(|(user, _)| user).collect(),
-            next: page.next,
+            next,
         })
     }
 }

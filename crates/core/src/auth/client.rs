@@ -25,20 +25,10 @@ impl Latchkey {
     /// Both come from this node's short-lived caches (`Latchkey::client_cache`, `pool_cache`): these are the
     /// hottest reads there are, and a client or pool changed on another node is seen within a second.
     pub async fn client_and_pool(&self, client_id: &str) -> Result<(Arc<AppClient>, Arc<UserPool>)> {
-        let now = self.clock.now();
-        let client = match self.client_cache.get(client_id, now) {
-            Some(client) => client,
-            None => {
-                let client = Arc::new(
-                    self.store
-                        .get_client(client_id)
-                        .await?
-                        .ok_or_else(|| CognitoError::client_not_found(client_id))?,
-                );
-                self.client_cache.put(client_id, now, client.clone());
-                client
-            }
-        };
+        let client = self
+            .cached_client(client_id)
+            .await?
+            .ok_or_else(|| CognitoError::client_not_found(client_id))?;
         let pool = self
             .cached_pool(&client.user_pool_id)
             .await?

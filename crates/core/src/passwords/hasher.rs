@@ -145,15 +145,18 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs `job` on a blocking thread with `blocks` blocks of Argon2 working memory from the stash, once a
+    /// worker is free; refused at once when the queue is full.
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&MemoryStash, usize) -> T + Send + 'static,
+        blocks: usize,
+        job: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> Result<T> {
         let _admitted = self.admitted.clone().try_acquire_owned().map_err(|_| busy())?;
         let _worker = self.workers.clone().acquire_owned().await.map_err(|_| busy())?;
         let memory = self.memory.clone();
         let keep_up_to = self.params.block_count();
-        tokio::task::spawn_blocking(move || job(&memory, keep_up_to))
+        tokio::task::spawn_blocking(move || memory.with(blocks, keep_up_to, job))
             .await
             .map_err(|e| CognitoError::internal(format!("password hashing task failed: {e}")))
     }
@@ -164,10 +167,8 @@ impl PasswordHasher {
         rng.fill(&mut salt);
         let password = password.to_string();
         let params = self.params.clone();
-        self.run(move |memory, keep_up_to| {
-            memory.with(params.block_count(), keep_up_to, |blocks| {
-                hash_phc(&params, blocks, password.as_bytes(), &salt)
-            })
+        self.run(params.block_count(), move |blocks| {
+            hash_phc(&params, blocks, password.as_bytes(), &salt)
         })
         .await?
     }
@@ -179,10 +180,8 @@ impl PasswordHasher {
             return Ok(false);
         };
         let password = password.to_string();
-        self.run(move |memory, keep_up_to| {
-            memory.with(stored.blocks, keep_up_to, |blocks| {
-                stored.matches(blocks, password.as_bytes())
-            })
+        self.run(stored.blocks, move |blocks| {
+            stored.matches(blocks, password.as_bytes())
         })
         .await
     }
