@@ -21,7 +21,7 @@ fi
 stamp=.venv/.requirements.sha256
 want=$(sha256sum tests/compat/requirements.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet --upgrade pip==26.3
   .venv/bin/pip install --quiet -r tests/compat/requirements.txt
   echo "$want" > "$stamp"
 fi

@@ -4,6 +4,7 @@ and the region taken from the credential scope."""
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import botocore.auth
 import pytest
@@ -51,6 +52,42 @@ def test_model_split_matches_the_reference():
     for op in ("SignUp", "InitiateAuth", "RespondToAuthChallenge", "GetUser", "ConfirmSignUp", "RevokeToken"):
         assert op in UNSIGNED_OPS
     assert len(UNSIGNED_OPS) >= 32 and len(SIGNED_OPS) >= 90
+
+
+def test_vendored_model_matches_the_pinned_botocore():
+    # The server validates against a model generated from botocore (tools/gen_model.py); the test clients use the
+    # botocore pinned in requirements.txt. They must be the same release, or an operation one side knows answers
+    # UnknownOperationException on the other.
+    import botocore
+
+    root = Path(__file__).resolve().parents[2]
+    vendored = json.loads((root / "crates/server/src/aws/model/cognito-idp.json").read_text())
+    assert vendored["metadata"]["botocore"] == botocore.__version__, (
+        "regenerate the model: .venv/bin/python tools/gen_model.py")
+    assert set(vendored["operations"]) == set(idp_model().operation_names)
+
+
+# Operations botocore knows that Latchkey does not implement: the signature is checked first, then the answer is
+# UnsupportedOperationException (never UnknownOperationException, which would say the API has no such operation).
+POOL = "us-east-1_Whatever0"
+RESTORE = "0f8fad5b-d9cb-469f-a165-70867728950e"
+NOT_IMPLEMENTED = {
+    "CreateCIMDPolicy": {"UserPoolId": POOL, "ClientId": "abc", "PolicyName": "p", "URLPatterns": ["https://x/*"]},
+    "ListCIMDPolicies": {"UserPoolId": POOL},
+    "ListClientMetadataURLs": {"UserPoolId": POOL, "CIMDPolicyId": "abc123"},
+    "DescribePointInTimeRecovery": {"UserPoolId": POOL, "RestoreId": RESTORE},
+    "StartPointInTimeRecovery": {"UserPoolId": POOL, "RestoreId": RESTORE},
+    "CancelPointInTimeRecovery": {"UserPoolId": POOL, "RestoreId": RESTORE},
+}
+
+
+@pytest.mark.parametrize("op", sorted(NOT_IMPLEMENTED))
+def test_newest_operations_answer_unsupported_after_the_signature(server, op):
+    assert op in SIGNED_OPS
+    r = raw_call(server, op, NOT_IMPLEMENTED[op], sign=False)
+    assert r.json()["__type"] == "MissingAuthenticationTokenException", r
+    r = raw_call(server, op, NOT_IMPLEMENTED[op], sign=True)
+    assert r.status == 400 and r.json()["__type"] == "UnsupportedOperationException", r
 
 
 @pytest.mark.parametrize("op", SIGNED_OPS)
