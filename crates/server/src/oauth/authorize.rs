@@ -128,7 +128,7 @@ pub async fn finish(
         let tokens = match lk.issue_tokens(grant).await {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!(error = %e.detail(), "issuing implicit-flow tokens failed");
+                tracing::error!(error = %e.detail().escape_debug(), "issuing implicit-flow tokens failed");
                 return reject(Rejection::Redirect {
                     redirect_uri: checked.redirect_uri.clone(),
                     error: "server_error",
