@@ -3,7 +3,7 @@
 //! Checking the lock, hashing, then recording a failure let a burst of parallel wrong passwords all be judged
 //! before the first failure was written (34 of 34 in the security review). So an attempt first takes a place among
 //! the attempts in progress for that user — a counter in the store, shared by every node — and only as many may be
-//! in progress as failures are still allowed before the lock (`lockout::attempts_left`). The rest wait for those to
+//! in progress as failures are still allowed before the lock (`LockState::attempts_left`). The rest wait for those to
 //! be recorded, then see the lock like any later attempt. A failure is recorded before its place is given back, so
 //! whoever takes the place next reads the new count.
 
@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lockout;
+use super::lockout::{self, LockState};
 use super::password::incorrect;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
@@ -82,7 +82,18 @@ impl Latchkey {
         F: FnOnce(&User) -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
-        let (user, place) = self.reserve_place(pool, user).await?;
+        let place_key = format!("sign-in-in-progress:{}:{}", pool.id, user.username);
+        let (user, place) = self
+            .reserve_place(place_key, || async {
+                let user = self
+                    .store
+                    .get_user(&pool.id, &user.username)
+                    .await?
+                    .ok_or_else(incorrect)?;
+                let state = LockState::of(&user);
+                Ok((user, state))
+            })
+            .await?;
         let holds = proof(&user).await?;
         let now = self.clock.now();
         let (user, ()) = if holds {
@@ -112,34 +123,66 @@ impl Latchkey {
         }
     }
 
-    /// Takes a place among `user`'s attempts in progress, waiting while all are taken. The user is read again after
-    /// the place is taken: a failure is recorded before its place is given back, so that read includes every
-    /// attempt that is no longer counted as in progress (reading before taking the place let a sixth slip in).
-    async fn reserve_place(&self, pool: &UserPool, user: User) -> Result<(User, Place)> {
-        let key = format!("sign-in-in-progress:{}:{}", pool.id, user.username);
+    /// A sign-in attempt for a name with no user, when the client hides user existence: the same place-taking and
+    /// lockout as for a real user (so a burst, or a sixth wrong password, reads the same), the same `work` (a hash
+    /// or an SRP computation), and always the generic failure.
+    pub(crate) async fn judge_phantom_attempt<W>(&self, pool: &UserPool, name: &str, work: W) -> CognitoError
+    where
+        W: Future<Output = Result<()>>,
+    {
+        let phantom = self.phantom_key(pool, name);
+        let failures = Self::phantom_failures_key(&phantom);
+        let place_key = format!("sign-in-in-progress:phantom:{phantom}");
+        let reserved = self
+            .reserve_place(place_key, || async {
+                let state = match self.store.get_counter(&failures, self.clock.now()).await? {
+                    Some((n, expires)) => LockState::from_sliding_counter(n, expires),
+                    None => LockState::default(),
+                };
+                Ok(((), state))
+            })
+            .await;
+        let ((), place) = match reserved {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
+        if let Err(e) = work.await {
+            return e;
+        }
+        if let Err(e) = self.record_phantom_failure(&phantom).await {
+            return e;
+        }
+        place.release().await;
+        incorrect()
+    }
+
+    /// Takes a place among the attempts in progress under `place_key`, waiting while all are taken. The lockout
+    /// state is loaded (`load`) after the place is taken: a failure is recorded before its place is given back, so
+    /// that read includes every attempt no longer counted as in progress (reading before let a sixth slip in).
+    async fn reserve_place<T, L, Fut>(&self, place_key: String, mut load: L) -> Result<(T, Place)>
+    where
+        L: FnMut() -> Fut,
+        Fut: Future<Output = Result<(T, LockState)>>,
+    {
         for _ in 0..WAIT_STEPS {
             let now = self.clock.now();
             let taken = self
                 .store
-                .increment_counter(&key, now, now.plus_seconds(PLACE_TTL_SECONDS))
+                .increment_counter(&place_key, now, now.plus_seconds(PLACE_TTL_SECONDS))
                 .await?;
             let place = Place {
-                key: key.clone(),
+                key: place_key.clone(),
                 store: self.store.clone(),
                 clock: self.clock.clone(),
                 released: false,
             };
-            let user = self
-                .store
-                .get_user(&pool.id, &user.username)
-                .await?
-                .ok_or_else(incorrect)?;
-            if lockout::is_locked(&user, now) {
+            let (subject, state) = load().await?;
+            if state.is_locked(now) {
                 place.release().await;
                 return Err(attempts_exceeded());
             }
-            if taken <= u64::from(lockout::attempts_left(&user, now)) {
-                return Ok((user, place));
+            if taken <= u64::from(state.attempts_left(now)) {
+                return Ok((subject, place));
             }
             place.release().await;
             tokio::time::sleep(WAIT_STEP).await;

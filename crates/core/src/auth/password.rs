@@ -80,7 +80,7 @@ impl Latchkey {
         name: &str,
     ) -> Result<Option<User>> {
         let user = self.find_by_sign_in_name(pool, name).await?;
-        if user.is_none() && client.prevent_user_existence_errors != "ENABLED" {
+        if user.is_none() && !client.hides_user_existence() {
             return Err(CognitoError::new(
                 ErrorKind::UserNotFoundException,
                 "User does not exist.",
@@ -116,8 +116,11 @@ impl Latchkey {
     ) -> Result<User> {
         let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
             proof.check(self, client, &[name])?;
-            let _ = self.hasher.verify(password, DUMMY_HASH).await?;
-            return Err(incorrect());
+            let hash = async {
+                let _ = self.hasher.verify(password, DUMMY_HASH).await?;
+                Ok(())
+            };
+            return Err(self.judge_phantom_attempt(pool, name, hash).await);
         };
         proof.check(self, client, &names_of(name, &user))?;
         self.judge_attempt(pool, user, |user| {

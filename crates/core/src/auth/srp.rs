@@ -107,7 +107,7 @@ impl Latchkey {
                 self.check_secret_hash(client, &[name], secret_hash)?;
                 (
                     name.to_string(),
-                    self.fake_user_id(pool, name),
+                    self.simulated_user_id_for_srp(pool, name),
                     self.fake_salt(pool, name),
                     None,
                     true,
@@ -161,21 +161,6 @@ impl Latchkey {
         math::to_hex(&math::u3072_from_be(&bytes))
     }
 
-    fn fake_user_id(&self, pool: &UserPool, name: &str) -> String {
-        let h = self.secrets.master_key.keyed_hash(
-            "srp-simulated-user",
-            &format!("{}\n{}", pool.id, fold(pool, name)),
-        );
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
-    }
-
     pub async fn srp_verify(
         &self,
         pool: &UserPool,
@@ -224,9 +209,12 @@ impl Latchkey {
             if !names_match {
                 return Err(incorrect());
             }
-            // Spend the same work as a real proof before failing.
-            let _ = math::verifier(&self.random_exponent());
-            return Err(incorrect());
+            // The same lockout, and the same work as a real proof, before failing.
+            let work = async {
+                let _ = math::verifier(&self.random_exponent());
+                Ok(())
+            };
+            return Err(self.judge_phantom_attempt(pool, &state.username, work).await);
         }
         let user = self
             .store

@@ -92,6 +92,11 @@ pub fn unit_seconds(unit: &str) -> u64 {
 }
 
 impl AppClient {
+    /// PreventUserExistenceErrors = ENABLED: no answer may tell whether a user exists (see `crate::phantom`).
+    pub fn hides_user_existence(&self) -> bool {
+        self.prevent_user_existence_errors == "ENABLED"
+    }
+
     fn units(&self) -> TokenValidityUnits {
         self.token_validity_units.clone().unwrap_or_default()
     }
