@@ -360,3 +360,39 @@ def test_validation_on_update_leaves_client_unchanged(idp, pool):
     assert_client_error(e, "InvalidParameterException")
     d = idp.describe_user_pool_client(UserPoolId=pool, ClientId=c["ClientId"])["UserPoolClient"]
     assert d == c
+
+
+@pytest.mark.parametrize("legacy", [["USER_PASSWORD_AUTH"], ["ADMIN_NO_SRP_AUTH"], ["CUSTOM_AUTH_FLOW_ONLY"],
+                                    ["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"]])
+def test_legacy_flows_still_allow_srp(idp, server, pool, legacy):
+    """Clients configured before the ALLOW_ names (old CloudFormation and Terraform configurations) always allowed
+    USER_SRP_AUTH besides their legacy flows; amazon-cognito-identity-js and pycognito sign in that way. Here
+    pycognito's AWSSRP signs in through a client whose ExplicitAuthFlows are only legacy values."""
+    from pycognito.aws_srp import AWSSRP
+
+    c = create(idp, pool, ExplicitAuthFlows=legacy)
+    assert c["ExplicitAuthFlows"] == legacy
+    idp.admin_create_user(UserPoolId=pool, Username="srp-legacy", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="srp-legacy", Password="Passw0rd!Strong1", Permanent=True)
+    srp = AWSSRP(username="srp-legacy", password="Passw0rd!Strong1", pool_id=pool, client_id=c["ClientId"],
+                 client=server.unsigned_client())
+    tokens = srp.authenticate_user()["AuthenticationResult"]
+    assert tokens["AccessToken"] and tokens["RefreshToken"]
+    # Refresh stays allowed too, as it always was.
+    r = server.unsigned_client().initiate_auth(ClientId=c["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
+                                               AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    assert r["AuthenticationResult"]["AccessToken"]
+
+
+def test_allow_flows_without_srp_still_refuse_srp(idp, server, pool):
+    """The leniency is for legacy clients only: an ALLOW_ list without ALLOW_USER_SRP_AUTH refuses SRP."""
+    from pycognito.aws_srp import AWSSRP
+
+    c = create(idp, pool, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    idp.admin_create_user(UserPoolId=pool, Username="srp-modern", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="srp-modern", Password="Passw0rd!Strong1", Permanent=True)
+    srp = AWSSRP(username="srp-modern", password="Passw0rd!Strong1", pool_id=pool, client_id=c["ClientId"],
+                 client=server.unsigned_client())
+    with pytest.raises(ClientError) as e:
+        srp.authenticate_user()
+    assert_client_error(e, "InvalidParameterException", message_contains=["USER_SRP_AUTH"])

@@ -270,6 +270,14 @@ impl Latchkey {
         Ok(pool)
     }
 
+    /// DescribeUserPool: the pool and its user count (EstimatedNumberOfUsers). The count is one indexed COUNT per
+    /// describe; nothing on a sign-in path pays for it.
+    pub async fn describe_user_pool(&self, pool_id: &str) -> Result<(UserPool, u64)> {
+        let pool = self.pool(pool_id).await?;
+        let users = self.store.count_users(&pool.id).await?;
+        Ok((pool, users))
+    }
+
     pub async fn list_user_pools(
         &self,
         region: &str,
