@@ -396,3 +396,33 @@ def test_allow_flows_without_srp_still_refuse_srp(idp, server, pool):
     with pytest.raises(ClientError) as e:
         srp.authenticate_user()
     assert_client_error(e, "InvalidParameterException", message_contains=["USER_SRP_AUTH"])
+
+
+def test_empty_attribute_lists_mean_not_set(idp):
+    """Terraform's UpdateUserPoolClient sends `"ReadAttributes": [], "WriteAttributes": []` (and empty
+    LogoutURLs / SupportedIdentityProviders) for every list the configuration leaves out. Cognito reads an empty
+    list as "not set": every attribute stays readable and writable. Latchkey refused it in a pool with a required
+    attribute ("Invalid write attributes"), and would otherwise have stored a client that reads nothing."""
+    pid = idp.create_user_pool(
+        PoolName=unique("emptylists"),
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+    )["UserPool"]["Id"]
+    try:
+        for call in ("create", "update"):
+            kw = dict(ReadAttributes=[], WriteAttributes=[], LogoutURLs=[], SupportedIdentityProviders=[],
+                      RefreshTokenValidity=7)
+            if call == "create":
+                c = idp.create_user_pool_client(UserPoolId=pid, ClientName="tf", **kw)["UserPoolClient"]
+            else:
+                c = idp.update_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"], ClientName="tf",
+                                                **kw)["UserPoolClient"]
+            assert c["RefreshTokenValidity"] == 7
+            d = idp.describe_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"])["UserPoolClient"]
+            for unset in ("ReadAttributes", "WriteAttributes", "LogoutURLs", "SupportedIdentityProviders"):
+                assert unset not in d, (call, unset, d.get(unset))
+        # A non-empty list without the required attribute is still refused.
+        with pytest.raises(ClientError) as e:
+            idp.update_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"], WriteAttributes=["name"])
+        assert_client_error(e, "InvalidParameterException", message_contains=["Invalid write attributes"])
+    finally:
+        idp.delete_user_pool(UserPoolId=pid)

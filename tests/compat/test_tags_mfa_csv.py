@@ -156,3 +156,21 @@ def test_csv_header_of_missing_pool(idp):
     with pytest.raises(ClientError) as e:
         idp.get_csv_header(UserPoolId="us-east-1_Missing22")
     assert_client_error(e, "ResourceNotFoundException")
+
+
+def test_update_user_pool_keeps_mfa_on_with_totp(idp, pool):
+    """Terraform re-sends `MfaConfiguration = OPTIONAL` with every UpdateUserPool of a pool whose only factor is
+    TOTP (set by SetUserPoolMfaConfig). Cognito accepts it; Latchkey demanded an SMS configuration."""
+    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                 MfaConfiguration="OPTIONAL")
+    idp.update_user_pool(UserPoolId=pool, MfaConfiguration="OPTIONAL", AutoVerifiedAttributes=["email"])
+    d = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
+    assert d["MfaConfiguration"] == "OPTIONAL" and d["AutoVerifiedAttributes"] == ["email"]
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool)["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    # Without an enabled factor, MFA still needs the SMS configuration.
+    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": False},
+                                 MfaConfiguration="OFF")
+    with pytest.raises(ClientError) as e:
+        idp.update_user_pool(UserPoolId=pool, MfaConfiguration="ON")
+    assert_client_error(e, "InvalidParameterException")
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "OFF"

@@ -21,6 +21,13 @@ pub struct MfaSettings {
     pub web_authn_configuration: Option<Value>,
 }
 
+impl MfaSettings {
+    /// Whether a factor that needs no SMS configuration is on: TOTP enabled, or email MFA configured.
+    pub fn non_sms_factor_enabled(&self) -> bool {
+        enabled(&self.software_token_mfa_configuration) || self.email_mfa_configuration.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SetMfaConfigInput {
