@@ -59,6 +59,12 @@ impl Latchkey {
         let sub = new_uuid(self.rng.as_ref());
         let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
         check_required(&pool, &attributes)?;
+        // Refused mediums are refused before the password is hashed: a bad call costs no Argon2 work.
+        let invitations = if input.message_action.as_deref() == Some("SUPPRESS") {
+            Vec::new()
+        } else {
+            invitation_channels(&input, &attributes)?
+        };
         let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
         let mut user = User {
@@ -83,11 +89,6 @@ impl Latchkey {
             version: 1,
         };
         material.apply(&mut user);
-        let invitations = if input.message_action.as_deref() == Some("SUPPRESS") {
-            Vec::new()
-        } else {
-            invitation_channels(&input, &user)?
-        };
         self.insert_user(&pool, &user, input.force_alias_creation)
             .await
             .map_err(|e| {
@@ -126,7 +127,7 @@ impl Latchkey {
                 ),
             ));
         }
-        let invitations = invitation_channels(input, &existing)?;
+        let invitations = invitation_channels(input, &existing.attributes)?;
         let material = self
             .password_material(&pool.id, &existing.username, password)
             .await?;
@@ -268,9 +269,12 @@ impl Latchkey {
 /// the call otherwise, naming the missing attribute. Without DesiredDeliveryMediums the invitation goes by SMS
 /// when the user has a phone number, else by email when they have an address, else nowhere: "You can create a
 /// user without specifying any attributes other than Username".
-fn invitation_channels(input: &AdminCreateUserInput, user: &User) -> Result<Vec<(Channel, String)>> {
-    let phone = user.attributes.get("phone_number");
-    let email = user.attributes.get("email");
+fn invitation_channels(
+    input: &AdminCreateUserInput,
+    attributes: &BTreeMap<String, String>,
+) -> Result<Vec<(Channel, String)>> {
+    let phone = attributes.get("phone_number");
+    let email = attributes.get("email");
     let Some(desired) = &input.desired_delivery_mediums else {
         return Ok(match (phone, email) {
             (Some(p), _) => vec![(Channel::Sms, p.clone())],
@@ -303,31 +307,12 @@ fn invitation_channels(input: &AdminCreateUserInput, user: &User) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
 
-    fn user(attrs: &[(&str, &str)]) -> User {
-        User {
-            pool_id: "p".into(),
-            username: "u".into(),
-            sub: "s".into(),
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            status: STATUS_FORCE_CHANGE_PASSWORD.into(),
-            enabled: true,
-            created: Timestamp(0),
-            modified: Timestamp(0),
-            password_hash: None,
-            srp_salt: None,
-            srp_verifier: None,
-            temporary_password_expires: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in: None,
-            locked_until: None,
-            tokens_valid_after: None,
-            version: 1,
-        }
+    fn user(attrs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn input(mediums: Option<&[&str]>) -> AdminCreateUserInput {
