@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod passwords;
 pub mod pools;
 pub mod ports;
+pub mod purge;
 pub mod secrets;
 pub mod service;
 pub mod srp;

@@ -17,6 +17,7 @@ mod domains;
 mod groups;
 mod misc;
 mod pools;
+mod purge;
 mod tokens;
 mod users;
 

@@ -86,6 +86,10 @@ conformance!(
     outbox_lists_newest_first,
     counters_count_within_a_window_and_restart,
     concurrent_counter_increments_all_count,
+    // The background purge.
+    purge_deletes_expired_rows_and_keeps_live_ones,
+    purge_works_in_bounded_batches,
+    concurrent_purges_delete_each_row_once,
     // Cascades.
     delete_user_cascades,
     delete_pool_cascades_everything,
