@@ -55,7 +55,10 @@ mod tests {
     fn refresh_tokens_outlive_their_expiry_by_the_longest_access_token() {
         let now = Timestamp::from_millis(10_000_000_000);
         let c = cutoffs(now, 7 * 86_400);
-        assert_eq!(c.refresh_tokens, Timestamp::from_millis(10_000_000_000 - 86_400_000));
+        assert_eq!(
+            c.refresh_tokens,
+            Timestamp::from_millis(10_000_000_000 - 86_400_000)
+        );
         assert_eq!(c.codes, now);
         assert_eq!(c.counters, now);
         assert_eq!(c.outbox, Timestamp::from_millis(10_000_000_000 - 7 * 86_400_000));

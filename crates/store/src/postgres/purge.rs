@@ -39,10 +39,22 @@ impl PurgeStore for PostgresStore {
     async fn purge_expired(&self, cutoffs: &PurgeCutoffs, limit: u32) -> StoreResult<Purged> {
         Ok(Purged {
             refresh_tokens: self
-                .delete_before("refresh_tokens", "handle_hash", "expires_ms", cutoffs.refresh_tokens, limit)
+                .delete_before(
+                    "refresh_tokens",
+                    "handle_hash",
+                    "expires_ms",
+                    cutoffs.refresh_tokens,
+                    limit,
+                )
                 .await?,
             codes: self
-                .delete_before("codes", "pool_id, username, purpose", "expires_ms", cutoffs.codes, limit)
+                .delete_before(
+                    "codes",
+                    "pool_id, username, purpose",
+                    "expires_ms",
+                    cutoffs.codes,
+                    limit,
+                )
                 .await?,
             counters: self
                 .delete_before("counters", "key", "expires_ms", cutoffs.counters, limit)

@@ -10,7 +10,13 @@ use crate::common::backend;
 
 impl SqliteStore {
     /// Deletes at most `limit` rows of `table` whose `column` is before `cutoff` (oldest first, by its index).
-    async fn delete_before(&self, table: &str, column: &str, cutoff: Timestamp, limit: u32) -> StoreResult<u64> {
+    async fn delete_before(
+        &self,
+        table: &str,
+        column: &str,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
         // Table and column names come from the constants below, never from input.
         let sql = format!(
             "DELETE FROM {table} WHERE rowid IN \
@@ -33,9 +39,15 @@ impl PurgeStore for SqliteStore {
             refresh_tokens: self
                 .delete_before("refresh_tokens", "expires_ms", cutoffs.refresh_tokens, limit)
                 .await?,
-            codes: self.delete_before("codes", "expires_ms", cutoffs.codes, limit).await?,
-            counters: self.delete_before("counters", "expires_ms", cutoffs.counters, limit).await?,
-            outbox: self.delete_before("outbox", "created_ms", cutoffs.outbox, limit).await?,
+            codes: self
+                .delete_before("codes", "expires_ms", cutoffs.codes, limit)
+                .await?,
+            counters: self
+                .delete_before("counters", "expires_ms", cutoffs.counters, limit)
+                .await?,
+            outbox: self
+                .delete_before("outbox", "created_ms", cutoffs.outbox, limit)
+                .await?,
         })
     }
 }

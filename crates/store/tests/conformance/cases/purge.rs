@@ -81,11 +81,21 @@ pub async fn purge_deletes_expired_rows_and_keeps_live_ones(db: TestDb) {
         store.put_code(&c).await.unwrap();
     }
     // Counters: an ended window counts from zero again, as a missing counter does.
-    for (key, expires) in [("srp-used:a", NOW_MS - 1), ("srp-used:b", NOW_MS - day), ("srp-used:c", NOW_MS + 1)] {
-        store.increment_counter(key, at(NOW_MS - 2 * day), at(expires)).await.unwrap();
+    for (key, expires) in [
+        ("srp-used:a", NOW_MS - 1),
+        ("srp-used:b", NOW_MS - day),
+        ("srp-used:c", NOW_MS + 1),
+    ] {
+        store
+            .increment_counter(key, at(NOW_MS - 2 * day), at(expires))
+            .await
+            .unwrap();
     }
     // Outbox: kept for the retention (a week here).
-    for (id, created) in [("old", NOW_MS - WEEK * 1000 - 1), ("recent", NOW_MS - WEEK * 1000 + hour)] {
+    for (id, created) in [
+        ("old", NOW_MS - WEEK * 1000 - 1),
+        ("recent", NOW_MS - WEEK * 1000 + hour),
+    ] {
         store.insert_outbox(&outbox(id, P, created)).await.unwrap();
     }
 
@@ -101,19 +111,49 @@ pub async fn purge_deletes_expired_rows_and_keeps_live_ones(db: TestDb) {
     );
     for t in &tokens {
         let kept = store.get_refresh_token(&t.handle_hash).await.unwrap();
-        assert_eq!(kept.is_some(), t.handle_hash.starts_with("kept"), "{}", t.handle_hash);
+        assert_eq!(
+            kept.is_some(),
+            t.handle_hash.starts_with("kept"),
+            "{}",
+            t.handle_hash
+        );
     }
     assert!(
-        store.is_origin_revoked("origin-kept-recently-expired-revoked").await.unwrap(),
+        store
+            .is_origin_revoked("origin-kept-recently-expired-revoked")
+            .await
+            .unwrap(),
         "the revocation of a sign-in whose access tokens may still be live is kept"
     );
     assert_eq!(store.get_code(P, "alice", "SIGN_UP").await.unwrap(), None);
-    assert!(store.get_code(P, "alice", "FORGOT_PASSWORD").await.unwrap().is_some());
+    assert!(store
+        .get_code(P, "alice", "FORGOT_PASSWORD")
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(store.get_code(P, "bob", "VERIFY:email").await.unwrap(), None);
     // The live counter kept its count; the purged ones start again.
-    assert_eq!(store.increment_counter("srp-used:c", clock.now(), at(NOW_MS + 1)).await.unwrap(), 2);
-    assert_eq!(store.increment_counter("srp-used:b", clock.now(), at(NOW_MS + 1)).await.unwrap(), 1);
-    let ids: Vec<_> = store.list_outbox(10).await.unwrap().into_iter().map(|m| m.id).collect();
+    assert_eq!(
+        store
+            .increment_counter("srp-used:c", clock.now(), at(NOW_MS + 1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .increment_counter("srp-used:b", clock.now(), at(NOW_MS + 1))
+            .await
+            .unwrap(),
+        1
+    );
+    let ids: Vec<_> = store
+        .list_outbox(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(ids, ["recent"]);
 
     // Nothing more to do now; a day and a week later, everything has expired.
@@ -130,7 +170,10 @@ pub async fn purge_works_in_bounded_batches(db: TestDb) {
         let mut t = refresh(P, "bob", &format!("h{i}"), &format!("o{i}"));
         t.expires = at(1_000 + i);
         store.insert_refresh_token(&t).await.unwrap();
-        store.increment_counter(&format!("k{i}"), at(0), at(1_000 + i)).await.unwrap();
+        store
+            .increment_counter(&format!("k{i}"), at(0), at(1_000 + i))
+            .await
+            .unwrap();
     }
     let everything = PurgeCutoffs {
         refresh_tokens: at(i64::MAX),
@@ -158,7 +201,13 @@ pub async fn purge_works_in_bounded_batches(db: TestDb) {
     assert_eq!(store.purge_expired(&edge, 10).await.unwrap().refresh_tokens, 0);
     assert_eq!(
         store
-            .purge_expired(&PurgeCutoffs { refresh_tokens: at(5_001), ..edge }, 10)
+            .purge_expired(
+                &PurgeCutoffs {
+                    refresh_tokens: at(5_001),
+                    ..edge
+                },
+                10
+            )
             .await
             .unwrap()
             .refresh_tokens,
@@ -172,7 +221,10 @@ pub async fn concurrent_purges_delete_each_row_once(db: TestDb) {
         let mut t = refresh(P, "alice", &format!("h{i:02}"), &format!("o{i}"));
         t.expires = at(1_000);
         store.insert_refresh_token(&t).await.unwrap();
-        store.insert_outbox(&outbox(&format!("m{i:02}"), P, 1_000)).await.unwrap();
+        store
+            .insert_outbox(&outbox(&format!("m{i:02}"), P, 1_000))
+            .await
+            .unwrap();
     }
     let c = cutoffs(at(1_000 + 86_400_000 + 1), 0);
     // Four "nodes" purging the same rows in small batches at once: no errors, and the counts add up exactly.
