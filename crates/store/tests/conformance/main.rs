@@ -90,6 +90,7 @@ conformance!(
     purge_deletes_expired_rows_and_keeps_live_ones,
     purge_works_in_bounded_batches,
     concurrent_purges_delete_each_row_once,
+    migration_fills_expiry_columns_from_documents,
     // Cascades.
     delete_user_cascades,
     delete_pool_cascades_everything,

@@ -253,3 +253,79 @@ pub async fn concurrent_purges_delete_each_row_once(db: TestDb) {
     assert!(store.list_outbox(100).await.unwrap().is_empty());
     assert_eq!(store.get_refresh_token("h00").await.unwrap(), None);
 }
+
+/// Runs SQL on the test database directly, as an older version of Latchkey would have written it.
+async fn raw(db: &TestDb, statements: &[&str]) {
+    use sqlx::{Connection, Executor};
+    if db.url().starts_with("sqlite") {
+        let mut conn = sqlx::SqliteConnection::connect(db.url()).await.unwrap();
+        for s in statements {
+            conn.execute(*s).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        for s in statements {
+            conn.execute(*s).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    }
+}
+
+/// The backfill statements of migration 0005 for the database's backend.
+fn backfill(db: &TestDb) -> Vec<&'static str> {
+    let migration = if db.url().starts_with("sqlite") {
+        include_str!("../../../migrations/sqlite/0005_purge.sql")
+    } else {
+        include_str!("../../../migrations/postgres/0005_purge.sql")
+    };
+    migration.lines().filter(|l| l.starts_with("UPDATE")).collect()
+}
+
+pub async fn migration_fills_expiry_columns_from_documents(db: TestDb) {
+    let store = with_user(&db).await;
+    // An expiry with milliseconds, which the documents keep as fractional seconds.
+    let expires = 1_700_000_000_123;
+    let mut t = refresh(P, "alice", "h-old", "o-old");
+    t.expires = at(expires);
+    store.insert_refresh_token(&t).await.unwrap();
+    let mut c = code(P, "alice", "SIGN_UP");
+    c.expires = at(expires);
+    store.put_code(&c).await.unwrap();
+    // Rows as the previous version wrote them: no expiry column. The purge leaves them alone...
+    raw(
+        &db,
+        &[
+            "UPDATE refresh_tokens SET expires_ms = NULL",
+            "UPDATE codes SET expires_ms = NULL",
+        ],
+    )
+    .await;
+    let all = PurgeCutoffs {
+        refresh_tokens: at(i64::MAX),
+        codes: at(i64::MAX),
+        counters: at(0),
+        outbox: at(0),
+    };
+    assert_eq!(store.purge_expired(&all, 10).await.unwrap(), Purged::default());
+    // ...until the migration's backfill gives them their expiry, to the millisecond.
+    let statements = backfill(&db);
+    assert_eq!(statements.len(), 2, "{statements:?}");
+    raw(&db, &statements).await;
+    let at_expiry = PurgeCutoffs {
+        refresh_tokens: at(expires),
+        codes: at(expires),
+        ..all
+    };
+    assert_eq!(
+        store.purge_expired(&at_expiry, 10).await.unwrap(),
+        Purged::default()
+    );
+    let just_after = PurgeCutoffs {
+        refresh_tokens: at(expires + 1),
+        codes: at(expires + 1),
+        ..all
+    };
+    let purged = store.purge_expired(&just_after, 10).await.unwrap();
+    assert_eq!((purged.refresh_tokens, purged.codes), (1, 1));
+}
