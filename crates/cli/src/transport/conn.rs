@@ -66,8 +66,12 @@ pub async fn run(
                 return;
             }
             changed = stopping.changed(), if !closing => {
-                // Server shutdown (or its sender gone): finish the request in flight, then close.
+                // Server shutdown (or its sender gone): finish the request in flight, then close. A connection
+                // still waiting for headers has none in flight; hyper would wait for them, so it is closed here.
                 let _ = changed;
+                if watch.awaiting_headers() {
+                    return;
+                }
                 connection.as_mut().graceful_shutdown();
                 closing = true;
             }

@@ -11,6 +11,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 use super::*;
+use crate::config::{load, Options};
 
 /// Generous: only how long a test waits for something that must happen, never a measurement.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -208,7 +209,9 @@ async fn at_the_cap_connections_wait_instead_of_failing() {
 
 #[tokio::test]
 async fn shutdown_lets_the_request_in_flight_finish() {
-    let mut server = start(limits(1_000, 60_000), 100).await;
+    // Timeouts far beyond PATIENCE: only the shutdown may close these connections.
+    let mut server = start(limits(60_000, 60_000), 100).await;
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
     let mut idle = TcpStream::connect(server.addr).await.unwrap();
     assert!(exchange(&mut idle, GET).await.starts_with("HTTP/1.1 200"));
     let mut busy = TcpStream::connect(server.addr).await.unwrap();
@@ -226,6 +229,11 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         closed_by_server(&mut idle).await,
         "",
         "idle connections close at shutdown"
+    );
+    assert_eq!(
+        closed_by_server(&mut silent).await,
+        "",
+        "connections that sent nothing close at shutdown"
     );
     tokio::time::timeout(PATIENCE, server.done)
         .await
@@ -248,4 +256,36 @@ fn settings_parse_and_refuse_nonsense() {
     let mut config = Config::default();
     config.max_connections = Some(0);
     assert!(Limits::from_config(&config).is_err());
+}
+
+#[test]
+fn counts_and_durations_come_from_any_layer() {
+    let dir = std::env::temp_dir().join(format!("lk-config-conn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.toml");
+    std::fs::write(&file, "max_connections = 300\nheader_read_timeout = \"3s\"\n").unwrap();
+    let flags = Options {
+        config: Some(file),
+        idle_timeout: Some("2m".into()),
+        ..Default::default()
+    };
+    let (c, _) = load(&flags, Vec::new()).unwrap();
+    let limits = Limits::from_config(&c).unwrap();
+    assert_eq!(limits.max_connections, Some(300));
+    assert_eq!(limits.header_read_timeout, std::time::Duration::from_secs(3));
+    assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(120));
+    // Environment values are strings, numbers included.
+    let env = vec![("LATCHKEY_MAX_CONNECTIONS".to_string(), "500".to_string())];
+    let (c, unknown) = load(&Options::default(), env).unwrap();
+    assert!(unknown.is_empty());
+    assert_eq!(c.max_connections, Some(500));
+    for (name, value) in [
+        ("LATCHKEY_MAX_CONNECTIONS", "many"),
+        ("LATCHKEY_MAX_CONNECTIONS", "0"),
+        ("LATCHKEY_HEADER_READ_TIMEOUT", "10"),
+        ("LATCHKEY_OUTBOX_RETENTION", "0s"),
+    ] {
+        let env = vec![(name.to_string(), value.to_string())];
+        assert!(load(&Options::default(), env).is_err(), "{name}={value}");
+    }
 }

@@ -87,6 +87,11 @@ impl Watch {
         self.changed.notify_one();
     }
 
+    /// Whether the connection is still waiting for a request's headers (so no request is in flight).
+    pub fn awaiting_headers(&self) -> bool {
+        self.state().phase == Phase::Head
+    }
+
     /// Completes when the current phase has outlived its limit.
     pub async fn expired(&self, limits: Limits) -> Expired {
         loop {
