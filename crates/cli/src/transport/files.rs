@@ -10,6 +10,7 @@ pub struct FileLimit {
 }
 
 /// Raises the soft open-file limit as far as the hard limit allows.
+#[cfg(unix)]
 pub fn raise_open_file_limit() -> std::io::Result<FileLimit> {
     let (soft_before, hard) = rlimit::Resource::NOFILE.get()?;
     // `increase_nofile_limit` knows the platforms' quirks (macOS refuses an unlimited soft limit).
@@ -19,6 +20,12 @@ pub fn raise_open_file_limit() -> std::io::Result<FileLimit> {
         soft,
         hard,
     })
+}
+
+/// Other platforms have no such limit to raise.
+#[cfg(not(unix))]
+pub fn raise_open_file_limit() -> std::io::Result<FileLimit> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Connections served at once when the operator set no cap: three quarters of the open-file limit, leaving the

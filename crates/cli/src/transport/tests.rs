@@ -253,8 +253,10 @@ fn settings_parse_and_refuse_nonsense() {
     assert!(duration("idle_timeout", "soon")
         .unwrap_err()
         .contains("idle_timeout"));
-    let mut config = Config::default();
-    config.max_connections = Some(0);
+    let config = Config {
+        max_connections: Some(0),
+        ..Config::default()
+    };
     assert!(Limits::from_config(&config).is_err());
 }
 
