@@ -104,6 +104,32 @@ def test_half_open_flood_does_not_starve_legitimate_clients(server_factory):
     assert f"soft_before={SOFT}" in raised[0] and f"soft={HARD}" in raised[0] and f"hard={HARD}" in raised[0], raised
 
 
+def test_running_out_of_files_backs_off_and_recovers(server_factory):
+    """A cap set above the file limit lets accept fail with EMFILE: the server must wait and retry (not spin,
+    not exit), and serve again once the header timeout has closed the flood."""
+    def tight():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT, SOFT))
+
+    srv = server_factory(
+        preexec_fn=tight,
+        extra_args=["--header-read-timeout", f"{HEADER_TIMEOUT_S}s", "--max-connections", "5000"],
+    ).start()
+    idp = srv.client(read_timeout=60, connect_timeout=60)
+    socks = open_half_open(srv.port, 2 * SOFT)
+    try:
+        assert idp.list_user_pools(MaxResults=1)["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert wait_all_closed(socks, within=120) == 2 * SOFT
+    finally:
+        for s in socks:
+            s.close()
+    assert srv.proc.poll() is None, "the server exited"
+    assert idp.list_user_pools(MaxResults=1)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    errors = [l for l in srv.stderr().splitlines() if "accept error" in l]
+    assert errors and "Too many open files" in errors[0], "the flood never exhausted the files: test proves nothing"
+    # Backing off from 10 ms to 1 s between attempts gives a few dozen lines over the flood; a spin, thousands.
+    assert len(errors) < 200, f"{len(errors)} accept errors: the accept loop spins"
+
+
 def test_an_idle_kept_alive_connection_survives_the_header_timeout(server_factory):
     """The header timeout must not close kept-alive connections between requests: a load balancer in front
     keeps its connections for 60 s, and a server that closes them sooner turns requests into 502s."""
