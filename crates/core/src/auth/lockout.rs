@@ -26,15 +26,28 @@ pub fn lock_seconds(failures: u32) -> i64 {
     }
 }
 
-pub fn record_failure(user: &mut User, now: Timestamp) {
+/// Failures that still count at `now`: none after fifteen quiet minutes.
+fn counted_failures(user: &User, now: Timestamp) -> u32 {
     let quiet = user
         .last_failed_sign_in
         .is_none_or(|t| t.plus_seconds(QUIET_RESET_SECONDS) <= now);
-    user.failed_sign_ins = if quiet {
-        1
+    if quiet {
+        0
     } else {
-        user.failed_sign_ins.saturating_add(1)
-    };
+        user.failed_sign_ins
+    }
+}
+
+/// How many attempts may be judged at once before the next lock could begin: what is left of the first five,
+/// then one at a time (every further failure locks again).
+pub fn attempts_left(user: &User, now: Timestamp) -> u32 {
+    FAILURES_BEFORE_LOCK
+        .saturating_sub(counted_failures(user, now))
+        .max(1)
+}
+
+pub fn record_failure(user: &mut User, now: Timestamp) {
+    user.failed_sign_ins = counted_failures(user, now).saturating_add(1);
     user.last_failed_sign_in = Some(now);
     let lock = lock_seconds(user.failed_sign_ins);
     user.locked_until = (lock > 0).then(|| now.plus_seconds(lock));
@@ -110,5 +123,17 @@ mod tests {
         assert!(!is_locked(&u, later));
         assert!(record_success(&mut u));
         assert!(!record_success(&mut u));
+    }
+
+    #[test]
+    fn attempts_left_counts_down_to_one_and_resets_after_quiet_minutes() {
+        let mut u = user();
+        let now = Timestamp(1_000_000);
+        assert_eq!(attempts_left(&u, now), 5);
+        for expected in [4, 3, 2, 1, 1, 1] {
+            record_failure(&mut u, now);
+            assert_eq!(attempts_left(&u, now), expected);
+        }
+        assert_eq!(attempts_left(&u, now.plus_seconds(QUIET_RESET_SECONDS)), 5);
     }
 }

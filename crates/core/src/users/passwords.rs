@@ -168,25 +168,14 @@ impl Latchkey {
         let (pool, user) = (&ctx.pool, &ctx.user);
         self.limit_per_hour("ChangePassword", &pool.id, &user.username, 5)
             .await?;
-        let now = self.clock.now();
-        if crate::auth::lockout::is_locked(user, now) {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "Password attempts exceeded",
-            ));
-        }
-        let ok = match &user.password_hash {
-            Some(phc) => self.hasher.verify(previous, phc).await?,
-            None => false,
-        };
-        if !ok {
-            self.mutate_user(pool, &user.username, |u| {
-                crate::auth::lockout::record_failure(u, now);
-                Ok(())
-            })
-            .await?;
-            return Err(crate::auth::incorrect());
-        }
+        let stored = user.password_hash.clone();
+        self.judge_attempt(pool, user.clone(), |_| async move {
+            match stored {
+                Some(phc) => self.hasher.verify(previous, &phc).await,
+                None => Ok(false),
+            }
+        })
+        .await?;
         check_policy(&pool.policies.password_policy, proposed)?;
         let material = self.password_material(&pool.id, &user.username, proposed).await?;
         self.mutate_user(pool, &user.username, |u| {

@@ -178,7 +178,7 @@ impl Latchkey {
         code: &str,
         secret_hash: Option<&str>,
         force_alias: bool,
-    ) -> Result<()> {
+    ) -> Result<User> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         let Some(user) = self.find_by_sign_in_name(&pool, name).await? else {
             self.check_secret_hash(&client, &[name], secret_hash)?;
@@ -203,15 +203,16 @@ impl Latchkey {
         self.consume_code(&pool.id, &user.username, PURPOSE_SIGN_UP, code)
             .await?;
         let verified = verification_target(&pool, &user).map(|(_, attr, _)| attr);
-        self.mutate_user_forcing(&pool, &user.username, force_alias, |u| {
-            u.status = STATUS_CONFIRMED.into();
-            if let Some(attr) = verified {
-                u.attributes.insert(format!("{attr}_verified"), "true".into());
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        let (confirmed, ()) = self
+            .mutate_user_forcing(&pool, &user.username, force_alias, |u| {
+                u.status = STATUS_CONFIRMED.into();
+                if let Some(attr) = verified {
+                    u.attributes.insert(format!("{attr}_verified"), "true".into());
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(confirmed)
     }
 
     pub async fn resend_confirmation_code(

@@ -7,6 +7,7 @@ mod authorize;
 mod cookies;
 mod endpoints;
 mod host;
+mod input;
 mod pages;
 mod params;
 mod views;
@@ -46,4 +47,5 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/ui/custom.css", get(views::custom_css))
         .route("/ui/logo", get(views::logo))
         .layer(axum::middleware::from_fn_with_state(state, host::route_by_host))
+        .layer(axum::middleware::from_fn(input::refuse_nul))
 }

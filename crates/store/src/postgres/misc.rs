@@ -50,4 +50,14 @@ impl MiscStore for PostgresStore {
         .map_err(backend)?;
         count(value)
     }
+
+    async fn decrement_counter(&self, key: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE counters SET value = value - 1 WHERE key = $1 AND value > 0 AND expires_ms > $2")
+            .bind(key)
+            .bind(now.millis())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
 }

@@ -86,6 +86,7 @@ conformance!(
     outbox_lists_newest_first,
     counters_count_within_a_window_and_restart,
     concurrent_counter_increments_all_count,
+    counters_decrement_while_live_and_never_below_zero,
     // The background purge.
     purge_deletes_expired_rows_and_keeps_live_ones,
     purge_works_in_bounded_batches,

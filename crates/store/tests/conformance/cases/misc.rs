@@ -94,3 +94,27 @@ pub async fn concurrent_counter_increments_all_count(db: TestDb) {
     }
     assert_eq!(seen, (1..=20).collect());
 }
+
+pub async fn counters_decrement_while_live_and_never_below_zero(db: TestDb) {
+    let store = db.open().await;
+    let t = Timestamp::from_millis;
+    for _ in 0..3 {
+        store
+            .increment_counter("pending:alice", t(1_000), t(5_000))
+            .await
+            .unwrap();
+    }
+    store.decrement_counter("pending:alice", t(1_500)).await.unwrap();
+    let next = store.increment_counter("pending:alice", t(1_600), t(5_000));
+    assert_eq!(next.await.unwrap(), 3, "3 - 1 + 1");
+    for _ in 0..5 {
+        store.decrement_counter("pending:alice", t(1_700)).await.unwrap();
+    }
+    let next = store.increment_counter("pending:alice", t(1_800), t(5_000));
+    assert_eq!(next.await.unwrap(), 1, "stops at zero");
+    // An expired counter is left alone (the next increment restarts it), and a missing one is not created.
+    store.decrement_counter("pending:alice", t(5_000)).await.unwrap();
+    store.decrement_counter("pending:nobody", t(1_000)).await.unwrap();
+    let next = store.increment_counter("pending:nobody", t(1_000), t(5_000));
+    assert_eq!(next.await.unwrap(), 1);
+}
