@@ -53,6 +53,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let cap = transport::connection_cap(limits.max_connections, soft_file_limit);
+    if cap as u64 > soft_file_limit {
+        tracing::warn!(
+            max_connections = cap,
+            open_file_limit = soft_file_limit,
+            "max_connections exceeds the open-file limit: accepting may run out of files (it waits and retries)"
+        );
+    }
     tracing::info!(
         listen = %config.listen,
         public_url = %config.public_url(),
