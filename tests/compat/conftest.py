@@ -88,6 +88,7 @@ class LatchkeyServer:
         pass_data_dir: bool = True,
         pass_admin_keys: bool = True,
         log_dir: Optional[Path] = None,
+        preexec_fn: Optional[Callable[[], None]] = None,
     ):
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
@@ -98,6 +99,7 @@ class LatchkeyServer:
         self.pass_data_dir = pass_data_dir
         self.pass_admin_keys = pass_admin_keys
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="latchkey-log-"))
+        self.preexec_fn = preexec_fn  # run in the child before exec, e.g. to lower its open-file limit
         self.proc: Optional[subprocess.Popen] = None
         self.starts = 0
 
@@ -141,6 +143,7 @@ class LatchkeyServer:
             stdin=subprocess.DEVNULL,
             env=clean_env(self.env),
             cwd=str(self.log_dir),
+            preexec_fn=self.preexec_fn,
         )
         LatchkeyServer.running.append(self)
         if wait:

@@ -18,8 +18,7 @@ pub struct App {
 }
 
 pub async fn build(config: &Config) -> Result<App, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", config.data_dir.display()))?;
+    crate::data_dir::prepare(&config.data_dir)?;
     let url = config.database_url();
     let store = latchkey_store::connect(&url)
         .await

@@ -24,6 +24,19 @@ pub struct Config {
     pub smtp_from: String,
     pub master_key: Option<String>,
     pub issuer_style: String,
+    // Secrets read from files (see `secret_files`), so they need not appear on a command line.
+    pub master_key_file: Option<PathBuf>,
+    pub admin_secret_access_key_file: Option<PathBuf>,
+    pub smtp_url_file: Option<PathBuf>,
+    pub database_url_file: Option<PathBuf>,
+    // Connection handling (see `transport::Limits`): durations as humantime strings ("10s", "7d").
+    pub header_read_timeout: String,
+    pub idle_timeout: String,
+    #[serde(deserialize_with = "crate::transport::optional_count")]
+    pub max_connections: Option<u64>,
+    // Background purge of expired rows (see `purge`).
+    pub purge_interval: String,
+    pub outbox_retention: String,
 }
 
 impl Default for Config {
@@ -41,6 +54,15 @@ impl Default for Config {
             smtp_from: "no-reply@verificationemail.com".into(),
             master_key: None,
             issuer_style: "public-url".into(),
+            master_key_file: None,
+            admin_secret_access_key_file: None,
+            smtp_url_file: None,
+            database_url_file: None,
+            header_read_timeout: "10s".into(),
+            idle_timeout: "75s".into(),
+            max_connections: None,
+            purge_interval: "5m".into(),
+            outbox_retention: "7d".into(),
         }
     }
 }
@@ -64,6 +86,15 @@ impl fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
             .field("issuer_style", &self.issuer_style)
+            .field("master_key_file", &self.master_key_file)
+            .field("admin_secret_access_key_file", &self.admin_secret_access_key_file)
+            .field("smtp_url_file", &self.smtp_url_file)
+            .field("database_url_file", &self.database_url_file)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("purge_interval", &self.purge_interval)
+            .field("outbox_retention", &self.outbox_retention)
             .finish()
     }
 }
@@ -139,6 +170,43 @@ pub struct Options {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_style: Option<String>,
+    /// File holding --master-key (a trailing newline is ignored); keeps the key off the command line.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_key_file: Option<PathBuf>,
+    /// File holding --admin-secret-access-key.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_secret_access_key_file: Option<PathBuf>,
+    /// File holding --smtp-url (which may carry a password).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url_file: Option<PathBuf>,
+    /// File holding --database-url (which may carry a password).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url_file: Option<PathBuf>,
+    /// How long a client may take to send a request's headers, from its first byte (from connecting, for the
+    /// first request) [default: 10s].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<String>,
+    /// How long a kept-alive connection may wait for its next request [default: 75s].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<String>,
+    /// Connections served at once; beyond it new ones wait to be accepted [default: from the open-file limit].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u64>,
+    /// How often expired tokens, codes, counters and old outbox messages are deleted [default: 5m].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purge_interval: Option<String>,
+    /// How long dev-outbox messages are kept [default: 7d].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox_retention: Option<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -154,6 +222,15 @@ const KEYS: &[&str] = &[
     "smtp_from",
     "master_key",
     "issuer_style",
+    "master_key_file",
+    "admin_secret_access_key_file",
+    "smtp_url_file",
+    "database_url_file",
+    "header_read_timeout",
+    "idle_timeout",
+    "max_connections",
+    "purge_interval",
+    "outbox_retention",
 ];
 
 /// `LATCHKEY_*` variables that are not settings, so they are not warned about.
@@ -186,7 +263,7 @@ pub fn load(
         }
         figment = figment.merge(Toml::file(path));
     }
-    let config: Config = figment
+    let mut config: Config = figment
         .merge(Serialized::defaults(from_env))
         .merge(Serialized::defaults(flags))
         .extract()
@@ -203,6 +280,9 @@ pub fn load(
             config.issuer_style
         ));
     }
+    crate::secret_files::resolve(&mut config)?;
+    crate::transport::Limits::from_config(&config)?;
+    crate::purge::Schedule::from_config(&config)?;
     if config.admin_access_key_id.is_some() != config.admin_secret_access_key.is_some() {
         return Err("admin_access_key_id and admin_secret_access_key must be given together".into());
     }

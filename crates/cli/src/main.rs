@@ -4,9 +4,13 @@ mod app;
 mod bench_seed;
 mod config;
 mod credentials;
+mod data_dir;
 mod maintenance;
+mod purge;
+mod secret_files;
 mod serve;
 mod system;
+mod transport;
 
 use clap::{Parser, Subcommand};
 

@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod phantom;
 pub mod pools;
 pub mod ports;
+pub mod purge;
 pub mod secrets;
 pub mod service;
 pub mod srp;

@@ -3,6 +3,7 @@
 
 pub mod aws;
 mod health;
+mod hsts;
 pub mod mail;
 pub mod metrics;
 mod oauth;
@@ -67,7 +68,8 @@ fn cors() -> CorsLayer {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let hsts = hsts::layer(&state.latchkey.settings.public_url);
+    let router = Router::new()
         .route("/", post(aws::dispatch::handle))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
@@ -79,7 +81,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .merge(oauth::routes(state.clone()))
         .layer(cors())
-        .with_state(state)
+        .with_state(state);
+    match hsts {
+        Some(hsts) => router.layer(hsts),
+        None => router,
+    }
 }
 
 async fn metrics_text(

@@ -22,6 +22,11 @@ struct DeliveryLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PurgeLabels {
+    kind: String,
+}
+
 type HistogramFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -29,6 +34,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
     deliveries: Family<DeliveryLabels, Counter>,
+    purged: Family<PurgeLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -57,11 +63,18 @@ impl Default for Metrics {
             "Codes and invitations handed to the mailer, by channel and outcome",
             deliveries.clone(),
         );
+        let purged = Family::<PurgeLabels, Counter>::default();
+        registry.register(
+            "purged_rows",
+            "Expired rows the background purge deleted, by kind",
+            purged.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
             deliveries,
+            purged,
         }
     }
 }
@@ -84,6 +97,14 @@ impl Metrics {
             outcome: if ok { "sent" } else { "failed" }.to_string(),
         };
         self.deliveries.get_or_create(&labels).inc();
+    }
+
+    /// Rows of one kind ("refresh_tokens", "codes", "counters", "outbox") the background purge deleted.
+    pub fn purged(&self, kind: &str, rows: u64) {
+        let labels = PurgeLabels {
+            kind: kind.to_string(),
+        };
+        self.purged.get_or_create(&labels).inc_by(rows);
     }
 
     pub fn render(&self) -> String {

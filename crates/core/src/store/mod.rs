@@ -7,6 +7,7 @@ mod domains;
 mod groups;
 mod misc;
 mod pools;
+mod purge;
 mod tokens;
 mod users;
 
@@ -15,6 +16,7 @@ pub use domains::{DomainRecord, DomainStore};
 pub use groups::GroupStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
+pub use purge::{PurgeCutoffs, PurgeStore, Purged};
 pub use tokens::{RefreshTokenRecord, SigningKeyRecord, TokenStore};
 pub use users::{
     parse_search_position, search_position, CodeRecord, IndexEntry, NewUserRows, UserFilter, UserStore,
@@ -54,8 +56,11 @@ pub struct Page<T> {
 
 /// Everything Latchkey persists.
 pub trait Store:
-    PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore
+    PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore + PurgeStore
 {
 }
 
-impl<T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore> Store for T {}
+impl<T> Store for T where
+    T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore + PurgeStore
+{
+}

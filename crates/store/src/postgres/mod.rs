@@ -14,6 +14,7 @@ mod domains;
 mod groups;
 mod misc;
 mod pools;
+mod purge;
 mod tokens;
 mod users;
 

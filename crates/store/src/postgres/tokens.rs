@@ -15,8 +15,8 @@ use crate::common::{
 impl TokenStore for PostgresStore {
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO refresh_tokens (handle_hash, pool_id, username, origin_jti, revoked, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO refresh_tokens (handle_hash, pool_id, username, origin_jti, revoked, doc, expires_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&token.handle_hash)
         .bind(&token.pool_id)
@@ -24,6 +24,7 @@ impl TokenStore for PostgresStore {
         .bind(&token.origin_jti)
         .bind(token.revoked)
         .bind(refresh_doc(token)?)
+        .bind(token.expires.millis())
         .execute(&self.pool)
         .await
         .map_err(|e| insert_error(e, "refresh_token", &format!("user {}", token.username)))?;

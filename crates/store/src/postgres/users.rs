@@ -239,15 +239,17 @@ impl UserStore for PostgresStore {
 
     async fn put_code(&self, code: &CodeRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO codes (pool_id, username, purpose, attempts, doc) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO codes (pool_id, username, purpose, attempts, doc, expires_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (pool_id, username, purpose) \
-             DO UPDATE SET attempts = excluded.attempts, doc = excluded.doc",
+             DO UPDATE SET attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms",
         )
         .bind(&code.pool_id)
         .bind(&code.username)
         .bind(&code.purpose)
         .bind(i64::from(code.attempts))
         .bind(code_doc(code)?)
+        .bind(code.expires.millis())
         .execute(&self.pool)
         .await
         .map_err(|e| insert_error(e, "code", &format!("user {}", code.username)))?;

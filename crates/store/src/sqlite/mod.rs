@@ -14,9 +14,11 @@ use crate::common::{backend, migration};
 
 mod devices;
 mod domains;
+mod file_mode;
 mod groups;
 mod misc;
 mod pools;
+mod purge;
 mod tokens;
 mod users;
 
@@ -32,8 +34,9 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating when missing) the database a `sqlite://` URL names and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(backend)?
+        let options = SqliteConnectOptions::from_str(url).map_err(backend)?;
+        file_mode::secure(options.get_filename());
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // In WAL mode NORMAL cannot corrupt the database; a power loss may only drop the latest commits.

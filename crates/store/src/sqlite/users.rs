@@ -235,15 +235,16 @@ impl UserStore for SqliteStore {
 
     async fn put_code(&self, code: &CodeRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO codes (pool_id, username, purpose, attempts, doc) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO codes (pool_id, username, purpose, attempts, doc, expires_ms) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (pool_id, username, purpose) \
-             DO UPDATE SET attempts = excluded.attempts, doc = excluded.doc",
+             DO UPDATE SET attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms",
         )
         .bind(&code.pool_id)
         .bind(&code.username)
         .bind(&code.purpose)
         .bind(i64::from(code.attempts))
         .bind(code_doc(code)?)
+        .bind(code.expires.millis())
         .execute(&self.pool)
         .await
         .map_err(|e| insert_error(e, "code", &format!("user {}", code.username)))?;

@@ -15,6 +15,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The database's URL, for cases that must reach behind the store (rows as an older version wrote them).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub async fn open(&self) -> Arc<dyn Store> {
         match latchkey_store::connect(&self.url).await {
             Ok(store) => store,

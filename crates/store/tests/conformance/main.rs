@@ -88,6 +88,11 @@ conformance!(
     concurrent_counter_increments_all_count,
     counters_decrement_while_live_and_never_below_zero,
     sliding_counters_read_and_put,
+    // The background purge.
+    purge_deletes_expired_rows_and_keeps_live_ones,
+    purge_works_in_bounded_batches,
+    concurrent_purges_delete_each_row_once,
+    migration_fills_expiry_columns_from_documents,
     // Cascades.
     delete_user_cascades,
     delete_pool_cascades_everything,
