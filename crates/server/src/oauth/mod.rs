@@ -9,6 +9,7 @@ mod endpoints;
 mod host;
 mod pages;
 mod params;
+mod throttle;
 mod views;
 
 use std::sync::Arc;
@@ -45,5 +46,10 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/ui/style.css", get(views::stylesheet))
         .route("/ui/custom.css", get(views::custom_css))
         .route("/ui/logo", get(views::logo))
-        .layer(axum::middleware::from_fn_with_state(state, host::route_by_host))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host::route_by_host,
+        ))
+        // Outermost, so a refused post costs no pool lookup.
+        .layer(axum::middleware::from_fn_with_state(state, throttle::limit))
 }
