@@ -10,6 +10,8 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::limits_config::{self, LimitConfig, LimitOptions};
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Config {
     pub listen: String,
@@ -24,6 +26,8 @@ pub struct Config {
     pub smtp_from: String,
     pub master_key: Option<String>,
     pub issuer_style: String,
+    #[serde(flatten)]
+    pub limits: LimitConfig,
 }
 
 impl Default for Config {
@@ -41,6 +45,7 @@ impl Default for Config {
             smtp_from: "no-reply@verificationemail.com".into(),
             master_key: None,
             issuer_style: "public-url".into(),
+            limits: LimitConfig::default(),
         }
     }
 }
@@ -64,6 +69,7 @@ impl fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
             .field("issuer_style", &self.issuer_style)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -139,6 +145,9 @@ pub struct Options {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_style: Option<String>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub limits: LimitOptions,
 }
 
 const KEYS: &[&str] = &[
@@ -172,7 +181,7 @@ pub fn load(
             continue;
         };
         let key = key.to_ascii_lowercase();
-        if KEYS.contains(&key.as_str()) {
+        if KEYS.contains(&key.as_str()) || limits_config::KEYS.contains(&key.as_str()) {
             // Values stay strings: an all-digit account id must not become a number.
             from_env.insert(key, value);
         } else if !OTHER_ENV.contains(&key.as_str()) {
@@ -203,6 +212,7 @@ pub fn load(
             config.issuer_style
         ));
     }
+    config.limits.settings()?;
     if config.admin_access_key_id.is_some() != config.admin_secret_access_key.is_some() {
         return Err("admin_access_key_id and admin_secret_access_key must be given together".into());
     }

@@ -4,6 +4,7 @@ mod app;
 mod bench_seed;
 mod config;
 mod credentials;
+mod limits_config;
 mod maintenance;
 mod serve;
 mod system;

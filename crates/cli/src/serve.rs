@@ -42,7 +42,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         credentials::announce(&key, &config);
     }
     let keys = AccessKeys::new([(key.access_key_id.clone(), key.secret_access_key)]);
-    let router = latchkey_server::router(Arc::new(AppState::new(app.latchkey, keys, app.metrics)));
+    let limits = latchkey_server::limits::Limits::new(config.limits.settings()?)?;
+    let state = AppState::new(app.latchkey, keys, app.metrics).with_limits(limits);
+    let router = latchkey_server::router(Arc::new(state));
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -55,7 +57,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         admin_access_key_id = %key.access_key_id,
         "latchkey is ready"
     );
-    axum::serve(listener, router)
+    // Rate limits need each request's TCP peer (ConnectInfo<SocketAddr>).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
