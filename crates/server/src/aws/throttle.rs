@@ -47,11 +47,18 @@ fn cost(op: &str) -> Cost {
 
 /// The two members the decision needs; the rest of the body is skipped, not built.
 #[derive(Deserialize)]
-struct Glance<'a> {
+pub struct Glance<'a> {
     #[serde(rename = "ClientId", borrow, default)]
-    client_id: Option<std::borrow::Cow<'a, str>>,
+    pub client_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "AuthFlow", borrow, default)]
-    auth_flow: Option<std::borrow::Cow<'a, str>>,
+    pub auth_flow: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Glance<'a> {
+    /// `None` when the body is not a JSON object with string members there (validation will say why).
+    pub fn parse(body: &'a [u8]) -> Option<Self> {
+        serde_json::from_slice(body).ok()
+    }
 }
 
 pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -86,7 +93,7 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
                 Ok(b) => b,
                 Err(rejection) => return rejection.into_response(),
             };
-            let glance = serde_json::from_slice::<Glance>(&bytes).ok();
+            let glance = Glance::parse(&bytes);
             let is_refresh = glance
                 .as_ref()
                 .and_then(|g| g.auth_flow.as_deref())
