@@ -134,7 +134,7 @@ def check(flood: Flood, results: list):
 
 
 def test_a_flooding_address_does_not_starve_other_addresses(server_factory):
-    srv = server_factory().start()
+    srv = server_factory(suite_limits=False).start()
     _, _, cid = setup_pool(srv, LEGIT_ADDRESSES)
     with Flood(srv.port, cid, source="127.0.0.2") as flood:
         time.sleep(1.5)  # the attack is under way: its burst is spent, the Argon2 pool is busy
@@ -145,7 +145,7 @@ def test_a_flooding_address_does_not_starve_other_addresses(server_factory):
 
 def test_through_a_trusted_proxy_each_forwarded_address_has_its_own_bucket(server_factory):
     # Everything arrives from 127.0.0.1, the "proxy", which says who the client is in X-Forwarded-For.
-    srv = server_factory(extra_args=["--trusted-proxies", "127.0.0.1"]).start()
+    srv = server_factory(suite_limits=False, extra_args=["--trusted-proxies", "127.0.0.1"]).start()
     _, _, cid = setup_pool(srv, LEGIT_ADDRESSES)
 
     def boto3_signer(i):
@@ -174,7 +174,7 @@ def test_through_a_trusted_proxy_each_forwarded_address_has_its_own_bucket(serve
 
 
 def test_x_forwarded_for_from_an_untrusted_peer_cannot_rotate_addresses(server_factory):
-    srv = server_factory().start()  # no trusted proxies: nobody's X-Forwarded-For is believed
+    srv = server_factory(suite_limits=False).start()  # no trusted proxies: nobody's X-Forwarded-For is believed
     _, _, cid = setup_pool(srv, 1)
     started = time.monotonic()
     outcomes = [initiate_auth(srv.port, cid, f"ghost{n}", "Wr0ng!pass", source="127.0.0.3",
@@ -190,7 +190,7 @@ def test_x_forwarded_for_from_an_untrusted_peer_cannot_rotate_addresses(server_f
 
 
 def test_cognito_quotas_throttle_and_boto3_retries_ride_them_out(server_factory):
-    srv = server_factory(extra_args=["--cognito-quotas"]).start()
+    srv = server_factory(suite_limits=False, extra_args=["--cognito-quotas"]).start()
     idp = srv.client()  # no retries
     pool = idp.create_user_pool(PoolName=unique("q"))["UserPool"]["Id"]
     codes = []
