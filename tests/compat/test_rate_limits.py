@@ -177,12 +177,15 @@ def test_x_forwarded_for_from_an_untrusted_peer_cannot_rotate_addresses(server_f
     srv = server_factory(suite_limits=False).start()  # no trusted proxies: nobody's X-Forwarded-For is believed
     _, _, cid = setup_pool(srv, 1)
     started = time.monotonic()
-    outcomes = [initiate_auth(srv.port, cid, f"ghost{n}", "Wr0ng!pass", source="127.0.0.3",
-                              xff=f"198.51.100.{n % 250}")[1] for n in range(60)]
+    # 120 requests on 16 connections, each claiming another address.
+    with ThreadPoolExecutor(16) as ex:
+        outcomes = list(ex.map(lambda n: initiate_auth(srv.port, cid, f"ghost{n}", "Wr0ng!pass", source="127.0.0.3",
+                                                       xff=f"198.51.100.{n % 250}")[1], range(120)))
     elapsed = time.monotonic() - started
     judged = sum(1 for kind in outcomes if kind != "TooManyRequestsException")
+    # One bucket for all of them: its burst and its rate, whatever the header said.
     assert judged <= DEFAULT_BURST + DEFAULT_RATE * elapsed + 1, (judged, elapsed, outcomes)
-    assert outcomes[-1] == "TooManyRequestsException", outcomes
+    assert "TooManyRequestsException" in outcomes, outcomes
     # The server said once why it ignored the header.
     assert "X-Forwarded-For ignored" in srv.stderr()
     # Another address is unaffected.

@@ -63,21 +63,22 @@ impl<'a> Glance<'a> {
 
 pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let limits = &st.limits;
-    let op = req
+    let target = req
         .headers()
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.split_once('.'))
         .filter(|(prefix, _)| *prefix == IDP_TARGET_PREFIX)
-        .map(|(_, op)| op.to_string());
-    let Some(op) = op else {
+        .map(|(_, op)| (op, cost(op)));
+    let Some((op, cost)) = target else {
         return next.run(req).await;
     };
-    let cost = cost(&op);
     let by_source = cost != Cost::Free && limits.limits_sources();
     if !by_source && !limits.enforces_quotas() {
+        // The common case: a header lookup and a match, and the request goes on untouched.
         return next.run(req).await;
     }
+    let op = op.to_string();
     let started = Instant::now();
     let mut req = req;
     if by_source {

@@ -6,8 +6,9 @@
 //! members of UserAuthentication (InitiateAuth, AdminInitiateAuth and the two RespondToAuthChallenge operations,
 //! which get their own allowance of three times the category's rate, the excess counting towards it) and of
 //! UserCreation (SignUp, ConfirmSignUp, AdminCreateUser, AdminConfirmSignUp); the other operations are placed by
-//! the category descriptions. Not modelled: the 5 RPS per pool cap on single pool-resource and client operations,
-//! and the per-user read/write caps.
+//! the category descriptions. Not modelled: ClientAuthentication (client_credentials at `/oauth2/token`, 150/s)
+//! and UserFederation, which are not AWS JSON operations; the 5 RPS per pool cap on single pool-resource and
+//! client operations; and the per-user read/write caps.
 
 use std::time::Duration;
 
