@@ -39,7 +39,7 @@ impl Endpoint {
     }
 
     /// The same server, reached from `source`.
-    pub fn from_source(&self, source: IpAddr) -> Arc<Self> {
+    pub fn reached_from(&self, source: IpAddr) -> Arc<Self> {
         Arc::new(Self {
             addr: self.addr,
             host: self.host.clone(),

@@ -16,6 +16,8 @@ use governor::clock::{Clock, MonotonicClock};
 
 use super::keyed::{DirectLimiter, Rate};
 
+/// Cognito's own category names, as the quota console shows them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
     UserAuthentication,
