@@ -348,3 +348,48 @@ def test_desired_delivery_mediums(kit, app):
     r = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
                                AuthParameters={"USERNAME": "both", "PASSWORD": pw})
     assert r["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_admin_create_user_with_only_a_username(kit, app):
+    """The API reference: "You can create a user without specifying any attributes other than Username". Terraform's
+    `aws_cognito_user` with a username and nothing else (and boto3 scripts seeding test users) failed with an
+    invented "User has no attribute matching desired delivery mediums". With no email or phone there is simply no
+    invitation; the user signs in with the temporary password an administrator sets."""
+    pool, cid = app
+    u = kit.idp.admin_create_user(UserPoolId=pool, Username="bare")["User"]
+    assert u["Username"] == "bare" and u["UserStatus"] == "FORCE_CHANGE_PASSWORD" and u["Enabled"] is True
+    assert list(attr_map(u["Attributes"])) == ["sub"]
+    got = kit.idp.admin_get_user(UserPoolId=pool, Username="bare")
+    assert list(attr_map(got["UserAttributes"])) == ["sub"]
+    # The same with a temporary password given: it works for the first sign-in.
+    kit.idp.admin_create_user(UserPoolId=pool, Username="bare2", TemporaryPassword="Temp0rary!Pass")
+    r = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "bare2", "PASSWORD": "Temp0rary!Pass"})
+    assert r["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+    # Without DesiredDeliveryMediums, a user with only an email address is invited by email.
+    email = new_email("default")
+    kit.idp.admin_create_user(UserPoolId=pool, Username="mailonly", UserAttributes=attrs({"email": email}))
+    assert invitation(kit, email)[0] == "mailonly"
+
+
+@pytest.mark.parametrize("mediums,given,message", [
+    (["EMAIL"], {}, "No email provided but desired delivery medium was Email"),
+    (["EMAIL", "SMS"], {"phone_number": "+15555550199"}, "No email provided but desired delivery medium was Email"),
+    (["SMS"], {"email": "x@example.com"}, "No phone_number provided but desired delivery medium was Sms"),
+])
+def test_named_delivery_medium_the_user_lacks_is_refused(kit, app, mediums, given, message):
+    """Only a medium named explicitly that the user cannot receive is an error, worded as Cognito words it; the
+    user is not created."""
+    pool, _ = app
+    name = f"lacks-{'-'.join(mediums).lower()}"
+    with pytest.raises(ClientError) as ex:
+        kit.idp.admin_create_user(UserPoolId=pool, Username=name, DesiredDeliveryMediums=mediums,
+                                  UserAttributes=attrs(given))
+    assert_client_error(ex, "InvalidParameterException", message_contains=[message])
+    with pytest.raises(ClientError) as ex:
+        kit.idp.admin_get_user(UserPoolId=pool, Username=name)
+    assert_client_error(ex, "UserNotFoundException")
+    # SUPPRESS sends nothing, so nothing is missing.
+    kit.idp.admin_create_user(UserPoolId=pool, Username=name, DesiredDeliveryMediums=mediums,
+                              UserAttributes=attrs(given), MessageAction="SUPPRESS")

@@ -233,3 +233,57 @@ def test_admin_create_user_force_alias_creation(kit):
     assert jwt_claims(kit.sign_in(cid, email, PASSWORD2)["IdToken"])["cognito:username"] == "taker"
     owner = attr_map(kit.idp.admin_get_user(UserPoolId=pool, Username="owner")["UserAttributes"])
     assert owner.get("email_verified") == "false"
+
+
+def test_boolean_values_in_any_case_are_stored_lowercase(kit):
+    """AWS's own examples write `email_verified` as "True"; scripts that copy them were refused. Cognito accepts the
+    Boolean values in any case and stores them as true/false — and "True" really verifies: the email signs in as
+    an alias."""
+    pool = kit.pool(AliasAttributes=["email"], Schema=SCHEMA)
+    cid = kit.client(pool)
+    email = new_email("cased")
+    kit.idp.admin_create_user(UserPoolId=pool, Username="cased", MessageAction="SUPPRESS",
+                              UserAttributes=attrs({"email": email, "email_verified": "True",
+                                                    "custom:beta": "FALSE"}))
+    kit.idp.admin_set_user_password(UserPoolId=pool, Username="cased", Password=PASSWORD, Permanent=True)
+    got = attr_map(kit.idp.admin_get_user(UserPoolId=pool, Username="cased")["UserAttributes"])
+    assert got["email_verified"] == "true" and got["custom:beta"] == "false"
+    t = kit.sign_in(cid, email)
+    claims = jwt_claims(t["IdToken"])
+    assert claims["cognito:username"] == "cased" and claims["email_verified"] is True
+
+    kit.idp.admin_update_user_attributes(UserPoolId=pool, Username="cased",
+                                         UserAttributes=attrs({"custom:beta": "tRuE"}))
+    kit.uidp.update_user_attributes(AccessToken=t["AccessToken"], UserAttributes=attrs({"custom:beta": "False"}))
+    assert attr_map(kit.get_user(t["AccessToken"])["UserAttributes"])["custom:beta"] == "false"
+    for bad in ("yes", "1", "T"):
+        with pytest.raises(ClientError) as ex:
+            kit.idp.admin_update_user_attributes(UserPoolId=pool, Username="cased",
+                                                 UserAttributes=attrs({"custom:beta": bad}))
+        assert_client_error(ex, "InvalidParameterException")
+
+
+@pytest.mark.parametrize("who", ["admin", "user"])
+def test_changing_email_to_another_users_in_email_sign_in_pool_is_alias_exists(kit, who):
+    """In a pool that signs in by email, (Admin)UpdateUserAttributes to an address another account has answers
+    AliasExistsException (the only clash the operations' models name; boto3 clients catch exactly that), not
+    UsernameExistsException. Nothing changes."""
+    pool = kit.pool(UsernameAttributes=["email"])
+    cid = kit.client(pool)
+    taken, mine = new_email("taken"), new_email("mine")
+    kit.admin_user(pool, taken, email=taken)
+    kit.admin_user(pool, mine, email=mine)
+    with pytest.raises(ClientError) as ex:
+        if who == "admin":
+            kit.idp.admin_update_user_attributes(UserPoolId=pool, Username=mine,
+                                                 UserAttributes=attrs({"email": taken}))
+        else:
+            token = kit.sign_in(cid, mine)["AccessToken"]
+            kit.uidp.update_user_attributes(AccessToken=token, UserAttributes=attrs({"email": taken}))
+    assert_client_error(ex, "AliasExistsException", message_contains=["An account with the given email already exists."])
+    assert attr_map(kit.idp.admin_get_user(UserPoolId=pool, Username=mine)["UserAttributes"])["email"] == mine
+    assert jwt_claims(kit.sign_in(cid, taken)["IdToken"])["email"] == taken
+    # Creating a second account with the address is still UsernameExistsException.
+    with pytest.raises(ClientError) as ex:
+        kit.idp.admin_create_user(UserPoolId=pool, Username=taken, MessageAction="SUPPRESS")
+    assert_client_error(ex, "UsernameExistsException")

@@ -360,3 +360,69 @@ def test_validation_on_update_leaves_client_unchanged(idp, pool):
     assert_client_error(e, "InvalidParameterException")
     d = idp.describe_user_pool_client(UserPoolId=pool, ClientId=c["ClientId"])["UserPoolClient"]
     assert d == c
+
+
+@pytest.mark.parametrize("legacy", [["USER_PASSWORD_AUTH"], ["ADMIN_NO_SRP_AUTH"], ["CUSTOM_AUTH_FLOW_ONLY"],
+                                    ["ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"]])
+def test_legacy_flows_still_allow_srp(idp, server, pool, legacy):
+    """Clients configured before the ALLOW_ names (old CloudFormation and Terraform configurations) always allowed
+    USER_SRP_AUTH besides their legacy flows; amazon-cognito-identity-js and pycognito sign in that way. Here
+    pycognito's AWSSRP signs in through a client whose ExplicitAuthFlows are only legacy values."""
+    from pycognito.aws_srp import AWSSRP
+
+    c = create(idp, pool, ExplicitAuthFlows=legacy)
+    assert c["ExplicitAuthFlows"] == legacy
+    idp.admin_create_user(UserPoolId=pool, Username="srp-legacy", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="srp-legacy", Password="Passw0rd!Strong1", Permanent=True)
+    srp = AWSSRP(username="srp-legacy", password="Passw0rd!Strong1", pool_id=pool, client_id=c["ClientId"],
+                 client=server.unsigned_client())
+    tokens = srp.authenticate_user()["AuthenticationResult"]
+    assert tokens["AccessToken"] and tokens["RefreshToken"]
+    # Refresh stays allowed too, as it always was.
+    r = server.unsigned_client().initiate_auth(ClientId=c["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
+                                               AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+    assert r["AuthenticationResult"]["AccessToken"]
+
+
+def test_allow_flows_without_srp_still_refuse_srp(idp, server, pool):
+    """The leniency is for legacy clients only: an ALLOW_ list without ALLOW_USER_SRP_AUTH refuses SRP."""
+    from pycognito.aws_srp import AWSSRP
+
+    c = create(idp, pool, ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    idp.admin_create_user(UserPoolId=pool, Username="srp-modern", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool, Username="srp-modern", Password="Passw0rd!Strong1", Permanent=True)
+    srp = AWSSRP(username="srp-modern", password="Passw0rd!Strong1", pool_id=pool, client_id=c["ClientId"],
+                 client=server.unsigned_client())
+    with pytest.raises(ClientError) as e:
+        srp.authenticate_user()
+    assert_client_error(e, "InvalidParameterException", message_contains=["USER_SRP_AUTH"])
+
+
+def test_empty_attribute_lists_mean_not_set(idp):
+    """Terraform's UpdateUserPoolClient sends `"ReadAttributes": [], "WriteAttributes": []` (and empty
+    LogoutURLs / SupportedIdentityProviders) for every list the configuration leaves out. Cognito reads an empty
+    list as "not set": every attribute stays readable and writable. Latchkey refused it in a pool with a required
+    attribute ("Invalid write attributes"), and would otherwise have stored a client that reads nothing."""
+    pid = idp.create_user_pool(
+        PoolName=unique("emptylists"),
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+    )["UserPool"]["Id"]
+    try:
+        for call in ("create", "update"):
+            kw = dict(ReadAttributes=[], WriteAttributes=[], LogoutURLs=[], SupportedIdentityProviders=[],
+                      RefreshTokenValidity=7)
+            if call == "create":
+                c = idp.create_user_pool_client(UserPoolId=pid, ClientName="tf", **kw)["UserPoolClient"]
+            else:
+                c = idp.update_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"], ClientName="tf",
+                                                **kw)["UserPoolClient"]
+            assert c["RefreshTokenValidity"] == 7
+            d = idp.describe_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"])["UserPoolClient"]
+            for unset in ("ReadAttributes", "WriteAttributes", "LogoutURLs", "SupportedIdentityProviders"):
+                assert unset not in d, (call, unset, d.get(unset))
+        # A non-empty list without the required attribute is still refused.
+        with pytest.raises(ClientError) as e:
+            idp.update_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"], WriteAttributes=["name"])
+        assert_client_error(e, "InvalidParameterException", message_contains=["Invalid write attributes"])
+    finally:
+        idp.delete_user_pool(UserPoolId=pid)

@@ -240,3 +240,32 @@ def test_codes_expire_after_five_minutes_and_sessions_after_an_hour(server_facto
     clock.move_to(61 * 60)
     r = later.get(authorize_path(response_type="code", client_id=cid, redirect_uri=CALLBACK))
     assert r.status == 302 and r.header("Location").startswith("/login?"), r
+
+
+def test_confirming_one_sign_up_never_signs_in_another(kit, pool_app):
+    """The account-takeover the security review found: a browser that signed up account A (with a victim's email,
+    whose code it never sees) keeps A's sign-up marker, confirms its own account B with B's code, and was sent back
+    to the app with a code that redeemed to tokens for A, still UNCONFIRMED."""
+    pool, cid = pool_app()
+    attacker = HttpBrowser(kit.server)
+    victim_name, victim_email = unique("victim").lower(), new_email("victim")
+    page = attacker.get(f"/signup?{q(cid)}")
+    r = submit(attacker, page.body, {"username": victim_name, "email": victim_email, "password": PASSWORD})
+    assert r.status == 302 and r.header("Location").startswith("/confirm?"), r
+    # B is signed up elsewhere, with the attacker's own mailbox.
+    own_name, own_email = unique("own").lower(), new_email("own")
+    other = HttpBrowser(kit.server)
+    page = other.get(f"/signup?{q(cid)}")
+    r = submit(other, page.body, {"username": own_name, "email": own_email, "password": PASSWORD})
+    assert r.status == 302, r
+    # The attacker's browser, still holding A's marker, confirms B.
+    page = attacker.get(f"/confirm?{q(cid, username=own_name)}")
+    r = submit(attacker, page.body, {"code": kit.sink.next_code(own_email)})
+    assert r.status == 302, r
+    loc = r.header("Location")
+    assert loc.startswith("/login?") and "notice=confirmed" in loc, f"confirmation signed somebody in: {loc}"
+    assert kit.idp.admin_get_user(UserPoolId=pool, Username=victim_name)["UserStatus"] == "UNCONFIRMED"
+    assert kit.idp.admin_get_user(UserPoolId=pool, Username=own_name)["UserStatus"] == "CONFIRMED"
+    # And the authorize endpoint has no session for either account in that browser.
+    r = attacker.get(f"/oauth2/authorize?{q(cid)}")
+    assert r.status == 302 and r.header("Location").startswith("/login?"), r

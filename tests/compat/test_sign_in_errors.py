@@ -141,6 +141,73 @@ def test_lockout_after_five_failures(kit, app):
     assert attempt(PASSWORD) == "OK"
 
 
+def _burst(n, call):
+    """Runs `call` n times at once; returns each outcome as "OK" or "Code: message"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_):
+        try:
+            call()
+            return "OK"
+        except ClientError as e:
+            return f'{e.response["Error"]["Code"]}: {e.response["Error"]["Message"]}'
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+@pytest.mark.parametrize("flow", ["USER_PASSWORD_AUTH", "USER_SRP_AUTH"])
+def test_parallel_wrong_passwords_are_judged_no_more_than_the_lockout_allows(kit, app, flow):
+    """The review's burst: 34 parallel wrong passwords were all judged, because the lock was checked before the hash
+    and the failure recorded after it. Only five may be judged before the first lock; the rest see the lock."""
+    pool, cid = app
+    kit.admin_user(pool, "burst", email=new_email("burst"))
+    if flow == "USER_PASSWORD_AUTH":
+        def wrong():
+            kit.sign_in(cid, "burst", PASSWORD2)
+    else:
+        # The client's SRP math is slow Python: prepare 34 proofs first, then send the 34 answers at once.
+        from pycognito.aws_srp import AWSSRP
+
+        srp = AWSSRP(username="burst", password=PASSWORD2, pool_id=pool, client_id=cid, client=kit.uidp)
+        answers = []
+        for _ in range(34):
+            challenge = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH",
+                                               AuthParameters=srp.get_auth_params())
+            answers.append(srp.process_challenge(challenge["ChallengeParameters"], srp.get_auth_params()))
+        pending = iter(answers)
+
+        def wrong():
+            kit.uidp.respond_to_auth_challenge(ClientId=cid, ChallengeName="PASSWORD_VERIFIER",
+                                               ChallengeResponses=next(pending))
+    outcomes = _burst(34, wrong)
+    judged = [o for o in outcomes if o == f"NotAuthorizedException: {INCORRECT}"]
+    assert 1 <= len(judged) <= 5, outcomes
+    assert all(o in (f"NotAuthorizedException: {INCORRECT}", "NotAuthorizedException: Password attempts exceeded",
+                     "TooManyRequestsException: Too many sign-in attempts for this user are in progress; retry shortly.")
+               or o.startswith("TooManyRequestsException") for o in outcomes), outcomes
+    # At most five counted failures lock for a second, not the fifteen minutes 34 failures would: the right password
+    # works again shortly.
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            kit.sign_in(cid, "burst")
+            break
+        except ClientError as e:
+            assert e.response["Error"]["Message"] == "Password attempts exceeded", e.response
+            assert time.monotonic() < deadline, "still locked: more than five failures were counted"
+            time.sleep(0.25)
+
+
+def test_parallel_right_passwords_all_succeed(kit, app):
+    # Attempts wait for a place rather than fail: a burst of correct sign-ins of one user (a load test's shared test
+    # account) all get tokens.
+    pool, cid = app
+    kit.admin_user(pool, "shared", email=new_email("shared"))
+    outcomes = _burst(12, lambda: kit.sign_in(cid, "shared"))
+    assert outcomes == ["OK"] * 12, outcomes
+
+
 def test_flow_not_enabled(kit):
     pool = kit.pool()
     kit.admin_user(pool, "fl", email=new_email("fl"))

@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 
 import botocore.auth
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import (TARGET_PREFIX, all_pools, assert_client_error, idp_model, raw_call, raw_request, signed_headers,
+from conftest import (JSON_CT, TARGET_PREFIX, all_pools, assert_client_error, idp_model, raw_call, raw_request, signed_headers,
                       unique, unsigned_operations)
 
 # Request-authentication failures are client errors; AWS JSON services answer them with 400 or 403.
@@ -72,7 +75,7 @@ def test_vendored_model_matches_the_pinned_botocore():
 POOL = "us-east-1_Whatever0"
 RESTORE = "0f8fad5b-d9cb-469f-a165-70867728950e"
 NOT_IMPLEMENTED = {
-    "CreateCIMDPolicy": {"UserPoolId": POOL, "ClientId": "abc", "PolicyName": "p", "URLPatterns": ["https://x/*"]},
+    "CreateCIMDPolicy": {"UserPoolId": POOL, "ClientId": "abc", "PolicyName": "p", "URLPatterns": ["https://example.com/*"]},
     "ListCIMDPolicies": {"UserPoolId": POOL},
     "ListClientMetadataURLs": {"UserPoolId": POOL, "CIMDPolicyId": "abc123"},
     "DescribePointInTimeRecovery": {"UserPoolId": POOL, "RestoreId": RESTORE},
@@ -180,6 +183,63 @@ def test_tampered_target(server, idp):
     assert r.status in AUTH_STATUS, r
     assert r.json()["__type"] == "InvalidSignatureException", r
     assert idp.describe_user_pool(UserPoolId=pid)["UserPool"]["Id"] == pid
+
+
+def _pool_with_two_users(idp):
+    pid = idp.create_user_pool(PoolName=unique("replay"))["UserPool"]["Id"]
+    for name in ("victim", "bystander"):
+        idp.admin_create_user(UserPoolId=pid, Username=name, TemporaryPassword="Temp0rary!", MessageAction="SUPPRESS")
+    return pid
+
+
+def test_replayed_signature_with_another_body_and_the_original_payload_hash(server, idp):
+    """The attack the security review found: a captured signed AdminSetUserPassword for one user was replayed with
+    another user's name in the body and X-Amz-Content-Sha256 set to the hash of the original body."""
+    import hashlib
+
+    pid = _pool_with_two_users(idp)
+    original = json.dumps({"UserPoolId": pid, "Username": "bystander", "Password": "Bystander1!",
+                           "Permanent": True}).encode()
+    headers = signed_headers(server, "AdminSetUserPassword", original)
+    forged = json.dumps({"UserPoolId": pid, "Username": "victim", "Password": "Attacker1!",
+                         "Permanent": True}).encode()
+    headers["X-Amz-Content-Sha256"] = hashlib.sha256(original).hexdigest()
+    headers.pop("Content-Length", None)
+    r = _post(server, headers, forged)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
+    assert idp.admin_get_user(UserPoolId=pid, Username="victim")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    # The same header with the body it describes is fine (clients that send it, e.g. for streaming, keep working).
+    headers = signed_headers(server, "AdminSetUserPassword", original,
+                             extra={"X-Amz-Content-Sha256": hashlib.sha256(original).hexdigest()})
+    r = _post(server, headers, original)
+    assert r.status == 200, r
+    assert idp.admin_get_user(UserPoolId=pid, Username="bystander")["UserStatus"] == "CONFIRMED"
+
+
+def test_target_outside_the_signature_is_refused(server, idp):
+    # Signed without X-Amz-Target, which is then added: the signature does not say which operation to run.
+    pid = _pool_with_two_users(idp)
+    body = json.dumps({"UserPoolId": pid, "Username": "victim"}).encode()
+    req = AWSRequest(method="POST", url=f"{server.endpoint}/", data=body, headers={"Content-Type": JSON_CT})
+    SigV4Auth(Credentials(server.key_id, server.secret), "cognito-idp", "us-east-1").add_auth(req)
+    headers = dict(req.headers.items())
+    headers["Host"] = f"127.0.0.1:{server.port}"
+    headers["X-Amz-Target"] = f"{TARGET_PREFIX}.AdminDeleteUser"
+    r = _post(server, headers, body)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
+    assert "x-amz-target" in r.json()["message"], r
+    assert idp.admin_get_user(UserPoolId=pid, Username="victim")["Username"] == "victim"
+
+
+def test_unsigned_x_amz_header_is_refused(server):
+    body = json.dumps({"MaxResults": 1}).encode()
+    headers = signed_headers(server, "ListUserPools", body)
+    headers["X-Amz-Security-Token"] = "added-after-signing"
+    r = _post(server, headers, body)
+    assert r.status in AUTH_STATUS, r
+    assert r.json()["__type"] == "InvalidSignatureException", r
 
 
 def test_signature_replayed_with_other_region_scope_fails(server):

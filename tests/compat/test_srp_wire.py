@@ -325,7 +325,9 @@ def test_unknown_user_enabled_gets_a_stable_simulated_challenge(kit, app):
         assert r["ChallengeName"] == "PASSWORD_VERIFIER" and "Session" not in r, r
         p = r["ChallengeParameters"]
         assert set(p) == set(real["ChallengeParameters"]) == CHALLENGE_KEYS, (p, real["ChallengeParameters"])
-        assert UUID_RE.fullmatch(p["USER_ID_FOR_SRP"]), p["USER_ID_FOR_SRP"]
+        # Where people choose their usernames, a real user's USER_ID_FOR_SRP is the name typed: a simulated one
+        # must be too (a UUID here said "no such user"; UUIDs are for pools that sign in by email or phone).
+        assert p["USER_ID_FOR_SRP"] in ("ghost-one", "ghost-two"), p["USER_ID_FOR_SRP"]
         assert p["USERNAME"] == p["USER_ID_FOR_SRP"], p
         assert is_hex(p["SALT"]) and is_hex(p["SRP_B"])
         assert len(p["SALT"]) >= 24, p["SALT"]

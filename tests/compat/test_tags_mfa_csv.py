@@ -74,6 +74,24 @@ def test_mfa_config_defaults(idp, pool):
     assert r.get("SoftwareTokenMfaConfiguration", {"Enabled": False}) == {"Enabled": False}
 
 
+def test_unconfigured_factors_are_absent(idp, pool):
+    """Cognito leaves out a factor nobody configured. Terraform reads a present SoftwareTokenMfaConfiguration as a
+    `software_token_mfa_configuration` block, so a pool that never set one showed drift on every plan."""
+    r = idp.get_user_pool_mfa_config(UserPoolId=pool)
+    assert r["MfaConfiguration"] == "OFF"
+    for factor in ("SoftwareTokenMfaConfiguration", "SmsMfaConfiguration", "EmailMfaConfiguration",
+                   "WebAuthnConfiguration"):
+        assert factor not in r, f"{factor} reported for a pool that never configured it: {r}"
+    # Turning MFA off without naming a factor (what Terraform sends on update) configures none either.
+    r = idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    assert "SoftwareTokenMfaConfiguration" not in r
+    assert "SoftwareTokenMfaConfiguration" not in idp.get_user_pool_mfa_config(UserPoolId=pool)
+    # Once configured, it is reported, even when disabled.
+    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": False},
+                                 MfaConfiguration="OFF")
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool)["SoftwareTokenMfaConfiguration"] == {"Enabled": False}
+
+
 @pytest.mark.parametrize("mode", ["ON", "OPTIONAL"])
 def test_set_mfa_with_software_token(idp, pool, mode):
     r = idp.set_user_pool_mfa_config(
@@ -138,3 +156,21 @@ def test_csv_header_of_missing_pool(idp):
     with pytest.raises(ClientError) as e:
         idp.get_csv_header(UserPoolId="us-east-1_Missing22")
     assert_client_error(e, "ResourceNotFoundException")
+
+
+def test_update_user_pool_keeps_mfa_on_with_totp(idp, pool):
+    """Terraform re-sends `MfaConfiguration = OPTIONAL` with every UpdateUserPool of a pool whose only factor is
+    TOTP (set by SetUserPoolMfaConfig). Cognito accepts it; Latchkey demanded an SMS configuration."""
+    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                 MfaConfiguration="OPTIONAL")
+    idp.update_user_pool(UserPoolId=pool, MfaConfiguration="OPTIONAL", AutoVerifiedAttributes=["email"])
+    d = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
+    assert d["MfaConfiguration"] == "OPTIONAL" and d["AutoVerifiedAttributes"] == ["email"]
+    assert idp.get_user_pool_mfa_config(UserPoolId=pool)["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    # Without an enabled factor, MFA still needs the SMS configuration.
+    idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": False},
+                                 MfaConfiguration="OFF")
+    with pytest.raises(ClientError) as e:
+        idp.update_user_pool(UserPoolId=pool, MfaConfiguration="ON")
+    assert_client_error(e, "InvalidParameterException")
+    assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "OFF"

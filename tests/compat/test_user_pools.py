@@ -7,7 +7,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DEFAULT_ACCOUNT, assert_client_error, unique
+from conftest import DEFAULT_ACCOUNT, all_pools, assert_client_error, unique
 
 STANDARD_ATTRIBUTES = [
     "sub", "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile",
@@ -507,4 +507,81 @@ def test_add_custom_attributes_to_missing_pool(idp):
     with pytest.raises(ClientError) as e:
         idp.add_custom_attributes(UserPoolId="us-east-1_Missing02",
                                   CustomAttributes=[{"Name": "x", "AttributeDataType": "String"}])
+    assert_client_error(e, "ResourceNotFoundException")
+
+
+# --- What Cognito refuses and counts, as clients written against it expect ------------------------------------
+
+
+@pytest.mark.parametrize("call", ["create_user_pool", "add_custom_attributes"])
+def test_custom_attribute_without_data_type_is_refused(idp, pool, call):
+    """CloudFormation and the Amplify CLI report this exact Cognito message; Latchkey used to invent a String type.
+    Nothing is stored: no pool is created, no attribute added."""
+    before = {p["Id"] for p in all_pools(idp)}
+    with pytest.raises(ClientError) as e:
+        if call == "create_user_pool":
+            idp.create_user_pool(PoolName=unique("notype"), Schema=[{"Name": "plan", "Mutable": True}])
+        else:
+            idp.add_custom_attributes(UserPoolId=pool, CustomAttributes=[{"Name": "plan", "Mutable": True}])
+    assert_client_error(e, "InvalidParameterException", message_contains=[
+        "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."])
+    assert {p["Id"] for p in all_pools(idp)} == before
+    d = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
+    assert "custom:plan" not in [a["Name"] for a in d["SchemaAttributes"]]
+
+
+def test_estimated_number_of_users_counts_the_users(idp, pool):
+    """DescribeUserPool's EstimatedNumberOfUsers (Terraform's estimated_number_of_users) follows creations and
+    deletions; it was always 0."""
+    def estimated():
+        return idp.describe_user_pool(UserPoolId=pool)["UserPool"]["EstimatedNumberOfUsers"]
+
+    assert estimated() == 0
+    for i in range(3):
+        idp.admin_create_user(UserPoolId=pool, Username=f"counted{i}", MessageAction="SUPPRESS")
+    assert estimated() == 3
+    idp.admin_delete_user(UserPoolId=pool, Username="counted1")
+    assert estimated() == 2
+    # Another pool's users are not counted.
+    other = idp.create_user_pool(PoolName=unique("other"))["UserPool"]["Id"]
+    try:
+        idp.admin_create_user(UserPoolId=other, Username="elsewhere", MessageAction="SUPPRESS")
+        assert estimated() == 2
+        assert idp.describe_user_pool(UserPoolId=other)["UserPool"]["EstimatedNumberOfUsers"] == 1
+    finally:
+        idp.delete_user_pool(UserPoolId=other)
+
+
+# --- Hosted-UI customization through the API ------------------------------------------------------------------
+
+
+def test_pool_level_ui_customization_is_read_back_with_client_id_all(idp, pool):
+    """Terraform's `aws_cognito_user_pool_ui_customization` without a client id sets and reads with ClientId "ALL";
+    the read answered ResourceNotFoundException, so the resource could never be created. Its destroy sends neither
+    CSS nor image, which removes the customization."""
+    css = ".banner-customizable { background-color: #123456; }"
+    set_ = idp.set_ui_customization(UserPoolId=pool, ClientId="ALL", CSS=css)["UICustomization"]
+    assert set_["ClientId"] == "ALL" and set_["CSS"] == css
+    for kw in ({"ClientId": "ALL"}, {}):
+        got = idp.get_ui_customization(UserPoolId=pool, **kw)["UICustomization"]
+        assert got["UserPoolId"] == pool and got["ClientId"] == "ALL" and got["CSS"] == css, kw
+        assert got["CSSVersion"] == set_["CSSVersion"] and "CreationDate" in got and "LastModifiedDate" in got
+    # A client without its own customization shows the pool's.
+    cid = idp.create_user_pool_client(UserPoolId=pool, ClientName="ui")["UserPoolClient"]["ClientId"]
+    assert idp.get_ui_customization(UserPoolId=pool, ClientId=cid)["UICustomization"]["CSS"] == css
+    own = ".label-customizable { font-weight: 400; }"
+    idp.set_ui_customization(UserPoolId=pool, ClientId=cid, CSS=own)
+    assert idp.get_ui_customization(UserPoolId=pool, ClientId=cid)["UICustomization"]["CSS"] == own
+
+    # Neither CSS nor image: the client's customization is gone and it falls back to the pool's...
+    idp.set_ui_customization(UserPoolId=pool, ClientId=cid)
+    assert idp.get_ui_customization(UserPoolId=pool, ClientId=cid)["UICustomization"]["CSS"] == css
+    # ...and the pool's is gone too.
+    idp.set_ui_customization(UserPoolId=pool, ClientId="ALL")
+    got = idp.get_ui_customization(UserPoolId=pool, ClientId="ALL")["UICustomization"]
+    assert "CSS" not in got and "CreationDate" not in got and "ImageUrl" not in got, got
+    assert "CSS" not in idp.get_ui_customization(UserPoolId=pool, ClientId=cid)["UICustomization"]
+    # A client id that is not the pool's is still refused.
+    with pytest.raises(ClientError) as e:
+        idp.get_ui_customization(UserPoolId=pool, ClientId="nosuchclient0000000000000")
     assert_client_error(e, "ResourceNotFoundException")

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod mail;
 pub mod oauth;
 pub mod passwords;
+pub mod phantom;
 pub mod pools;
 pub mod ports;
 pub mod secrets;

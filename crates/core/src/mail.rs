@@ -137,7 +137,7 @@ impl crate::service::Latchkey {
         let mailer = self.mailer.clone();
         tokio::spawn(async move {
             if let Err(e) = mailer.send(&message).await {
-                tracing::error!(pool_id = %message.pool_id, to = %mask_destination(message.channel, &message.to), error = %e, "message delivery failed");
+                tracing::error!(pool_id = %message.pool_id, to = %mask_destination(message.channel, &message.to).escape_debug(), error = %e.escape_debug(), "message delivery failed");
             }
         });
     }

@@ -17,7 +17,7 @@ fn error(e: latchkey_core::CognitoError) -> Response {
         StatusCode::NOT_FOUND
     } else {
         if e.kind() == ErrorKind::InternalErrorException {
-            tracing::error!(error = %e.detail(), "serving keys failed");
+            tracing::error!(error = %e.detail().escape_debug(), "serving keys failed");
         }
         StatusCode::from_u16(e.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     };

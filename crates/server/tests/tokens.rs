@@ -228,3 +228,71 @@ async fn client_validity_and_read_attributes_shape_the_tokens() {
         .collect();
     assert_eq!(names, vec!["sub", "email"]);
 }
+
+/// No path may end with tokens for a user who has not confirmed their account: an authorization code issued for
+/// one (as the hosted UI's confirmation page once did) redeems to nothing, and token issuance itself refuses.
+#[tokio::test]
+async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
+    use latchkey_core::tokens::Grant;
+    let app = common::app().await;
+    let (pool, client) = pool_and_client(
+        &app,
+        json!({"AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid"], "CallbackURLs": ["https://app.example/cb"],
+        "SupportedIdentityProviders": ["COGNITO"]}),
+    )
+    .await;
+    app.ok(
+        "SignUp",
+        json!({"ClientId": client, "Username": "mallory", "Password": "Passw0rd!",
+        "UserAttributes": [{"Name": "email", "Value": "victim@example.com"}]}),
+        false,
+    )
+    .await;
+    let lk = &app.latchkey;
+    let pool = lk.pool(&pool).await.unwrap();
+    let client = lk.store.get_client(&client).await.unwrap().unwrap();
+    let user = lk.store.get_user(&pool.id, "mallory").await.unwrap().unwrap();
+    assert_eq!(user.status, "UNCONFIRMED");
+    let scopes = vec!["openid".to_string()];
+    let code = lk.issue_authorization_code(
+        &pool,
+        &client,
+        "mallory",
+        "https://app.example/cb",
+        scopes.clone(),
+        None,
+        None,
+        lk.clock.now(),
+    );
+    let redeemed = lk
+        .redeem_authorization_code(&client, &code, Some("https://app.example/cb"), None)
+        .await
+        .unwrap();
+    let refused = redeemed.expect_err("an unconfirmed user's code must not redeem");
+    assert_eq!(refused.error, "invalid_grant");
+    let grant = |user| Grant {
+        pool: &pool,
+        client: &client,
+        user,
+        auth_time: lk.clock.now(),
+        refresh_of: None,
+        device_key: None,
+        scopes: Some(&scopes),
+        nonce: None,
+        origin_jti: None,
+        with_refresh_token: true,
+    };
+    let e = lk.issue_tokens(grant(&user)).await.unwrap_err();
+    assert_eq!(e.kind().name(), "UserNotConfirmedException");
+    let mut forced = user.clone();
+    forced.status = "FORCE_CHANGE_PASSWORD".into();
+    assert!(lk.issue_tokens(grant(&forced)).await.is_err());
+    let mut disabled = user.clone();
+    disabled.status = "CONFIRMED".into();
+    disabled.enabled = false;
+    assert!(lk.issue_tokens(grant(&disabled)).await.is_err());
+    let mut confirmed = user.clone();
+    confirmed.status = "CONFIRMED".into();
+    assert!(lk.issue_tokens(grant(&confirmed)).await.is_ok());
+}

@@ -9,8 +9,63 @@ pub const FAILURES_BEFORE_LOCK: u32 = 5;
 pub const MAX_LOCK_SECONDS: i64 = 15 * 60;
 pub const QUIET_RESET_SECONDS: i64 = 15 * 60;
 
+/// The lockout view of a sign-in name: a user's stored counters, or a phantom's (see `crate::phantom`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockState {
+    pub failures: u32,
+    pub last_failure: Option<Timestamp>,
+    pub locked_until: Option<Timestamp>,
+}
+
+impl LockState {
+    pub fn of(user: &User) -> Self {
+        Self {
+            failures: user.failed_sign_ins,
+            last_failure: user.last_failed_sign_in,
+            locked_until: user.locked_until,
+        }
+    }
+
+    /// A phantom's state, kept as a sliding counter: its value counts the failures and it expires fifteen quiet
+    /// minutes after the last one, which therefore happened at `expires` − 15 min.
+    pub fn from_sliding_counter(failures: u64, expires: Timestamp) -> Self {
+        let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+        let last = expires.plus_seconds(-QUIET_RESET_SECONDS);
+        let lock = lock_seconds(failures);
+        Self {
+            failures,
+            last_failure: Some(last),
+            locked_until: (lock > 0).then(|| last.plus_seconds(lock)),
+        }
+    }
+
+    pub fn is_locked(&self, now: Timestamp) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// Failures that still count at `now`: none after fifteen quiet minutes.
+    fn counted_failures(&self, now: Timestamp) -> u32 {
+        let quiet = self
+            .last_failure
+            .is_none_or(|t| t.plus_seconds(QUIET_RESET_SECONDS) <= now);
+        if quiet {
+            0
+        } else {
+            self.failures
+        }
+    }
+
+    /// How many attempts may be judged at once before the next lock could begin: what is left of the first five,
+    /// then one at a time (every further failure locks again).
+    pub fn attempts_left(&self, now: Timestamp) -> u32 {
+        FAILURES_BEFORE_LOCK
+            .saturating_sub(self.counted_failures(now))
+            .max(1)
+    }
+}
+
 pub fn is_locked(user: &User, now: Timestamp) -> bool {
-    user.locked_until.is_some_and(|until| until > now)
+    LockState::of(user).is_locked(now)
 }
 
 /// Lock length after the `failures`-th consecutive failure (0 below the threshold).
@@ -27,14 +82,7 @@ pub fn lock_seconds(failures: u32) -> i64 {
 }
 
 pub fn record_failure(user: &mut User, now: Timestamp) {
-    let quiet = user
-        .last_failed_sign_in
-        .is_none_or(|t| t.plus_seconds(QUIET_RESET_SECONDS) <= now);
-    user.failed_sign_ins = if quiet {
-        1
-    } else {
-        user.failed_sign_ins.saturating_add(1)
-    };
+    user.failed_sign_ins = LockState::of(user).counted_failures(now).saturating_add(1);
     user.last_failed_sign_in = Some(now);
     let lock = lock_seconds(user.failed_sign_ins);
     user.locked_until = (lock > 0).then(|| now.plus_seconds(lock));
@@ -110,5 +158,30 @@ mod tests {
         assert!(!is_locked(&u, later));
         assert!(record_success(&mut u));
         assert!(!record_success(&mut u));
+    }
+
+    #[test]
+    fn attempts_left_counts_down_to_one_and_resets_after_quiet_minutes() {
+        let mut u = user();
+        let now = Timestamp(1_000_000);
+        let left = |u: &User, at| LockState::of(u).attempts_left(at);
+        assert_eq!(left(&u, now), 5);
+        for expected in [4, 3, 2, 1, 1, 1] {
+            record_failure(&mut u, now);
+            assert_eq!(left(&u, now), expected);
+        }
+        assert_eq!(left(&u, now.plus_seconds(QUIET_RESET_SECONDS)), 5);
+    }
+
+    #[test]
+    fn a_phantoms_sliding_counter_reads_as_the_same_lock_a_user_would_have() {
+        let mut u = user();
+        let mut now = Timestamp(5_000_000);
+        for n in 1..=7u64 {
+            record_failure(&mut u, now);
+            let phantom = LockState::from_sliding_counter(n, now.plus_seconds(QUIET_RESET_SECONDS));
+            assert_eq!(phantom, LockState::of(&u), "after {n} failures");
+            now = now.plus_seconds(40);
+        }
     }
 }

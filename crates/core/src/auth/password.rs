@@ -5,7 +5,6 @@
 use serde_json::{json, Map, Value};
 
 use super::client::names_of;
-use super::lockout;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
@@ -81,7 +80,7 @@ impl Latchkey {
         name: &str,
     ) -> Result<Option<User>> {
         let user = self.find_by_sign_in_name(pool, name).await?;
-        if user.is_none() && client.prevent_user_existence_errors != "ENABLED" {
+        if user.is_none() && !client.hides_user_existence() {
             return Err(CognitoError::new(
                 ErrorKind::UserNotFoundException,
                 "User does not exist.",
@@ -117,44 +116,26 @@ impl Latchkey {
     ) -> Result<User> {
         let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
             proof.check(self, client, &[name])?;
-            let _ = self.hasher.verify(password, DUMMY_HASH).await?;
-            return Err(incorrect());
+            let hash = async {
+                let _ = self.hasher.verify(password, DUMMY_HASH).await?;
+                Ok(())
+            };
+            return Err(self.judge_phantom_attempt(pool, name, hash).await);
         };
         proof.check(self, client, &names_of(name, &user))?;
-        let now = self.clock.now();
-        if lockout::is_locked(&user, now) {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "Password attempts exceeded",
-            ));
-        }
-        let matches = match &user.password_hash {
-            Some(phc) => self.hasher.verify(password, phc).await?,
-            None => {
-                let _ = self.hasher.verify(password, DUMMY_HASH).await?;
-                false
-            }
-        };
-        if !matches {
-            self.mutate_user(pool, &user.username, |u| {
-                if !lockout::is_locked(u, now) {
-                    lockout::record_failure(u, now);
+        self.judge_attempt(pool, user, |user| {
+            let stored = user.password_hash.clone();
+            async move {
+                match stored {
+                    Some(phc) => self.hasher.verify(password, &phc).await,
+                    None => {
+                        let _ = self.hasher.verify(password, DUMMY_HASH).await?;
+                        Ok(false)
+                    }
                 }
-                Ok(())
-            })
-            .await?;
-            return Err(incorrect());
-        }
-        if user.failed_sign_ins > 0 || user.locked_until.is_some() {
-            return Ok(self
-                .mutate_user(pool, &user.username, |u| {
-                    lockout::record_success(u);
-                    Ok(())
-                })
-                .await?
-                .0);
-        }
-        Ok(user)
+            }
+        })
+        .await
     }
 
     /// The user proved their password: their state decides what happens next.

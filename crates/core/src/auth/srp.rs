@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::client::names_of;
-use super::lockout;
 use super::password::{incorrect, AuthOutcome};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
@@ -108,7 +107,7 @@ impl Latchkey {
                 self.check_secret_hash(client, &[name], secret_hash)?;
                 (
                     name.to_string(),
-                    self.fake_user_id(pool, name),
+                    self.simulated_user_id_for_srp(pool, name),
                     self.fake_salt(pool, name),
                     None,
                     true,
@@ -162,21 +161,6 @@ impl Latchkey {
         math::to_hex(&math::u3072_from_be(&bytes))
     }
 
-    fn fake_user_id(&self, pool: &UserPool, name: &str) -> String {
-        let h = self.secrets.master_key.keyed_hash(
-            "srp-simulated-user",
-            &format!("{}\n{}", pool.id, fold(pool, name)),
-        );
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
-    }
-
     pub async fn srp_verify(
         &self,
         pool: &UserPool,
@@ -225,9 +209,12 @@ impl Latchkey {
             if !names_match {
                 return Err(incorrect());
             }
-            // Spend the same work as a real proof before failing.
-            let _ = math::verifier(&self.random_exponent());
-            return Err(incorrect());
+            // The same lockout, and the same work as a real proof, before failing.
+            let work = async {
+                let _ = math::verifier(&self.random_exponent());
+                Ok(())
+            };
+            return Err(self.judge_phantom_attempt(pool, &state.username, work).await);
         }
         let user = self
             .store
@@ -260,54 +247,33 @@ impl Latchkey {
         if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
             return Err(session_expired());
         }
-        if lockout::is_locked(&user, now) {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "Password attempts exceeded",
-            ));
-        }
-        let proof_ok = match (
-            user.srp_verifier.as_deref().and_then(math::from_hex),
-            u3072_b64(&state.a_pub),
-            u3072_b64(&state.b_pub),
-        ) {
-            (Some(v), Some(a_pub), Some(b_pub)) => {
-                let b = exponent_from_hex(&state.b).ok_or_else(session_expired)?;
-                math::check_claim(
-                    &v,
-                    &a_pub,
-                    &b_pub,
-                    &b,
-                    srp_pool_name(&pool.id),
-                    &state.user_id_for_srp,
-                    &block,
-                    timestamp,
-                    signature,
-                )
-                .ok_or_else(session_expired)?
-            }
-            _ => false,
-        };
-        if !proof_ok {
-            self.mutate_user(pool, &user.username, |u| {
-                if !lockout::is_locked(u, now) {
-                    lockout::record_failure(u, now);
-                }
-                Ok(())
+        let user = self
+            .judge_attempt(pool, user, |user| {
+                let holds = match (
+                    user.srp_verifier.as_deref().and_then(math::from_hex),
+                    u3072_b64(&state.a_pub),
+                    u3072_b64(&state.b_pub),
+                ) {
+                    (Some(v), Some(a_pub), Some(b_pub)) => exponent_from_hex(&state.b)
+                        .and_then(|b| {
+                            math::check_claim(
+                                &v,
+                                &a_pub,
+                                &b_pub,
+                                &b,
+                                srp_pool_name(&pool.id),
+                                &state.user_id_for_srp,
+                                &block,
+                                timestamp,
+                                signature,
+                            )
+                        })
+                        .ok_or_else(session_expired),
+                    _ => Ok(false),
+                };
+                std::future::ready(holds)
             })
             .await?;
-            return Err(incorrect());
-        }
-        let user = if user.failed_sign_ins > 0 || user.locked_until.is_some() {
-            self.mutate_user(pool, &user.username, |u| {
-                lockout::record_success(u);
-                Ok(())
-            })
-            .await?
-            .0
-        } else {
-            user
-        };
         self.after_first_factor(pool, client, user, device_key).await
     }
 }

@@ -92,6 +92,11 @@ pub fn unit_seconds(unit: &str) -> u64 {
 }
 
 impl AppClient {
+    /// PreventUserExistenceErrors = ENABLED: no answer may tell whether a user exists (see `crate::phantom`).
+    pub fn hides_user_existence(&self) -> bool {
+        self.prevent_user_existence_errors == "ENABLED"
+    }
+
     fn units(&self) -> TokenValidityUnits {
         self.token_validity_units.clone().unwrap_or_default()
     }
@@ -121,7 +126,9 @@ impl AppClient {
         serde_json::json!({"ClientId": self.client_id, "UserPoolId": self.user_pool_id, "ClientName": self.client_name})
     }
 
-    /// Whether the client allows an auth flow, reading the legacy flow names as their `ALLOW_` equivalents.
+    /// Whether the client allows an auth flow, reading the legacy flow names as their `ALLOW_` equivalents. A
+    /// client configured with legacy names only always allowed refresh and USER_SRP_AUTH besides them, as
+    /// Cognito's legacy flows did.
     pub fn allows_flow(&self, allow_name: &str) -> bool {
         self.explicit_auth_flows.iter().any(|f| {
             f == allow_name
@@ -131,7 +138,44 @@ impl AppClient {
                         | ("USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH")
                         | ("CUSTOM_AUTH_FLOW_ONLY", "ALLOW_CUSTOM_AUTH")
                 )
-        }) || (allow_name == "ALLOW_REFRESH_TOKEN_AUTH"
+        }) || (matches!(allow_name, "ALLOW_REFRESH_TOKEN_AUTH" | "ALLOW_USER_SRP_AUTH")
             && self.explicit_auth_flows.iter().all(|f| !f.starts_with("ALLOW_")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(flows: &[&str]) -> AppClient {
+        serde_json::from_value(serde_json::json!({
+            "UserPoolId": "us-east-1_AbCdEfGhI", "ClientName": "c", "ClientId": "id",
+            "LastModifiedDate": 0, "CreationDate": 0, "RefreshTokenValidity": 30,
+            "ExplicitAuthFlows": flows, "AllowedOAuthFlowsUserPoolClient": false,
+            "PreventUserExistenceErrors": "LEGACY", "EnableTokenRevocation": true,
+            "EnablePropagateAdditionalUserContextData": false, "AuthSessionValidity": 3,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn legacy_flows_keep_allowing_srp_and_refresh() {
+        for legacy in ["USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY"] {
+            let c = client(&[legacy]);
+            assert!(c.allows_flow("ALLOW_USER_SRP_AUTH"), "{legacy}");
+            assert!(c.allows_flow("ALLOW_REFRESH_TOKEN_AUTH"), "{legacy}");
+        }
+        let c = client(&["USER_PASSWORD_AUTH"]);
+        assert!(c.allows_flow("ALLOW_USER_PASSWORD_AUTH"));
+        assert!(!c.allows_flow("ALLOW_ADMIN_USER_PASSWORD_AUTH"));
+        assert!(!c.allows_flow("ALLOW_CUSTOM_AUTH"));
+    }
+
+    #[test]
+    fn allow_flows_are_exactly_what_they_list() {
+        let c = client(&["ALLOW_USER_PASSWORD_AUTH"]);
+        assert!(c.allows_flow("ALLOW_USER_PASSWORD_AUTH"));
+        assert!(!c.allows_flow("ALLOW_USER_SRP_AUTH"));
+        assert!(!c.allows_flow("ALLOW_REFRESH_TOKEN_AUTH"));
     }
 }

@@ -243,15 +243,20 @@ impl ClientSettingsInput {
                 }
             }
         }
+        // An empty list means "not set", as Cognito reads it: Terraform sends `[]` for every list it has no value
+        // for, and a client that read or wrote no attribute at all would silently break its tokens and profile.
+        let read_attributes = self.read_attributes.filter(|v| !v.is_empty());
+        let write_attributes = self.write_attributes.filter(|v| !v.is_empty());
+        let supported_identity_providers = self.supported_identity_providers.filter(|v| !v.is_empty());
         let known = |name: &String| pool.schema_attributes.iter().any(|a| &a.name == name);
-        if let Some(read) = &self.read_attributes {
+        if let Some(read) = &read_attributes {
             if read.iter().any(|a| !known(a)) {
                 return Err(invalid(
                     "Invalid read attributes specified while creating a client",
                 ));
             }
         }
-        if let Some(write) = &self.write_attributes {
+        if let Some(write) = &write_attributes {
             let required_missing = pool
                 .schema_attributes
                 .iter()
@@ -267,10 +272,10 @@ impl ClientSettingsInput {
         client.access_token_validity = self.access_token_validity;
         client.id_token_validity = self.id_token_validity;
         client.token_validity_units = self.token_validity_units;
-        client.read_attributes = self.read_attributes;
-        client.write_attributes = self.write_attributes;
+        client.read_attributes = read_attributes;
+        client.write_attributes = write_attributes;
         client.explicit_auth_flows = explicit_auth_flows;
-        client.supported_identity_providers = self.supported_identity_providers;
+        client.supported_identity_providers = supported_identity_providers;
         client.callback_urls = callbacks;
         client.logout_urls = logouts;
         client.default_redirect_uri = self.default_redirect_uri;

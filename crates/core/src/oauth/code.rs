@@ -11,6 +11,7 @@ use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::time::Timestamp;
 use crate::tokens::{AuthenticationResult, Grant};
+use crate::users::User;
 
 const PURPOSE: &str = "authorization-code";
 pub const CODE_LIFETIME_SECONDS: i64 = 300;
@@ -117,9 +118,9 @@ impl Latchkey {
             .store
             .get_user(&pool.id, &grant.username)
             .await?
-            .filter(|u| u.enabled)
+            .filter(User::may_start_session)
         else {
-            return bad("The user is disabled or no longer exists.");
+            return bad("The user cannot sign in: disabled, not confirmed, or no longer exists.");
         };
         let tokens = self
             .issue_tokens(Grant {

@@ -159,6 +159,17 @@ impl Latchkey {
         if key != ALL_CLIENTS {
             self.client_in_pool(pool_id, &key).await?;
         }
+        if css.is_none() && image_b64.is_none() {
+            // Neither CSS nor image: the customization is removed (Terraform's destroy sends exactly this), and
+            // the client falls back to the pool's, the pool to the default look.
+            let (pool, ()) = self
+                .mutate_pool(pool_id, |pool| {
+                    pool.ui_customizations.remove(&key);
+                    Ok(())
+                })
+                .await?;
+            return Ok(self.ui_wire(&pool, &key, None));
+        }
         if let Some(c) = &css {
             check_css(c)?;
         }
@@ -206,9 +217,11 @@ impl Latchkey {
         Ok(self.ui_wire(&pool, &key, pool.ui_customizations.get(&key)))
     }
 
-    /// The client's customization, else the pool's.
+    /// The client's customization, else the pool's. `ALL` names the pool's own, as SetUICustomization does
+    /// (Terraform reads a pool-level customization back with ClientId "ALL").
     pub async fn get_ui_customization(&self, pool_id: &str, client_id: Option<&str>) -> Result<Value> {
         let pool = self.pool(pool_id).await?;
+        let client_id = client_id.filter(|c| *c != ALL_CLIENTS);
         if let Some(c) = client_id {
             self.client_in_pool(pool_id, c).await?;
         }

@@ -78,7 +78,10 @@ pub(super) struct ResolvedSettings {
 }
 
 impl PoolSettingsInput {
-    pub(super) fn resolve(self) -> Result<ResolvedSettings> {
+    /// `factor_enabled`: whether the pool already has an MFA factor that needs no SMS configuration (an enabled
+    /// TOTP or email factor from SetUserPoolMfaConfig). Terraform re-sends `MfaConfiguration = OPTIONAL` on
+    /// every UpdateUserPool of a TOTP-only pool, which Cognito accepts.
+    pub(super) fn resolve(self, factor_enabled: bool) -> Result<ResolvedSettings> {
         let explicit_temp_days = self
             .policies
             .as_ref()
@@ -101,7 +104,7 @@ impl PoolSettingsInput {
         admin.unused_account_validity_days = Some(policies.password_policy.temporary_password_validity_days);
 
         let mfa_configuration = self.mfa_configuration.unwrap_or_else(|| "OFF".into());
-        if mfa_configuration != "OFF" && self.sms_configuration.is_none() {
+        if mfa_configuration != "OFF" && self.sms_configuration.is_none() && !factor_enabled {
             return Err(CognitoError::invalid_parameter(
                 "SMS configuration and Auto verification for phone_number are required when MFA is required/optional",
             ));
@@ -223,7 +226,8 @@ impl Latchkey {
         let tags = input.user_pool_tags.unwrap_or_default();
         check_tag_count(&tags)?;
         let schema_attributes = schema_for_new_pool(input.schema.unwrap_or_default())?;
-        let s = input.settings.resolve()?;
+        // A new pool has no MFA factor yet: turning MFA on at creation needs the SMS configuration.
+        let s = input.settings.resolve(false)?;
         let now = self.clock.now();
         let id = crate::ids::new_pool_id(self.rng.as_ref(), region);
         let pool = UserPool {
@@ -268,6 +272,14 @@ impl Latchkey {
         };
         self.store.insert_pool(&pool).await?;
         Ok(pool)
+    }
+
+    /// DescribeUserPool: the pool and its user count (EstimatedNumberOfUsers). The count is one indexed COUNT per
+    /// describe; nothing on a sign-in path pays for it.
+    pub async fn describe_user_pool(&self, pool_id: &str) -> Result<(UserPool, u64)> {
+        let pool = self.pool(pool_id).await?;
+        let users = self.store.count_users(&pool.id).await?;
+        Ok((pool, users))
     }
 
     pub async fn list_user_pools(

@@ -21,6 +21,13 @@ pub struct MfaSettings {
     pub web_authn_configuration: Option<Value>,
 }
 
+impl MfaSettings {
+    /// Whether a factor that needs no SMS configuration is on: TOTP enabled, or email MFA configured.
+    pub fn non_sms_factor_enabled(&self) -> bool {
+        enabled(&self.software_token_mfa_configuration) || self.email_mfa_configuration.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SetMfaConfigInput {
@@ -39,13 +46,15 @@ fn enabled(v: &Option<Value>) -> bool {
         .unwrap_or(false)
 }
 
-/// The response shape both operations share.
+/// The response shape both operations share. A factor never configured is absent, as in Cognito: Terraform
+/// reads a present `SoftwareTokenMfaConfiguration` as a block the configuration must declare.
 fn mfa_response(mfa: &MfaSettings, mfa_configuration: &str) -> Value {
-    let mut out = json!({
-        "MfaConfiguration": mfa_configuration,
-        "SoftwareTokenMfaConfiguration": mfa.software_token_mfa_configuration.clone().unwrap_or_else(|| json!({"Enabled": false})),
-    });
+    let mut out = json!({"MfaConfiguration": mfa_configuration});
     for (k, v) in [
+        (
+            "SoftwareTokenMfaConfiguration",
+            &mfa.software_token_mfa_configuration,
+        ),
         ("SmsMfaConfiguration", &mfa.sms_mfa_configuration),
         ("EmailMfaConfiguration", &mfa.email_mfa_configuration),
         ("WebAuthnConfiguration", &mfa.web_authn_configuration),

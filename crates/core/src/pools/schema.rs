@@ -171,7 +171,12 @@ pub fn custom_attribute(input: SchemaAttributeInput) -> Result<SchemaAttribute> 
             "Required custom attributes are not supported currently.",
         ));
     }
-    let data_type = input.attribute_data_type.unwrap_or_else(|| "String".to_string());
+    // Cognito has no default type for a custom attribute: one without AttributeDataType is refused.
+    let data_type = input.attribute_data_type.ok_or_else(|| {
+        CognitoError::invalid_parameter(
+            "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+        )
+    })?;
     let developer_only = input.developer_only_attribute.unwrap_or(false);
     let name = if developer_only {
         format!("dev:custom:{bare}")
@@ -302,13 +307,30 @@ mod tests {
     }
 
     #[test]
+    fn custom_attribute_without_a_data_type_is_refused() {
+        for call in [
+            schema_for_new_pool(vec![input(json!({"Name": "plan", "Mutable": true}))]),
+            custom_attribute(input(json!({"Name": "plan"}))).map(|a| vec![a]),
+        ] {
+            let e = call.unwrap_err();
+            assert_eq!(
+                e.message(),
+                "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+            );
+        }
+        // Standard attributes keep their own type, so theirs may be left out.
+        assert!(schema_for_new_pool(vec![input(json!({"Name": "email", "Required": true}))]).is_ok());
+    }
+
+    #[test]
     fn bad_constraints_are_refused() {
+        assert!(
+            schema_for_new_pool(vec![input(json!({"Name": "x", "AttributeDataType": "String",
+                   "StringAttributeConstraints": {"MinLength": "9", "MaxLength": "3"}}))])
+            .is_err()
+        );
         assert!(schema_for_new_pool(vec![input(
-            json!({"Name": "x", "StringAttributeConstraints": {"MinLength": "9", "MaxLength": "3"}})
-        )])
-        .is_err());
-        assert!(schema_for_new_pool(vec![input(
-            json!({"Name": "x", "StringAttributeConstraints": {"MaxLength": "abc"}})
+            json!({"Name": "x", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "abc"}})
         )])
         .is_err());
         assert!(schema_for_new_pool(vec![input(

@@ -30,7 +30,10 @@ impl Latchkey {
         }
         let (pool, ()) = self
             .mutate_pool(&input.user_pool_id, |pool| {
-                let s = input.settings.clone().resolve()?;
+                let s = input
+                    .settings
+                    .clone()
+                    .resolve(pool.mfa_settings.non_sms_factor_enabled())?;
                 if let Some(name) = &input.pool_name {
                     pool.name = name.clone();
                 }

@@ -9,14 +9,14 @@ use serde_json::Map;
 use super::claims::{self, Common};
 use super::jwt;
 use crate::clients::AppClient;
-use crate::error::{CognitoError, Result};
+use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ids::new_uuid;
 use crate::pools::UserPool;
 use crate::secrets::sha256_hex;
 use crate::service::Latchkey;
 use crate::store::RefreshTokenRecord;
 use crate::time::Timestamp;
-use crate::users::User;
+use crate::users::{User, STATUS_UNCONFIRMED};
 
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
@@ -74,12 +74,40 @@ pub fn handle_hash(handle: &str) -> String {
     sha256_hex(handle.as_bytes())
 }
 
+/// The last line of defence of every sign-in path (API, SRP, hosted UI, authorization codes): tokens go only to
+/// an enabled user who may hold them. A new sign-in needs a confirmed (or federated) user; a refresh continues a
+/// sign-in that was allowed, so it survives a later password reset by an administrator (as in Cognito, where
+/// AdminUserGlobalSignOut ends those sessions) but never reaches an account that was never confirmed.
+fn may_receive_tokens(grant: &Grant<'_>) -> Result<()> {
+    let user = grant.user;
+    if !user.enabled {
+        return Err(CognitoError::new(
+            ErrorKind::NotAuthorizedException,
+            "User is disabled.",
+        ));
+    }
+    if user.status == STATUS_UNCONFIRMED {
+        return Err(CognitoError::new(
+            ErrorKind::UserNotConfirmedException,
+            "User is not confirmed.",
+        ));
+    }
+    if grant.refresh_of.is_none() && !user.may_start_session() {
+        return Err(CognitoError::new(
+            ErrorKind::NotAuthorizedException,
+            format!("User cannot sign in in status {}.", user.status),
+        ));
+    }
+    Ok(())
+}
+
 impl Latchkey {
     pub fn issuer(&self, pool_id: &str) -> String {
         self.settings.issuer(pool_id)
     }
 
     pub async fn issue_tokens(&self, grant: Grant<'_>) -> Result<AuthenticationResult> {
+        may_receive_tokens(&grant)?;
         let now = self.clock.now();
         let keys = self.pool_keys(&grant.pool.id).await?;
         let groups = self

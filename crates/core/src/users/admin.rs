@@ -59,6 +59,12 @@ impl Latchkey {
         let sub = new_uuid(self.rng.as_ref());
         let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
         check_required(&pool, &attributes)?;
+        // Refused mediums are refused before the password is hashed: a bad call costs no Argon2 work.
+        let invitations = if input.message_action.as_deref() == Some("SUPPRESS") {
+            Vec::new()
+        } else {
+            invitation_channels(&input, &attributes)?
+        };
         let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
         let mut user = User {
@@ -83,11 +89,6 @@ impl Latchkey {
             version: 1,
         };
         material.apply(&mut user);
-        let invitation = if input.message_action.as_deref() == Some("SUPPRESS") {
-            None
-        } else {
-            Some(invitation_channel(&input, &user)?)
-        };
         self.insert_user(&pool, &user, input.force_alias_creation)
             .await
             .map_err(|e| {
@@ -97,7 +98,7 @@ impl Latchkey {
                     e
                 }
             })?;
-        if let Some((channel, to)) = invitation {
+        for (channel, to) in invitations {
             self.deliver(compose(
                 &pool,
                 Template::Invitation,
@@ -126,7 +127,7 @@ impl Latchkey {
                 ),
             ));
         }
-        let (channel, to) = invitation_channel(input, &existing)?;
+        let invitations = invitation_channels(input, &existing.attributes)?;
         let material = self
             .password_material(&pool.id, &existing.username, password)
             .await?;
@@ -144,14 +145,16 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.deliver(compose(
-            pool,
-            Template::Invitation,
-            channel,
-            &to,
-            password,
-            &input.username,
-        ));
+        for (channel, to) in invitations {
+            self.deliver(compose(
+                pool,
+                Template::Invitation,
+                channel,
+                &to,
+                password,
+                &input.username,
+            ));
+        }
         Ok(user)
     }
 
@@ -262,33 +265,109 @@ impl Latchkey {
     }
 }
 
-/// Where an invitation goes: the first desired medium (SMS by default, as in Cognito) the user can receive.
-fn invitation_channel(input: &AdminCreateUserInput, user: &User) -> Result<(Channel, String)> {
-    let desired = input
-        .desired_delivery_mediums
-        .clone()
-        .unwrap_or_else(|| vec!["SMS".into()]);
-    for medium in &desired {
-        match medium.as_str() {
-            "EMAIL" => {
-                if let Some(e) = user.attributes.get("email") {
-                    return Ok((Channel::Email, e.clone()));
+/// Where invitations go. Every medium named in DesiredDeliveryMediums must be one the user has: Cognito refuses
+/// the call otherwise, naming the missing attribute. Without DesiredDeliveryMediums the invitation goes by SMS
+/// when the user has a phone number, else by email when they have an address, else nowhere: "You can create a
+/// user without specifying any attributes other than Username".
+fn invitation_channels(
+    input: &AdminCreateUserInput,
+    attributes: &BTreeMap<String, String>,
+) -> Result<Vec<(Channel, String)>> {
+    let phone = attributes.get("phone_number");
+    let email = attributes.get("email");
+    let Some(desired) = &input.desired_delivery_mediums else {
+        return Ok(match (phone, email) {
+            (Some(p), _) => vec![(Channel::Sms, p.clone())],
+            (None, Some(e)) => vec![(Channel::Email, e.clone())],
+            (None, None) => Vec::new(),
+        });
+    };
+    let mut out = Vec::with_capacity(desired.len());
+    for medium in desired {
+        let wanted = match medium.as_str() {
+            "EMAIL" => (Channel::Email, email, "email", "Email"),
+            _ => (Channel::Sms, phone, "phone_number", "Sms"),
+        };
+        match wanted {
+            (channel, Some(to), _, _) => {
+                if !out.iter().any(|(c, _)| *c == channel) {
+                    out.push((channel, to.clone()));
                 }
             }
-            _ => {
-                if let Some(p) = user.attributes.get("phone_number") {
-                    return Ok((Channel::Sms, p.clone()));
-                }
+            (_, None, attribute, medium) => {
+                return Err(CognitoError::invalid_parameter(format!(
+                    "No {attribute} provided but desired delivery medium was {medium}"
+                )))
             }
         }
     }
-    // Cognito falls back to email when SMS was wanted by default but only an email address is known.
-    if input.desired_delivery_mediums.is_none() {
-        if let Some(e) = user.attributes.get("email") {
-            return Ok((Channel::Email, e.clone()));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(attrs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn input(mediums: Option<&[&str]>) -> AdminCreateUserInput {
+        AdminCreateUserInput {
+            user_pool_id: "p".into(),
+            username: "u".into(),
+            user_attributes: Vec::new(),
+            temporary_password: None,
+            force_alias_creation: false,
+            message_action: None,
+            desired_delivery_mediums: mediums.map(|m| m.iter().map(|s| s.to_string()).collect()),
         }
     }
-    Err(CognitoError::invalid_parameter(
-        "User has no attribute matching desired delivery mediums",
-    ))
+
+    #[test]
+    fn a_user_with_only_a_username_gets_no_invitation_and_no_error() {
+        assert_eq!(invitation_channels(&input(None), &user(&[])).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn default_medium_is_sms_then_email() {
+        let both = user(&[("email", "a@example.com"), ("phone_number", "+15555550100")]);
+        assert_eq!(
+            invitation_channels(&input(None), &both).unwrap(),
+            vec![(Channel::Sms, "+15555550100".to_string())]
+        );
+        let email_only = user(&[("email", "a@example.com")]);
+        assert_eq!(
+            invitation_channels(&input(None), &email_only).unwrap(),
+            vec![(Channel::Email, "a@example.com".to_string())]
+        );
+    }
+
+    #[test]
+    fn every_named_medium_is_used_and_a_missing_one_is_refused_in_cognitos_words() {
+        let both = user(&[("email", "a@example.com"), ("phone_number", "+15555550100")]);
+        assert_eq!(
+            invitation_channels(&input(Some(&["EMAIL", "SMS"])), &both).unwrap(),
+            vec![
+                (Channel::Email, "a@example.com".to_string()),
+                (Channel::Sms, "+15555550100".to_string())
+            ]
+        );
+        let phone_only = user(&[("phone_number", "+15555550100")]);
+        let e = invitation_channels(&input(Some(&["EMAIL", "SMS"])), &phone_only).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidParameterException);
+        assert_eq!(
+            e.message(),
+            "No email provided but desired delivery medium was Email"
+        );
+        let e =
+            invitation_channels(&input(Some(&["SMS"])), &user(&[("email", "a@example.com")])).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "No phone_number provided but desired delivery medium was Sms"
+        );
+    }
 }

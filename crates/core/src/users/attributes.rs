@@ -54,8 +54,20 @@ fn looks_like_phone(v: &str) -> bool {
     v.len() >= 8 && v.len() <= 16 && v.starts_with('+') && v[1..].chars().all(|c| c.is_ascii_digit())
 }
 
-/// Checks one attribute value against its schema entry.
-fn check_value(pool: &UserPool, name: &str, value: &str) -> Result<()> {
+/// A Boolean attribute's value as stored: Cognito accepts `true`/`false` in any case ("True", as the AWS
+/// documentation writes it) and keeps them lowercase. `None` for anything else.
+fn normalize_boolean(value: &str) -> Option<&'static str> {
+    if value.eq_ignore_ascii_case("true") {
+        Some("true")
+    } else if value.eq_ignore_ascii_case("false") {
+        Some("false")
+    } else {
+        None
+    }
+}
+
+/// Checks one attribute value against its schema entry; returns the value as it is stored.
+fn check_value(pool: &UserPool, name: &str, value: String) -> Result<String> {
     let Some(schema) = schema_of(pool, name) else {
         return Err(schema_error(format!(
             "Type for attribute {{{name}}} could not be determined"
@@ -101,18 +113,20 @@ fn check_value(pool: &UserPool, name: &str, value: &str) -> Result<()> {
                 return Err(schema_error(format!("{name}: Number must be no less than {min}")));
             }
         }
-        "Boolean" if value != "true" && value != "false" => {
-            return Err(schema_error(format!("{name}: Boolean must be true or false")));
+        "Boolean" => {
+            return normalize_boolean(&value)
+                .map(str::to_string)
+                .ok_or_else(|| schema_error(format!("{name}: Boolean must be true or false")));
         }
         _ => {}
     }
-    if name == "email" && !looks_like_email(value) {
+    if name == "email" && !looks_like_email(&value) {
         return Err(CognitoError::invalid_parameter("Invalid email address format."));
     }
-    if name == "phone_number" && !looks_like_phone(value) {
+    if name == "phone_number" && !looks_like_phone(&value) {
         return Err(CognitoError::invalid_parameter("Invalid phone number format."));
     }
-    Ok(())
+    Ok(value)
 }
 
 /// Who is writing: a user through an app client (its WriteAttributes apply, `*_verified` is off limits unless
@@ -147,8 +161,7 @@ pub fn validate_writes(
                 "Cannot modify an immutable attribute: sub",
             ));
         }
-        let value = a.value.clone().unwrap_or_default();
-        check_value(pool, &a.name, &value)?;
+        let value = check_value(pool, &a.name, a.value.clone().unwrap_or_default())?;
         if !may_write(writer, &a.name) {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
@@ -221,5 +234,20 @@ mod tests {
         assert!(!looks_like_email("ab.co"));
         assert!(looks_like_phone("+15555550100"));
         assert!(!looks_like_phone("5555550100"));
+    }
+
+    #[test]
+    fn booleans_in_any_case_are_stored_lowercase() {
+        for (given, stored) in [
+            ("True", "true"),
+            ("TRUE", "true"),
+            ("false", "false"),
+            ("False", "false"),
+        ] {
+            assert_eq!(normalize_boolean(given), Some(stored));
+        }
+        for bad in ["yes", "1", "", "truee", " true"] {
+            assert_eq!(normalize_boolean(bad), None, "{bad:?}");
+        }
     }
 }

@@ -11,6 +11,8 @@ pub const STATUS_UNCONFIRMED: &str = "UNCONFIRMED";
 pub const STATUS_CONFIRMED: &str = "CONFIRMED";
 pub const STATUS_FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
 pub const STATUS_RESET_REQUIRED: &str = "RESET_REQUIRED";
+/// Users signed in through a federated identity provider (none yet; the status is reserved for them).
+pub const STATUS_EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -54,6 +56,12 @@ impl User {
             return Some(&self.sub);
         }
         self.attributes.get(name).map(String::as_str)
+    }
+
+    /// Whether a new sign-in may end with tokens for this user: enabled, and confirmed (or federated). Every
+    /// other status has a step left (confirmation, a new password) that must come first.
+    pub fn may_start_session(&self) -> bool {
+        self.enabled && matches!(self.status.as_str(), STATUS_CONFIRMED | STATUS_EXTERNAL_PROVIDER)
     }
 
     pub fn is_verified(&self, attribute: &str) -> bool {

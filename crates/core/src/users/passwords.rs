@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use super::signup::simulated_delivery;
 use super::{
     User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
 };
@@ -12,6 +11,7 @@ use crate::codes::PURPOSE_FORGOT_PASSWORD;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::mail::{compose, delivery_details, Channel, Template};
 use crate::passwords::check_policy;
+use crate::phantom::{CONFIRM_FORGOT_PASSWORD_PER_HOUR, FORGOT_PASSWORD_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 
@@ -49,6 +49,18 @@ fn recovery_target(pool: &UserPool, user: &User) -> Option<(Channel, &'static st
     None
 }
 
+/// Whether `user` could be sent a reset code: enabled, with a verified address to send it to.
+fn may_reset(pool: &UserPool, user: &User) -> bool {
+    user.enabled && recovery_target(pool, user).is_some()
+}
+
+pub(crate) fn not_found() -> CognitoError {
+    CognitoError::new(
+        ErrorKind::UserNotFoundException,
+        "Username/client id combination not found.",
+    )
+}
+
 fn no_recovery() -> CognitoError {
     CognitoError::invalid_parameter(
         "Cannot reset password for the user as there is no registered/verified email or phone_number",
@@ -79,18 +91,20 @@ impl Latchkey {
         secret_hash: Option<&str>,
     ) -> Result<Value> {
         let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.prevent_user_existence_errors == "ENABLED";
+        let hide = client.hides_user_existence();
         let user = match self.find_by_sign_in_name(&pool, name).await? {
-            Some(u) if u.enabled || !hide => u,
-            _ => {
+            // Hiding users, one who could not get a code (disabled, no verified address) is a phantom too.
+            Some(u) if !hide || may_reset(&pool, &u) => u,
+            Some(u) => {
+                self.check_secret_hash(&client, &names_for(name, &u), secret_hash)?;
+                return self.phantom_forgot_password(&pool, name).await;
+            }
+            None => {
                 self.check_secret_hash(&client, &[name], secret_hash)?;
                 if hide {
-                    return Ok(simulated_delivery(&pool, name));
+                    return self.phantom_forgot_password(&pool, name).await;
                 }
-                return Err(CognitoError::new(
-                    ErrorKind::UserNotFoundException,
-                    "Username/client id combination not found.",
-                ));
+                return Err(not_found());
             }
         };
         self.check_secret_hash(&client, &names_for(name, &user), secret_hash)?;
@@ -100,8 +114,13 @@ impl Latchkey {
                 "User is disabled.",
             ));
         }
-        self.limit_per_hour("ForgotPassword", &pool.id, &user.username, 10)
-            .await?;
+        self.limit_per_hour(
+            "ForgotPassword",
+            &pool.id,
+            &user.username,
+            FORGOT_PASSWORD_PER_HOUR,
+        )
+        .await?;
         self.send_reset_code(&pool, &user).await
     }
 
@@ -114,19 +133,19 @@ impl Latchkey {
         secret_hash: Option<&str>,
     ) -> Result<()> {
         let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.prevent_user_existence_errors == "ENABLED";
+        let hide = client.hides_user_existence();
         let user = match self.find_by_sign_in_name(&pool, name).await? {
-            Some(u) if u.enabled || !hide => u,
-            _ => {
+            Some(u) if !hide || may_reset(&pool, &u) => u,
+            Some(u) => {
+                self.check_secret_hash(&client, &names_for(name, &u), secret_hash)?;
+                return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
+            }
+            None => {
                 self.check_secret_hash(&client, &[name], secret_hash)?;
-                return Err(if hide {
-                    crate::codes::mismatch()
-                } else {
-                    CognitoError::new(
-                        ErrorKind::UserNotFoundException,
-                        "Username/client id combination not found.",
-                    )
-                });
+                if hide {
+                    return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
+                }
+                return Err(not_found());
             }
         };
         self.check_secret_hash(&client, &names_for(name, &user), secret_hash)?;
@@ -136,8 +155,13 @@ impl Latchkey {
                 "User is disabled.",
             ));
         }
-        self.limit_per_hour("ConfirmForgotPassword", &pool.id, &user.username, 20)
-            .await?;
+        self.limit_per_hour(
+            "ConfirmForgotPassword",
+            &pool.id,
+            &user.username,
+            CONFIRM_FORGOT_PASSWORD_PER_HOUR,
+        )
+        .await?;
         check_policy(&pool.policies.password_policy, password)?;
         self.consume_code(&pool.id, &user.username, PURPOSE_FORGOT_PASSWORD, code)
             .await?;
@@ -168,25 +192,14 @@ impl Latchkey {
         let (pool, user) = (&ctx.pool, &ctx.user);
         self.limit_per_hour("ChangePassword", &pool.id, &user.username, 5)
             .await?;
-        let now = self.clock.now();
-        if crate::auth::lockout::is_locked(user, now) {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "Password attempts exceeded",
-            ));
-        }
-        let ok = match &user.password_hash {
-            Some(phc) => self.hasher.verify(previous, phc).await?,
-            None => false,
-        };
-        if !ok {
-            self.mutate_user(pool, &user.username, |u| {
-                crate::auth::lockout::record_failure(u, now);
-                Ok(())
-            })
-            .await?;
-            return Err(crate::auth::incorrect());
-        }
+        let stored = user.password_hash.clone();
+        self.judge_attempt(pool, user.clone(), |_| async move {
+            match stored {
+                Some(phc) => self.hasher.verify(previous, &phc).await,
+                None => Ok(false),
+            }
+        })
+        .await?;
         check_policy(&pool.policies.password_policy, proposed)?;
         let material = self.password_material(&pool.id, &user.username, proposed).await?;
         self.mutate_user(pool, &user.username, |u| {

@@ -10,11 +10,25 @@ use crate::users::User;
 
 const MAX_CONFLICT_RETRIES: usize = 8;
 
-fn clash(pool: &UserPool, kind: &str) -> CognitoError {
+/// Whether a clash happened creating a user or changing one: in a pool that signs in by email or phone, the
+/// address is the sign-in name, so creating a second account with it is UsernameExistsException, while changing
+/// an account's address to one another account has is AliasExistsException (the only clash the update
+/// operations' models allow).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Insert,
+    Update,
+}
+
+fn clash(pool: &UserPool, kind: &str, write: Write) -> CognitoError {
     match kind {
         "username" => CognitoError::new(ErrorKind::UsernameExistsException, "User already exists"),
         k if is_username_attribute(pool, k) => CognitoError::new(
-            ErrorKind::UsernameExistsException,
+            if write == Write::Insert {
+                ErrorKind::UsernameExistsException
+            } else {
+                ErrorKind::AliasExistsException
+            },
             format!("An account with the given {k} already exists."),
         ),
         k => CognitoError::new(
@@ -36,7 +50,7 @@ impl Latchkey {
                 {
                     self.release_alias(pool, &kind, user).await?;
                 }
-                Err(StoreError::Duplicate { kind }) => return Err(clash(pool, &kind)),
+                Err(StoreError::Duplicate { kind }) => return Err(clash(pool, &kind, Write::Insert)),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -106,7 +120,7 @@ impl Latchkey {
                 {
                     self.release_alias(pool, &kind, &user).await?;
                 }
-                Err(StoreError::Duplicate { kind }) => return Err(clash(pool, &kind)),
+                Err(StoreError::Duplicate { kind }) => return Err(clash(pool, &kind, Write::Update)),
                 Err(e) => return Err(e.into()),
             }
         }

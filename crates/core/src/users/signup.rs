@@ -8,12 +8,14 @@ use serde_json::Value;
 
 use super::attributes::{check_required, validate_writes, AttributeInput, Writer};
 use super::names::is_username_attribute;
+use super::passwords::not_found;
 use super::{User, STATUS_CONFIRMED, STATUS_UNCONFIRMED};
 use crate::codes::PURPOSE_SIGN_UP;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ids::new_uuid;
 use crate::mail::{compose, delivery_details, Channel, Template};
 use crate::passwords::check_policy;
+use crate::phantom::{CONFIRM_SIGN_UP_PER_HOUR, RESEND_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 
@@ -178,40 +180,47 @@ impl Latchkey {
         code: &str,
         secret_hash: Option<&str>,
         force_alias: bool,
-    ) -> Result<()> {
+    ) -> Result<User> {
         let (client, pool) = self.client_and_pool(client_id).await?;
+        let hide = client.hides_user_existence();
         let Some(user) = self.find_by_sign_in_name(&pool, name).await? else {
             self.check_secret_hash(&client, &[name], secret_hash)?;
-            return Err(if client.prevent_user_existence_errors == "ENABLED" {
-                crate::codes::mismatch()
-            } else {
-                CognitoError::new(
-                    ErrorKind::UserNotFoundException,
-                    "Username/client id combination not found.",
-                )
-            });
+            if hide {
+                return Err(self.phantom_confirm_sign_up(&pool, name).await);
+            }
+            return Err(not_found());
         };
         self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
+        if hide && user.status != STATUS_UNCONFIRMED {
+            // "Already confirmed" would say the account exists: answered as a wrong code for a phantom.
+            return Err(self.phantom_confirm_sign_up(&pool, name).await);
+        }
         if user.status != STATUS_UNCONFIRMED {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
                 format!("User cannot be confirmed. Current status is {}", user.status),
             ));
         }
-        self.limit_per_hour("ConfirmSignUp", &pool.id, &user.username, 15)
-            .await?;
+        self.limit_per_hour(
+            "ConfirmSignUp",
+            &pool.id,
+            &user.username,
+            CONFIRM_SIGN_UP_PER_HOUR,
+        )
+        .await?;
         self.consume_code(&pool.id, &user.username, PURPOSE_SIGN_UP, code)
             .await?;
         let verified = verification_target(&pool, &user).map(|(_, attr, _)| attr);
-        self.mutate_user_forcing(&pool, &user.username, force_alias, |u| {
-            u.status = STATUS_CONFIRMED.into();
-            if let Some(attr) = verified {
-                u.attributes.insert(format!("{attr}_verified"), "true".into());
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        let (confirmed, ()) = self
+            .mutate_user_forcing(&pool, &user.username, force_alias, |u| {
+                u.status = STATUS_CONFIRMED.into();
+                if let Some(attr) = verified {
+                    u.attributes.insert(format!("{attr}_verified"), "true".into());
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(confirmed)
     }
 
     pub async fn resend_confirmation_code(
@@ -221,25 +230,33 @@ impl Latchkey {
         secret_hash: Option<&str>,
     ) -> Result<Value> {
         let (client, pool) = self.client_and_pool(client_id).await?;
+        let hide = client.hides_user_existence();
         let user = match self.find_by_sign_in_name(&pool, name).await? {
-            Some(u) if u.enabled || client.prevent_user_existence_errors != "ENABLED" => u,
-            _ => {
+            // Hiding users, one who needs no code (disabled, already confirmed, nothing to verify) is a phantom.
+            Some(u) if !hide || awaits_sign_up_code(&pool, &u) => u,
+            Some(u) => {
+                self.check_secret_hash(&client, &crate::auth::names_for(name, &u), secret_hash)?;
+                return self.phantom_resend_confirmation_code(&pool, name).await;
+            }
+            None => {
                 self.check_secret_hash(&client, &[name], secret_hash)?;
-                if client.prevent_user_existence_errors == "ENABLED" {
-                    return Ok(simulated_delivery(&pool, name));
+                if hide {
+                    return self.phantom_resend_confirmation_code(&pool, name).await;
                 }
-                return Err(CognitoError::new(
-                    ErrorKind::UserNotFoundException,
-                    "Username/client id combination not found.",
-                ));
+                return Err(not_found());
             }
         };
         self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
         if user.status != STATUS_UNCONFIRMED {
             return Err(CognitoError::invalid_parameter("User is already confirmed."));
         }
-        self.limit_per_hour("ResendConfirmationCode", &pool.id, &user.username, 5)
-            .await?;
+        self.limit_per_hour(
+            "ResendConfirmationCode",
+            &pool.id,
+            &user.username,
+            RESEND_PER_HOUR,
+        )
+        .await?;
         self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP)
             .await?
             .ok_or_else(|| {
@@ -250,19 +267,7 @@ impl Latchkey {
     }
 }
 
-/// What a client that hides user existence is told about a user who does not exist: a delivery that looks like
-/// a real one, stable for the name.
-pub(crate) fn simulated_delivery(pool: &UserPool, name: &str) -> Value {
-    let (channel, attr, to) = if name.starts_with('+') {
-        (Channel::Sms, "phone_number", name.to_string())
-    } else if name.contains('@') {
-        (Channel::Email, "email", name.to_string())
-    } else if pool.auto_verified_attributes.iter().any(|a| a == "phone_number")
-        && !pool.auto_verified_attributes.iter().any(|a| a == "email")
-    {
-        (Channel::Sms, "phone_number", "+10000000000".to_string())
-    } else {
-        (Channel::Email, "email", format!("{}@{}", name, "example.com"))
-    };
-    delivery_details(channel, attr, &to)
+/// Whether `user` is one a sign-up code is meant for: enabled, unconfirmed, with an attribute the pool verifies.
+fn awaits_sign_up_code(pool: &UserPool, user: &User) -> bool {
+    user.enabled && user.status == STATUS_UNCONFIRMED && verification_target(pool, user).is_some()
 }

@@ -12,7 +12,7 @@ use axum::response::Response;
 use latchkey_core::{CognitoError, ErrorKind};
 use serde_json::Value;
 
-use super::error::{failure, success};
+use super::error::{capped, failure, success};
 use super::{model, sigv4};
 use crate::ops::{self, Ctx};
 use crate::AppState;
@@ -61,9 +61,10 @@ pub async fn handle(
         }
         Err(e) => {
             if e.kind() == ErrorKind::InternalErrorException {
-                tracing::error!(operation = %op_name, request_id = %request_id, error = %e.detail(), "internal error");
+                tracing::error!(operation = %op_name, request_id = %request_id, error = %capped(e.detail()).escape_debug(), "internal error");
             } else {
-                tracing::info!(operation = %op_name, request_id = %request_id, error = e.kind().name(), message = %e.message(), "request refused");
+                // Messages may repeat what the client sent: capped, and escaped so a newline cannot forge a line.
+                tracing::info!(operation = %op_name, request_id = %request_id, error = e.kind().name(), message = %capped(e.message()).escape_debug(), "request refused");
             }
             failure(&request_id, &e)
         }

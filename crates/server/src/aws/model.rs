@@ -77,7 +77,7 @@ impl ApiModel {
             return Ok(());
         };
         let mut problems = Vec::new();
-        self.check(input, body, "", &mut problems);
+        self.check(input, body, "", false, &mut problems);
         if let Some(Problem::Type(msg)) = problems.iter().find(|p| matches!(p, Problem::Type(_))) {
             return Err(CognitoError::new(ErrorKind::SerializationException, msg.clone()));
         }
@@ -99,10 +99,13 @@ impl ApiModel {
         )))
     }
 
-    fn check(&self, shape_name: &str, value: &Value, path: &str, out: &mut Vec<Problem>) {
+    /// `hidden`: an enclosing member is sensitive (a password inside AuthParameters, say), so no value below it is
+    /// ever repeated in a message.
+    fn check(&self, shape_name: &str, value: &Value, path: &str, hidden: bool, out: &mut Vec<Problem>) {
         let Some(shape) = self.shapes.get(shape_name) else {
             return;
         };
+        let hidden = hidden || shape.sensitive;
         if value.is_null() {
             return; // Optional member sent as null: AWS treats it as absent.
         }
@@ -127,7 +130,7 @@ impl ApiModel {
                 }
                 for (name, member_shape) in &shape.members {
                     if let Some(v) = obj.get(name) {
-                        self.check(member_shape, v, &join(path, name), out);
+                        self.check(member_shape, v, &join(path, name), hidden, out);
                     }
                 }
             }
@@ -135,10 +138,10 @@ impl ApiModel {
                 let Some(items) = value.as_array() else {
                     return out.push(type_problem("a list"));
                 };
-                length_checks(shape, items.len(), value, path, out);
+                length_checks(shape, hidden, items.len(), value, path, out);
                 if let Some(member) = &shape.member {
                     for (i, item) in items.iter().enumerate() {
-                        self.check(member, item, &format!("{path}.{}.member", i + 1), out);
+                        self.check(member, item, &format!("{path}.{}.member", i + 1), hidden, out);
                     }
                 }
             }
@@ -146,13 +149,19 @@ impl ApiModel {
                 let Some(entries) = value.as_object() else {
                     return out.push(type_problem("a map"));
                 };
-                length_checks(shape, entries.len(), value, path, out);
+                length_checks(shape, hidden, entries.len(), value, path, out);
                 for (k, v) in entries {
                     if let Some(key_shape) = &shape.key {
-                        self.check(key_shape, &Value::String(k.clone()), &format!("{path}.key"), out);
+                        self.check(
+                            key_shape,
+                            &Value::String(k.clone()),
+                            &format!("{path}.key"),
+                            hidden,
+                            out,
+                        );
                     }
                     if let Some(value_shape) = &shape.value {
-                        self.check(value_shape, v, &format!("{path}.{k}.value"), out);
+                        self.check(value_shape, v, &format!("{path}.{k}.value"), hidden, out);
                     }
                 }
             }
@@ -160,11 +169,20 @@ impl ApiModel {
                 let Some(s) = value.as_str() else {
                     return out.push(type_problem("a string"));
                 };
-                length_checks(shape, s.chars().count(), value, path, out);
+                length_checks(shape, hidden, s.chars().count(), value, path, out);
+                if s.contains('\0') {
+                    // PostgreSQL cannot store U+0000 in text, and no Cognito name or value has a use for it.
+                    out.push(constraint(
+                        true,
+                        value,
+                        path,
+                        "Member must not contain the null character",
+                    ));
+                }
                 if let Some(allowed) = &shape.enum_values {
                     if !allowed.iter().any(|a| a == s) {
                         out.push(constraint(
-                            shape,
+                            hidden,
                             value,
                             path,
                             &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
@@ -174,7 +192,7 @@ impl ApiModel {
                 if let (Some(pattern), Some(re)) = (&shape.pattern, shape.regex()) {
                     if !re.is_match(s) {
                         out.push(constraint(
-                            shape,
+                            hidden,
                             value,
                             path,
                             &format!("Member must satisfy regular expression pattern: {pattern}"),
@@ -189,7 +207,7 @@ impl ApiModel {
                 let n = n as f64;
                 if let Some(min) = shape.min.filter(|m| n < *m) {
                     out.push(constraint(
-                        shape,
+                        hidden,
                         value,
                         path,
                         &format!("Member must have value greater than or equal to {min}"),
@@ -197,7 +215,7 @@ impl ApiModel {
                 }
                 if let Some(max) = shape.max.filter(|m| n > *m) {
                     out.push(constraint(
-                        shape,
+                        hidden,
                         value,
                         path,
                         &format!("Member must have value less than or equal to {max}"),
@@ -224,11 +242,11 @@ impl Shape {
     }
 }
 
-fn length_checks(shape: &Shape, len: usize, value: &Value, path: &str, out: &mut Vec<Problem>) {
+fn length_checks(shape: &Shape, hidden: bool, len: usize, value: &Value, path: &str, out: &mut Vec<Problem>) {
     let len = len as f64;
     if let Some(min) = shape.min.filter(|m| len < *m) {
         out.push(constraint(
-            shape,
+            hidden,
             value,
             path,
             &format!("Member must have length greater than or equal to {min}"),
@@ -236,7 +254,7 @@ fn length_checks(shape: &Shape, len: usize, value: &Value, path: &str, out: &mut
     }
     if let Some(max) = shape.max.filter(|m| len > *m) {
         out.push(constraint(
-            shape,
+            hidden,
             value,
             path,
             &format!("Member must have length less than or equal to {max}"),
@@ -244,8 +262,8 @@ fn length_checks(shape: &Shape, len: usize, value: &Value, path: &str, out: &mut
     }
 }
 
-fn constraint(shape: &Shape, value: &Value, path: &str, rule: &str) -> Problem {
-    let shown = if shape.sensitive {
+fn constraint(hidden: bool, value: &Value, path: &str, rule: &str) -> Problem {
+    let shown = if hidden {
         String::new()
     } else {
         match value {
@@ -382,6 +400,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(!e.message().contains("short"), "{}", e.message());
+    }
+
+    #[test]
+    fn values_inside_sensitive_members_are_not_echoed_either() {
+        // AuthParametersType is sensitive; its values (StringType) are not marked, but sit inside it.
+        let password = "x".repeat(131_073);
+        let e = validate(
+            "InitiateAuth",
+            json!({"ClientId": "abc", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": "u", "PASSWORD": password}}),
+        )
+        .unwrap_err();
+        assert!(
+            e.message().contains("'authParameters.PASSWORD.value'"),
+            "{}",
+            e.message()
+        );
+        assert!(!e.message().contains("xxxx"), "{}", e.message());
+    }
+
+    #[test]
+    fn null_characters_are_refused_anywhere() {
+        for body in [
+            json!({"ClientId": "abc", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": "a\u{0}b"}}),
+            json!({"ClientId": "abc", "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"k\u{0}": "v"}}),
+        ] {
+            let e = validate("InitiateAuth", body).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidParameterException);
+            assert!(e.message().contains("null character"), "{}", e.message());
+            assert!(!e.message().contains('\0'));
+        }
     }
 
     #[test]

@@ -170,6 +170,47 @@ fn canonical_header_value(headers: &HeaderMap, name: &str) -> Option<String> {
     }
 }
 
+/// Headers that must be covered by the signature whenever they are sent: `host` (always), and every `x-amz-*`
+/// header — `x-amz-target` names the operation, so an unsigned one would let a captured request run another
+/// operation. `x-amz-content-sha256` is exempt because `payload_hash` compares it with the body itself.
+/// Every SDK signs all of these (botocore signs every header but user-agent, expect, transfer-encoding and
+/// x-amzn-trace-id; the JS and Go SDKs likewise).
+fn check_signed_header_set(headers: &HeaderMap, signed: &[&str]) -> Result<(), CognitoError> {
+    if !signed.contains(&"host") {
+        return Err(CognitoError::new(
+            ErrorKind::InvalidSignatureException,
+            "'Host' must be a signed header.",
+        ));
+    }
+    let unsigned = headers
+        .keys()
+        .map(|name| name.as_str())
+        .find(|name| name.starts_with("x-amz-") && *name != "x-amz-content-sha256" && !signed.contains(name));
+    match unsigned {
+        Some(name) => Err(CognitoError::new(
+            ErrorKind::InvalidSignatureException,
+            format!("'{name}' must be a signed header."),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The payload hash of the canonical request: always computed from the body received. A client may announce it
+/// in `X-Amz-Content-Sha256`; that value must then be the body's hash (AWS's JSON services accept nothing else, in
+/// particular not `UNSIGNED-PAYLOAD`). Trusting the header instead would let a captured request be replayed with
+/// another body.
+fn payload_hash(headers: &HeaderMap, body: &[u8]) -> Result<String, CognitoError> {
+    let actual = sha256_hex(body);
+    match headers.get("x-amz-content-sha256") {
+        None => Ok(actual),
+        Some(claimed) if claimed.as_bytes().eq_ignore_ascii_case(actual.as_bytes()) => Ok(actual),
+        Some(_) => Err(CognitoError::new(
+            ErrorKind::InvalidSignatureException,
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )),
+    }
+}
+
 /// Verifies the request's signature. `now` is the server's clock.
 pub fn verify(
     keys: &AccessKeys,
@@ -245,12 +286,7 @@ pub fn verify(
             ),
         ));
     }
-    if !auth.signed_headers.contains(&"host") {
-        return Err(CognitoError::new(
-            ErrorKind::InvalidSignatureException,
-            "'Host' must be a signed header.",
-        ));
-    }
+    check_signed_header_set(headers, &auth.signed_headers)?;
 
     let mut canonical_headers = String::new();
     for name in &auth.signed_headers {
@@ -265,10 +301,7 @@ pub fn verify(
         canonical_headers.push_str(&value);
         canonical_headers.push('\n');
     }
-    let payload_hash = match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
-        Some(h) if h != "UNSIGNED-PAYLOAD" => h.to_string(),
-        _ => sha256_hex(body),
-    };
+    let payload_hash = payload_hash(headers, body)?;
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         method.as_str(),
@@ -383,6 +416,72 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnrecognizedClientException);
+    }
+
+    /// The documentation example's request, which verifies with `doc_keys` at `doc_now`.
+    fn doc_request() -> (AccessKeys, Uri, HeaderMap, Timestamp) {
+        let keys = AccessKeys::new([(
+            "AKIDEXAMPLE".to_string(),
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".to_string(),
+        )]);
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "iam.amazonaws.com".parse().unwrap());
+        headers.insert(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8"
+                .parse()
+                .unwrap(),
+        );
+        headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+                .parse()
+                .unwrap(),
+        );
+        let uri: Uri = "/?Action=ListUsers&Version=2010-05-08".parse().unwrap();
+        (keys, uri, headers, parse_amz_date("20150830T123600Z").unwrap())
+    }
+
+    #[test]
+    fn the_body_is_always_hashed_and_an_announced_hash_must_match_it() {
+        let (keys, uri, mut headers, now) = doc_request();
+        let check = |h: &HeaderMap, body: &[u8]| verify(&keys, &Method::GET, &uri, h, body, now, "iam");
+        // The signature covers the empty body: another body fails even when the header claims the original hash.
+        let empty = sha256_hex(b"");
+        headers.insert("x-amz-content-sha256", empty.parse().unwrap());
+        assert!(check(&headers, b"").is_ok());
+        let e = check(&headers, b"{\"other\":\"body\"}").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidSignatureException);
+        assert!(e.message().contains("x-amz-content-sha256"), "{}", e.message());
+        // UNSIGNED-PAYLOAD would leave the body unprotected: refused.
+        headers.insert("x-amz-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+        assert_eq!(
+            check(&headers, b"").unwrap_err().kind(),
+            ErrorKind::InvalidSignatureException
+        );
+        headers.remove("x-amz-content-sha256");
+        assert_eq!(
+            check(&headers, b"x").unwrap_err().kind(),
+            ErrorKind::InvalidSignatureException
+        );
+    }
+
+    #[test]
+    fn every_x_amz_header_sent_must_be_signed() {
+        let (keys, uri, mut headers, now) = doc_request();
+        headers.insert("x-amz-target", "Service.OtherOperation".parse().unwrap());
+        let e = verify(&keys, &Method::GET, &uri, &headers, b"", now, "iam").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidSignatureException);
+        assert_eq!(e.message(), "'x-amz-target' must be a signed header.");
+        headers.remove("x-amz-target");
+        headers.insert("x-amz-security-token", "forged".parse().unwrap());
+        assert!(verify(&keys, &Method::GET, &uri, &headers, b"", now, "iam").is_err());
+        // Headers outside x-amz-* (user agents, tracing) need not be signed.
+        headers.remove("x-amz-security-token");
+        headers.insert("user-agent", "anything".parse().unwrap());
+        headers.insert("x-amzn-trace-id", "Root=1-abc".parse().unwrap());
+        assert!(verify(&keys, &Method::GET, &uri, &headers, b"", now, "iam").is_ok());
     }
 
     #[test]

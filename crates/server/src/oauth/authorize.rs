@@ -71,7 +71,7 @@ pub async fn authorize(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery
             .get_user(&checked.pool.id, &session.username)
             .await
         {
-            if user.enabled && user.status == "CONFIRMED" {
+            if user.may_start_session() {
                 return finish(&st, jar, &checked, &params, &user, session.auth_time).await;
             }
         }
@@ -89,6 +89,11 @@ pub async fn finish(
     auth_time: Timestamp,
 ) -> Response {
     let lk = &st.latchkey;
+    if !user.may_start_session() {
+        // Every caller has checked this already; a session for an unconfirmed or disabled account must never
+        // start, whatever path led here.
+        return error_page(StatusCode::FORBIDDEN, "User cannot sign in.");
+    }
     let jar = cookies::start_session(lk, jar, &checked.pool.id, &user.username, auth_time);
     let state = params.state.as_deref();
     let location = if checked.code_flow {
@@ -123,7 +128,7 @@ pub async fn finish(
         let tokens = match lk.issue_tokens(grant).await {
             Ok(t) => t,
             Err(e) => {
-                tracing::error!(error = %e.detail(), "issuing implicit-flow tokens failed");
+                tracing::error!(error = %e.detail().escape_debug(), "issuing implicit-flow tokens failed");
                 return reject(Rejection::Redirect {
                     redirect_uri: checked.redirect_uri.clone(),
                     error: "server_error",

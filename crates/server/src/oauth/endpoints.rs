@@ -26,7 +26,7 @@ use crate::AppState;
 
 type Fields = BTreeMap<String, String>;
 
-fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
+pub(super) fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
     let mut body = json!({"error": e.error});
     if !e.description.is_empty() {
         body["error_description"] = json!(e.description);
@@ -164,7 +164,7 @@ async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<V
     let (client, pool) = authenticate_client(lk, headers, f).await?;
     let flows = client.allowed_oauth_flows.clone().unwrap_or_default();
     let internal = |e: latchkey_core::CognitoError| {
-        tracing::error!(error = %e.detail(), "token endpoint failed");
+        tracing::error!(error = %e.detail().escape_debug(), "token endpoint failed");
         err("server_error", "")
     };
     match grant_type {
@@ -364,7 +364,7 @@ pub async fn revoke(
             &err("unsupported_token_type", "Only refresh tokens can be revoked."),
         ),
         Err(e) => {
-            tracing::error!(error = %e.detail(), "revocation failed");
+            tracing::error!(error = %e.detail().escape_debug(), "revocation failed");
             oauth_error(StatusCode::INTERNAL_SERVER_ERROR, &err("server_error", ""))
         }
     }

@@ -42,7 +42,7 @@ pub async fn route_by_host(State(st): State<Arc<AppState>>, req: Request, next: 
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::error!(error = %e.detail(), "domain lookup failed");
+                tracing::error!(error = %e.detail().escape_debug(), "domain lookup failed");
                 return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.");
             }
         }

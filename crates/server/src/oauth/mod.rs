@@ -7,6 +7,7 @@ mod authorize;
 mod cookies;
 mod endpoints;
 mod host;
+mod input;
 mod pages;
 mod params;
 mod throttle;
@@ -50,6 +51,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
             state.clone(),
             host::route_by_host,
         ))
-        // Outermost, so a refused post costs no pool lookup.
+        .layer(axum::middleware::from_fn(input::refuse_nul))
+        // Outermost, so a refused post costs no body check and no pool lookup.
         .layer(axum::middleware::from_fn_with_state(state, throttle::limit))
 }

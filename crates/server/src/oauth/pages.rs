@@ -103,7 +103,7 @@ pub async fn login_form(
     let lk = &st.latchkey;
     if let Some(session) = cookies::session(lk, &jar, &checked.pool.id).await {
         if let Ok(Some(user)) = lk.store.get_user(&checked.pool.id, &session.username).await {
-            if user.enabled && user.status == "CONFIRMED" {
+            if user.may_start_session() {
                 return finish(&st, jar, &checked, &params, &user, session.auth_time).await;
             }
         }
@@ -497,7 +497,7 @@ pub async fn confirm_submit(
     let outcome = if f.contains_key("resend") {
         lk.resend_confirmation_code(&client.client_id, &username, hash.as_deref())
             .await
-            .map(|_| Some("We sent you a new code."))
+            .map(|_| None)
     } else {
         lk.confirm_sign_up(
             &client.client_id,
@@ -507,41 +507,34 @@ pub async fn confirm_submit(
             false,
         )
         .await
-        .map(|()| None)
+        .map(Some)
     };
     match outcome {
-        Ok(None) => {
+        Ok(Some(confirmed)) => {
+            // The sign-up marker lets this browser skip typing the password again, but only for the account it
+            // signed up and has just confirmed: a marker for another account (say, one whose mailbox this browser
+            // never saw) signs nobody in.
             let marker = jar
                 .get(SIGNUP_COOKIE)
                 .and_then(|c| lk.secrets.master_key.open(SIGNUP_PURPOSE, c.value()))
                 .and_then(|p| serde_json::from_slice::<SignupMarker>(&p).ok())
                 .filter(|m| m.pool_id == checked.pool.id && m.expires > lk.clock.now());
             let jar = jar.remove(Cookie::build(SIGNUP_COOKIE).path("/"));
-            let user = match &marker {
-                Some(m) => lk
-                    .store
-                    .get_user(&checked.pool.id, &m.username)
-                    .await
-                    .ok()
-                    .flatten(),
-                None => None,
-            };
-            match user.filter(|u| {
-                u.username == username || marker.as_ref().is_some_and(|m| m.username == u.username)
-            }) {
-                Some(u) if u.enabled => finish(&st, jar, &checked, &params, &u, lk.clock.now()).await,
-                _ => (
+            let signed_up_here = marker.is_some_and(|m| m.username == confirmed.username);
+            if signed_up_here && confirmed.may_start_session() {
+                finish(&st, jar, &checked, &params, &confirmed, lk.clock.now()).await
+            } else {
+                (
                     jar,
                     redirect(&format!("/login?{}&notice=confirmed", params.to_query())),
                 )
-                    .into_response(),
+                    .into_response()
             }
         }
         other => {
             let (error, notice) = match other {
-                Ok(Some(n)) => (None, Some(n.to_string())),
+                Ok(_) => (None, Some("We sent you a new code.".to_string())),
                 Err(e) => (Some(e.message().to_string()), None),
-                Ok(None) => (None, None),
             };
             let (jar, csrf) = cookies::csrf(lk, jar);
             let page = ConfirmPage {

@@ -27,8 +27,8 @@ pub async fn create(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, Cogn
 }
 
 pub async fn describe(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(pool_id(ctx, &body)?).await?;
-    Ok(json!({"UserPool": pool.to_wire(0)}))
+    let (pool, users) = lk.describe_user_pool(pool_id(ctx, &body)?).await?;
+    Ok(json!({"UserPool": pool.to_wire(users)}))
 }
 
 #[derive(Deserialize)]

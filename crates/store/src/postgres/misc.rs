@@ -50,4 +50,66 @@ impl MiscStore for PostgresStore {
         .map_err(backend)?;
         count(value)
     }
+
+    async fn decrement_counter(&self, key: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE counters SET value = value - 1 WHERE key = $1 AND value > 0 AND expires_ms > $2")
+            .bind(key)
+            .bind(now.millis())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn increment_counter_sliding(
+        &self,
+        key: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> StoreResult<u64> {
+        let (value,): (i64,) = sqlx::query_as(
+            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
+             ON CONFLICT (key) DO UPDATE SET \
+               value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
+               expires_ms = excluded.expires_ms \
+             RETURNING value",
+        )
+        .bind(key)
+        .bind(now.millis())
+        .bind(expires.millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        count(value)
+    }
+
+    async fn get_counter(&self, key: &str, now: Timestamp) -> StoreResult<Option<(u64, Timestamp)>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT value, expires_ms FROM counters WHERE key = $1 AND expires_ms > $2")
+                .bind(key)
+                .bind(now.millis())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        match row {
+            Some((value, expires)) => Ok(Some((count(value)?, Timestamp::from_millis(expires)))),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_counter(&self, key: &str, value: u64, expires: Timestamp) -> StoreResult<()> {
+        let value = i64::try_from(value)
+            .map_err(|_| latchkey_core::store::StoreError::Backend("counter value out of range".into()))?;
+        sqlx::query(
+            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(expires.millis())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
 }

@@ -86,6 +86,8 @@ conformance!(
     outbox_lists_newest_first,
     counters_count_within_a_window_and_restart,
     concurrent_counter_increments_all_count,
+    counters_decrement_while_live_and_never_below_zero,
+    sliding_counters_read_and_put,
     // Cascades.
     delete_user_cascades,
     delete_pool_cascades_everything,

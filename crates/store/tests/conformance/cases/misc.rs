@@ -94,3 +94,74 @@ pub async fn concurrent_counter_increments_all_count(db: TestDb) {
     }
     assert_eq!(seen, (1..=20).collect());
 }
+
+pub async fn counters_decrement_while_live_and_never_below_zero(db: TestDb) {
+    let store = db.open().await;
+    let t = Timestamp::from_millis;
+    for _ in 0..3 {
+        store
+            .increment_counter("pending:alice", t(1_000), t(5_000))
+            .await
+            .unwrap();
+    }
+    store.decrement_counter("pending:alice", t(1_500)).await.unwrap();
+    let next = store.increment_counter("pending:alice", t(1_600), t(5_000));
+    assert_eq!(next.await.unwrap(), 3, "3 - 1 + 1");
+    for _ in 0..5 {
+        store.decrement_counter("pending:alice", t(1_700)).await.unwrap();
+    }
+    let next = store.increment_counter("pending:alice", t(1_800), t(5_000));
+    assert_eq!(next.await.unwrap(), 1, "stops at zero");
+    // An expired counter is left alone (the next increment restarts it), and a missing one is not created.
+    store.decrement_counter("pending:alice", t(5_000)).await.unwrap();
+    store.decrement_counter("pending:nobody", t(1_000)).await.unwrap();
+    let next = store.increment_counter("pending:nobody", t(1_000), t(5_000));
+    assert_eq!(next.await.unwrap(), 1);
+}
+
+pub async fn sliding_counters_read_and_put(db: TestDb) {
+    let store = db.open().await;
+    let t = Timestamp::from_millis;
+    assert_eq!(store.get_counter("fails:x", t(0)).await.unwrap(), None);
+    // Every increment moves the expiry; a lapse restarts the count.
+    let mut seen = Vec::new();
+    for (now, expires) in [(1_000, 2_000), (1_900, 2_900), (2_800, 3_800), (3_800, 4_800)] {
+        seen.push(
+            store
+                .increment_counter_sliding("fails:x", t(now), t(expires))
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(seen, [1, 2, 3, 1]);
+    assert_eq!(
+        store.get_counter("fails:x", t(4_000)).await.unwrap(),
+        Some((1, t(4_800)))
+    );
+    assert_eq!(
+        store.get_counter("fails:x", t(4_800)).await.unwrap(),
+        None,
+        "expired"
+    );
+    // put overwrites value and expiry, live or not.
+    store.put_counter("fails:x", 7, t(9_000)).await.unwrap();
+    assert_eq!(
+        store.get_counter("fails:x", t(5_000)).await.unwrap(),
+        Some((7, t(9_000)))
+    );
+    store.put_counter("fails:x", 0, t(9_500)).await.unwrap();
+    assert_eq!(
+        store.get_counter("fails:x", t(5_000)).await.unwrap(),
+        Some((0, t(9_500)))
+    );
+    let next = store.increment_counter("fails:x", t(5_000), t(1));
+    assert_eq!(
+        next.await.unwrap(),
+        1,
+        "a fixed-window increment keeps the put expiry"
+    );
+    assert_eq!(
+        store.get_counter("fails:x", t(5_000)).await.unwrap(),
+        Some((1, t(9_500)))
+    );
+}
