@@ -1,6 +1,7 @@
 //! Cognito's own request-rate quotas (optional, `cognito_quotas`): each operation belongs to a category with a
 //! default rate, and calls beyond it answer TooManyRequestsException — so a team can test its throttling and
-//! retry handling against Latchkey. Cognito counts per account and Region; Latchkey counts per node.
+//! retry handling against Latchkey. Cognito counts per account and Region; Latchkey counts per node, on arrival
+//! (before a signature is checked): a testing aid, not a protection.
 //!
 //! Categories and default rates are the developer guide's "Quotas in Amazon Cognito" table. The guide names the
 //! members of UserAuthentication (InitiateAuth, AdminInitiateAuth and the two RespondToAuthChallenge operations,
