@@ -2,7 +2,7 @@
 //! client, so the number of connections is exactly the number of workers), AWS JSON 1.1 requests, and SigV4
 //! signing for the admin operations as the AWS SDKs do it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use aws_lc_rs::{digest, hmac};
@@ -21,6 +21,9 @@ pub struct Endpoint {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub region: String,
+    /// The local address connections are made from (127.0.0.2, ... are loopback addresses too, so one machine can
+    /// be several clients); the system's choice when `None`.
+    pub source: Option<IpAddr>,
 }
 
 impl Endpoint {
@@ -31,6 +34,19 @@ impl Endpoint {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),
             region: "us-east-1".into(),
+            source: None,
+        })
+    }
+
+    /// The same server, reached from `source`.
+    pub fn reached_from(&self, source: IpAddr) -> Arc<Self> {
+        Arc::new(Self {
+            addr: self.addr,
+            host: self.host.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            region: self.region.clone(),
+            source: Some(source),
         })
     }
 }
@@ -140,9 +156,21 @@ impl Conn {
     }
 
     async fn connect(&mut self) -> Result<SendRequest<Full<Bytes>>, String> {
-        let stream = tokio::net::TcpStream::connect(self.ep.addr)
-            .await
-            .map_err(|e| format!("connect {}: {e}", self.ep.addr))?;
+        let stream = match self.ep.source {
+            None => tokio::net::TcpStream::connect(self.ep.addr).await,
+            Some(source) => {
+                let socket = if source.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()
+                } else {
+                    tokio::net::TcpSocket::new_v6()
+                };
+                match socket.and_then(|s| s.bind(SocketAddr::new(source, 0)).map(|()| s)) {
+                    Ok(s) => s.connect(self.ep.addr).await,
+                    Err(e) => Err(e),
+                }
+            }
+        }
+        .map_err(|e| format!("connect {}: {e}", self.ep.addr))?;
         stream.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await

@@ -2,6 +2,7 @@
 //! PostgreSQL when given a URL) and, side by side, moto_server and cognito-local with the same load generator,
 //! and prints one table (and writes it as JSON). `scripts/bench.sh` builds, installs the peers and runs this.
 
+mod flood;
 mod http;
 mod load;
 mod procfs;
@@ -62,7 +63,7 @@ struct Cli {
     #[arg(long)]
     keep: bool,
     /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, list,
-    /// signup, admin, overload, scale. Setup, start-to-ready and memory always run.
+    /// signup, admin, overload, flood, scale. Setup, start-to-ready and memory always run.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Extra environment for `latchkey serve`, NAME=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
@@ -265,6 +266,7 @@ async fn run_latchkey(
             data_dir: dir.join(format!("ready-{i}")),
             database_url: database_url.clone(),
             env: cli.server_env(),
+            serve_args: unthrottled(),
         };
         let s = cmd.serve(&dir.join(format!("ready-{i}.log"))).await?;
         readies.push(s.ready);
@@ -285,6 +287,7 @@ async fn run_latchkey(
         data_dir: dir.join("data"),
         database_url: database_url.clone(),
         env: cli.server_env(),
+        serve_args: unthrottled(),
     };
     let server = cmd.serve(&dir.join("server.log")).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -488,6 +491,12 @@ async fn run_latchkey(
         rows.push(row);
     }
 
+    // One address floods sign-ins while another signs in normally, on servers of their own (default limits, then
+    // none).
+    if cli.wants("flood") {
+        flood::run(&cmd, &dir, label, plan.timing, rows).await?;
+    }
+
     // Scale: sign-in and ListUsers on a pool of scale_users users, seeded through the bulk path.
     if cli.wants("scale") {
         let n = plan.scale_users;
@@ -555,6 +564,23 @@ async fn run_latchkey(
     rows.push(row);
     server.stop();
     Ok(())
+}
+
+/// The load generator sends everything from one address (127.0.0.1), so the scenarios' server raises the
+/// per-address and per-client rate limits out of reach; they stay on, so every request pays for the check.
+fn unthrottled() -> Vec<String> {
+    [
+        "--limit-per-address",
+        "1000000",
+        "--limit-per-address-burst",
+        "1000000",
+        "--limit-per-client",
+        "1000000",
+        "--limit-per-client-burst",
+        "1000000",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn ratio_note(what: &str, big: Option<f64>, small: Option<f64>, small_users: u64) -> String {
@@ -806,6 +832,24 @@ fn targets(rows: &[Row], plan: &Plan, stores: &[String], peers: &[String]) -> Ve
             ));
         }
     }
+    for s in stores {
+        if let (Some(u), Some(f)) = (find(rows, s, flood::S_FLOOD_USER), find(rows, s, flood::S_FLOOD)) {
+            let off = find(rows, s, &format!("{}{}", flood::S_FLOOD_USER, flood::OFF));
+            let share = flood::user_success(u);
+            out.push(Target::new(
+                &format!("{s}: one address floods sign-ins, another signs in at 5/s"),
+                "≥ 95% of the other address's sign-ins succeed; the flood is throttled",
+                format!(
+                    "{} succeeded ({} without the limits); {} flood requests throttled, {} got through",
+                    report_pct(share),
+                    report_pct(off.and_then(flood::user_success)),
+                    f.throttled,
+                    f.failed + f.ok
+                ),
+                share.map(|x| x >= 0.95 && f.throttled > 0),
+            ));
+        }
+    }
     if let Some(lk) = stores.first() {
         for p in peers {
             for sc in [S_SIGNUP, S_ADMIN, S_PW, S_GETUSER, S_LIST_BROAD, S_LIST_NARROW] {
@@ -848,6 +892,11 @@ async fn measure_raw(budget: Duration) -> Result<RawLimits, String> {
         raw.rs256_sign_s * 1e6,
         raw.rs256_verify_s * 1e6,
         raw.srp_server_s * 1e3,
+    );
+    eprintln!(
+        "  rate limits per limited request: address + client buckets {:.0} ns, body glance {:.0} ns",
+        raw.limit_check_s * 1e9,
+        raw.limit_glance_s * 1e9,
     );
     eprintln!(
         "  per-core ceilings: password sign-in {:.1}/s, refresh {:.0}/s, client_credentials {:.0}/s, SRP sign-in {:.0}/s, GetUser (verify) {:.0}/s",

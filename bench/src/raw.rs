@@ -24,6 +24,10 @@ pub struct RawLimits {
     pub rs256_sign_s: f64,
     pub rs256_verify_s: f64,
     pub srp_server_s: f64,
+    /// The abuse limits' work for one limited request: the client address, then the address and client buckets.
+    pub limit_check_s: f64,
+    /// The glance at an InitiateAuth body for its ClientId and AuthFlow, before the buckets.
+    pub limit_glance_s: f64,
     pub argon2: String,
 }
 
@@ -68,6 +72,8 @@ impl RawLimits {
             rs256_sign_s: (a.rs256_sign_s + b.rs256_sign_s) / 2.0,
             rs256_verify_s: (a.rs256_verify_s + b.rs256_verify_s) / 2.0,
             srp_server_s: (a.srp_server_s + b.srp_server_s) / 2.0,
+            limit_check_s: (a.limit_check_s + b.limit_check_s) / 2.0,
+            limit_glance_s: (a.limit_glance_s + b.limit_glance_s) / 2.0,
             argon2: a.argon2.clone(),
         }
     }
@@ -180,14 +186,52 @@ pub fn measure(budget: Duration) -> Result<RawLimits, String> {
         let sig = STANDARD.encode([0u8; 32]);
         math::check_claim(&v, &a_pub, &b_pub, &b, "AbCdEfGhI", "u1", block, ts, &sig).is_some()
     })?;
+    let (limit_check_s, limit_glance_s) = limit_costs(budget)?;
     Ok(RawLimits {
         argon2_verify_s,
         rs256_sign_s,
         rs256_verify_s,
         srp_server_s,
+        limit_check_s,
+        limit_glance_s,
         argon2: format!(
             "Argon2id m={} KiB t={} p={}",
             p.memory_kib, p.iterations, p.parallelism
         ),
     })
+}
+
+/// What the rate limits add to one sign-in request (`latchkey_server::limits`, `aws::throttle`): the client
+/// address from the peer, one token from its address's bucket and one from its app client's (10,240 addresses in
+/// turn, so the table is as big as a busy node's; never refused), and the glance at the JSON body.
+fn limit_costs(budget: Duration) -> Result<(f64, f64), String> {
+    use latchkey_server::limits::{LimitSettings, Limits, Rate};
+    let high = Some(Rate {
+        per_second: 1e9,
+        burst: 1_000_000_000,
+    });
+    let limits = Limits::new(LimitSettings {
+        per_address: high,
+        per_client: high,
+        ..LimitSettings::default()
+    })?;
+    let headers = hyper::HeaderMap::new();
+    let mut i = 0u32;
+    let check = per_op(budget, || {
+        i = i.wrapping_add(1) % 10_240;
+        let peer = std::net::SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 40_000));
+        let addr = limits.client_addr(Some(peer), &headers);
+        limits.admit(addr, Some("1example23456789abcdefghij")).is_ok()
+    })?;
+    let body = json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": "1example23456789abcdefghij",
+        "AuthParameters": {"USERNAME": "u123", "PASSWORD": "Bench-Passw0rd!"},
+        "ClientMetadata": {},
+    })
+    .to_string();
+    let glance = per_op(budget, || {
+        latchkey_server::aws::throttle::Glance::parse(body.as_bytes()).is_some_and(|g| g.client_id.is_some())
+    })?;
+    Ok((check, glance))
 }

@@ -139,6 +139,8 @@ pub struct LatchkeyCmd {
     pub database_url: Option<String>,
     /// Extra environment for the server (experiments such as MALLOC_ARENA_MAX=2).
     pub env: Vec<(String, String)>,
+    /// Extra `serve` flags (the rate limits).
+    pub serve_args: Vec<String>,
 }
 
 impl LatchkeyCmd {
@@ -172,6 +174,8 @@ impl LatchkeyCmd {
             "--admin-secret-access-key",
             SECRET_ACCESS_KEY,
         ]);
+        let mut cmd = cmd;
+        cmd.args(&self.serve_args);
         start("latchkey", cmd, addr, ("/health/ready", true), log).await
     }
 

@@ -35,12 +35,24 @@ pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> 
 }
 
 pub async fn create_client(conn: &mut Conn, pool_id: &str) -> Result<String, String> {
-    let body = json!({
+    create_client_with(conn, pool_id, json!({})).await
+}
+
+/// `create_client` with more members of CreateUserPoolClient (e.g. PreventUserExistenceErrors).
+pub async fn create_client_with(
+    conn: &mut Conn,
+    pool_id: &str,
+    extra: serde_json::Value,
+) -> Result<String, String> {
+    let mut body = json!({
         "UserPoolId": pool_id,
         "ClientName": "bench",
         "GenerateSecret": false,
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
     let r = ok(
         "CreateUserPoolClient",
         conn.call("CreateUserPoolClient", &body, true).await,

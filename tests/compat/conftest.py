@@ -40,6 +40,10 @@ DEFAULT_ACCOUNT = "123456789012"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService"
 JSON_CT = "application/x-amz-json-1.1"
 READY_TIMEOUT = 20.0
+# The whole suite runs from 127.0.0.1 and fires bursts no single real client would (fourteen simultaneous code
+# guesses, lockout races), so its servers get a per-address rate limit out of reach; the per-client limit keeps its
+# default. test_rate_limits.py starts servers with the defaults (suite_limits=False).
+SUITE_LIMIT_ARGS = ["--limit-per-address", "1000", "--limit-per-address-burst", "1000"]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -87,6 +91,7 @@ class LatchkeyServer:
         pass_listen: bool = True,
         pass_data_dir: bool = True,
         pass_admin_keys: bool = True,
+        suite_limits: bool = True,
         log_dir: Optional[Path] = None,
         preexec_fn: Optional[Callable[[], None]] = None,
     ):
@@ -98,6 +103,7 @@ class LatchkeyServer:
         self.pass_listen = pass_listen
         self.pass_data_dir = pass_data_dir
         self.pass_admin_keys = pass_admin_keys
+        self.suite_limits = suite_limits
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="latchkey-log-"))
         self.preexec_fn = preexec_fn  # run in the child before exec, e.g. to lower its open-file limit
         self.proc: Optional[subprocess.Popen] = None
@@ -124,6 +130,8 @@ class LatchkeyServer:
             args += ["--data-dir", str(self.data_dir)]
         if self.admin_keys is not None and self.pass_admin_keys:
             args += ["--admin-access-key-id", self.admin_keys[0], "--admin-secret-access-key", self.admin_keys[1]]
+        if self.suite_limits:
+            args += SUITE_LIMIT_ARGS
         return args + self.extra_args
 
     # -- lifecycle

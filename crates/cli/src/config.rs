@@ -10,6 +10,8 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::limits_config::{self, LimitConfig, LimitOptions};
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Config {
     pub listen: String,
@@ -37,6 +39,8 @@ pub struct Config {
     // Background purge of expired rows (see `purge`).
     pub purge_interval: String,
     pub outbox_retention: String,
+    #[serde(flatten)]
+    pub limits: LimitConfig,
 }
 
 impl Default for Config {
@@ -63,6 +67,7 @@ impl Default for Config {
             max_connections: None,
             purge_interval: "5m".into(),
             outbox_retention: "7d".into(),
+            limits: LimitConfig::default(),
         }
     }
 }
@@ -95,6 +100,7 @@ impl fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("purge_interval", &self.purge_interval)
             .field("outbox_retention", &self.outbox_retention)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -207,6 +213,9 @@ pub struct Options {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox_retention: Option<String>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub limits: LimitOptions,
 }
 
 const KEYS: &[&str] = &[
@@ -249,7 +258,7 @@ pub fn load(
             continue;
         };
         let key = key.to_ascii_lowercase();
-        if KEYS.contains(&key.as_str()) {
+        if KEYS.contains(&key.as_str()) || limits_config::KEYS.contains(&key.as_str()) {
             // Values stay strings: an all-digit account id must not become a number.
             from_env.insert(key, value);
         } else if !OTHER_ENV.contains(&key.as_str()) {
@@ -283,6 +292,7 @@ pub fn load(
     crate::secret_files::resolve(&mut config)?;
     crate::transport::Limits::from_config(&config)?;
     crate::purge::Schedule::from_config(&config)?;
+    config.limits.settings()?;
     if config.admin_access_key_id.is_some() != config.admin_secret_access_key.is_some() {
         return Err("admin_access_key_id and admin_secret_access_key must be given together".into());
     }

@@ -5,6 +5,7 @@ mod bench_seed;
 mod config;
 mod credentials;
 mod data_dir;
+mod limits_config;
 mod maintenance;
 mod purge;
 mod secret_files;

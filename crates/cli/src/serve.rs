@@ -47,7 +47,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let keys = AccessKeys::new([(key.access_key_id.clone(), key.secret_access_key)]);
     tokio::spawn(purge::run(app.latchkey.clone(), app.metrics.clone(), schedule));
-    let router = latchkey_server::router(Arc::new(AppState::new(app.latchkey, keys, app.metrics)));
+    let rate_limits = latchkey_server::limits::Limits::new(config.limits.settings()?)?;
+    let state = AppState::new(app.latchkey, keys, app.metrics).with_limits(rate_limits);
+    let router = latchkey_server::router(Arc::new(state));
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

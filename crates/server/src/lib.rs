@@ -4,6 +4,7 @@
 pub mod aws;
 mod health;
 mod hsts;
+pub mod limits;
 pub mod mail;
 pub mod metrics;
 mod oauth;
@@ -25,16 +26,24 @@ pub struct AppState {
     pub latchkey: Latchkey,
     pub keys: AccessKeys,
     pub metrics: Arc<metrics::Metrics>,
+    pub limits: limits::Limits,
 }
 
 impl AppState {
-    /// `metrics` is shared with the mailer wrapper that counts deliveries.
+    /// `metrics` is shared with the mailer wrapper that counts deliveries. The abuse limits start at their
+    /// defaults; `with_limits` replaces them.
     pub fn new(latchkey: Latchkey, keys: AccessKeys, metrics: Arc<metrics::Metrics>) -> Self {
         Self {
             latchkey,
             keys,
             metrics,
+            limits: limits::Limits::new(limits::LimitSettings::default())
+                .unwrap_or_else(|_| limits::Limits::off()),
         }
+    }
+
+    pub fn with_limits(self, limits: limits::Limits) -> Self {
+        Self { limits, ..self }
     }
 }
 
@@ -70,7 +79,13 @@ fn cors() -> CorsLayer {
 pub fn router(state: Arc<AppState>) -> Router {
     let hsts = hsts::layer(&state.latchkey.settings.public_url);
     let router = Router::new()
-        .route("/", post(aws::dispatch::handle))
+        .route(
+            "/",
+            post(aws::dispatch::handle).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                aws::throttle::limit,
+            )),
+        )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics_text))

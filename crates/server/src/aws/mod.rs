@@ -5,3 +5,4 @@ pub mod dispatch;
 pub mod error;
 pub mod model;
 pub mod sigv4;
+pub mod throttle;

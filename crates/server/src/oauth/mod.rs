@@ -10,6 +10,7 @@ mod host;
 mod input;
 mod pages;
 mod params;
+mod throttle;
 mod views;
 
 use std::sync::Arc;
@@ -46,6 +47,11 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/ui/style.css", get(views::stylesheet))
         .route("/ui/custom.css", get(views::custom_css))
         .route("/ui/logo", get(views::logo))
-        .layer(axum::middleware::from_fn_with_state(state, host::route_by_host))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host::route_by_host,
+        ))
         .layer(axum::middleware::from_fn(input::refuse_nul))
+        // Outermost, so a refused post costs no body check and no pool lookup.
+        .layer(axum::middleware::from_fn_with_state(state, throttle::limit))
 }

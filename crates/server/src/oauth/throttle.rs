@@ -1,0 +1,66 @@
+//! The abuse limits on the hosted UI's form posts that hash a password or send a message (see `crate::limits`):
+//! by client address and by the `client_id` of the page, checked before the pool lookup, the CSRF check or any
+//! hashing. A refused post gets a 429 page with `Retry-After`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::views::error_page;
+use crate::limits::retry_after_secs;
+use crate::AppState;
+
+const LIMITED_POSTS: &[&str] = &[
+    "/login",
+    "/newPassword",
+    "/signup",
+    "/confirm",
+    "/forgotPassword",
+    "/confirmForgotPassword",
+];
+
+#[derive(Deserialize)]
+struct PageQuery {
+    client_id: Option<String>,
+}
+
+pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let limits = &st.limits;
+    if req.method() != Method::POST || !limits.limits_sources() {
+        return next.run(req).await;
+    }
+    let Some(path) = LIMITED_POSTS.iter().find(|p| **p == req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let addr = limits.client_addr(peer, req.headers());
+    let client_id = req
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<PageQuery>(q).ok())
+        .and_then(|q| q.client_id);
+    match limits.admit(addr, client_id.as_deref()) {
+        Ok(()) => next.run(req).await,
+        Err(t) => {
+            st.metrics.observe(
+                &format!("hostedui{path}"),
+                "TooManyRequestsException",
+                std::time::Duration::ZERO,
+            );
+            tracing::debug!(path = %path, limit = t.limit, "throttled");
+            let mut page = error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts from your network. Wait a moment, then try again.",
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs(t.retry_after).to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            page
+        }
+    }
+}
