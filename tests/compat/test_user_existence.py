@@ -168,3 +168,45 @@ def test_sign_in_lockout_applies_to_missing_users_too(kit, hidden):
 
     assert 1 <= burst("burstme") <= 5
     assert 1 <= burst("ghost-burstme") <= 5
+
+
+def test_srp_answers_check_name_secret_and_device_in_the_same_order(kit, hidden):
+    """A review found the simulated SRP path spent the SECRET_BLOCK before comparing USERNAME and ignored
+    DEVICE_KEY, while a real user's was refused first: answering once with another name, then again with the same
+    block, or sending any DEVICE_KEY, told the two apart."""
+    from pycognito.aws_srp import AWSSRP
+
+    pool, cid = hidden
+    kit.admin_user(pool, "srp-real", email=new_email("srp-real"))
+
+    def answers(name):
+        srp = AWSSRP(username=name, password=PASSWORD2, pool_id=pool, client_id=cid, client=kit.uidp)
+        got = []
+        for tweak in ({"USERNAME": "someone-else"}, {}, {"DEVICE_KEY": "us-east-1_00000000-0000-0000-0000-000000000000"}):
+            challenge = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_SRP_AUTH",
+                                               AuthParameters=srp.get_auth_params())
+            responses = srp.process_challenge(challenge["ChallengeParameters"], srp.get_auth_params())
+            got.append(outcome(lambda: kit.uidp.respond_to_auth_challenge(
+                ClientId=cid, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses={**responses, **tweak})))
+            if tweak.get("USERNAME"):
+                # The same block again, with the right name.
+                got.append(outcome(lambda: kit.uidp.respond_to_auth_challenge(
+                    ClientId=cid, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses)))
+        return got
+
+    real, fake = answers("srp-real"), answers("srp-ghost")
+    assert real == fake, (real, fake)
+    assert real[3].startswith("ResourceNotFoundException"), real
+
+
+def test_confirm_sign_up_in_a_pool_that_verifies_nothing(kit):
+    # Sign-up sends no code where nothing is verified: every guess finds no code, for real and missing users.
+    pool = kit.pool(AutoVerifiedAttributes=[])
+    cid = kit.client(pool, PreventUserExistenceErrors="ENABLED")
+    kit.uidp.sign_up(ClientId=cid, Username="quiet", Password=PASSWORD)
+
+    def guess(name):
+        return outcome(lambda: kit.uidp.confirm_sign_up(ClientId=cid, Username=name, ConfirmationCode="123456"))
+
+    assert guess("quiet") == guess("ghost-quiet")
+    assert guess("quiet").startswith("ExpiredCodeException"), guess("quiet")

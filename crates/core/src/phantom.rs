@@ -25,6 +25,9 @@ pub const CONFIRM_FORGOT_PASSWORD_PER_HOUR: u64 = 20;
 pub const RESEND_PER_HOUR: u64 = 5;
 pub const CONFIRM_SIGN_UP_PER_HOUR: u64 = 15;
 
+/// How long a phantom is remembered to have "signed up" (so its lapsed code stays expired).
+const SIGNED_UP_MEMORY_SECONDS: i64 = 365 * 24 * 3600;
+
 /// Domain initials a simulated email address starts with, in rough proportion to where people's mail lives, so a
 /// simulated destination does not stand out from real ones.
 const DOMAIN_INITIALS: &[u8] = b"ggggggggyyhhooiaamcp";
@@ -101,9 +104,17 @@ impl Latchkey {
         let now = self.clock.now();
         let expires = match self.store.get_counter(&key, now).await? {
             Some((_, expires)) => expires,
+            // The first guess at a name "finds" the code its sign-up sent; once that code has lapsed (or was
+            // burnt by wrong guesses), it stays expired until a resend, as a real user's does.
             None if waiting_after_sign_up => {
+                let marker = format!("phantom-signed-up:{phantom}");
+                if self.store.get_counter(&marker, now).await?.is_some() {
+                    return Ok(expired());
+                }
                 let expires = now.plus_seconds(lifetime_seconds(purpose));
                 self.store.put_counter(&key, 0, expires).await?;
+                let remembered = now.plus_seconds(SIGNED_UP_MEMORY_SECONDS);
+                self.store.put_counter(&marker, 1, remembered).await?;
                 expires
             }
             None => return Ok(expired()),
@@ -184,7 +195,10 @@ impl Latchkey {
         {
             return e;
         }
-        self.consume_phantom_code(&phantom, PURPOSE_SIGN_UP, true).await
+        // None in a pool that verifies nothing: sign-up sent no code there.
+        let sign_up_sent_a_code = !pool.auto_verified_attributes.is_empty();
+        self.consume_phantom_code(&phantom, PURPOSE_SIGN_UP, sign_up_sent_a_code)
+            .await
     }
 
     /// What USER_SRP_AUTH answers as USER_ID_FOR_SRP for a name with no user: what a real user's would look like.

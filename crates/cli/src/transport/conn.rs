@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper::Request;
@@ -12,10 +14,21 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::{watch as signal, OwnedSemaphorePermit};
 use tower::ServiceExt;
-use tower_http::timeout::TimeoutBody;
 
 use super::watch::{Expired, Watch, Watched};
 use super::{Limits, Peer};
+
+/// The largest request body read (axum's own default limit for its body extractors).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// An answer for a body that did not arrive whole in time, or is too large; the connection closes after it.
+fn refuse(status: StatusCode) -> Response {
+    let mut response = status.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
 
 pub async fn run(
     stream: TcpStream,
@@ -35,12 +48,21 @@ pub async fn run(
         let router = router.clone();
         async move {
             watch.request_started();
-            // Each pause in the body may last as long as the headers could take; a client that stops sending
-            // halfway gets an error instead of holding the request open.
-            let mut req = req.map(|body| Body::new(TimeoutBody::new(limits.header_read_timeout, body)));
-            // What `into_make_service_with_connect_info` would add, for handlers that need the peer address.
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let response = router.oneshot(req).await;
+            // The whole body must arrive within the header timeout of the request's start: a deadline per pause
+            // would let a client that sends a byte every few seconds hold the connection for ever. Every body
+            // this service takes is small, so it is read here, whole, before any handler runs.
+            let (parts, body) = req.into_parts();
+            let read = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES);
+            let response = match tokio::time::timeout(limits.header_read_timeout, read).await {
+                Ok(Ok(bytes)) => {
+                    let mut req = Request::from_parts(parts, Body::from(bytes));
+                    // What `into_make_service_with_connect_info` would add, for handlers that need the peer.
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    router.oneshot(req).await
+                }
+                Ok(Err(_)) => Ok(refuse(StatusCode::PAYLOAD_TOO_LARGE)),
+                Err(_) => Ok(refuse(StatusCode::REQUEST_TIMEOUT)),
+            };
             watch.request_finished();
             response
         }

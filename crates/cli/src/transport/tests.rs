@@ -13,6 +13,9 @@ use tokio::sync::oneshot;
 use super::*;
 use crate::config::{load, Options};
 
+/// Told when `/slow` has begun answering (only the shutdown test calls it).
+static SLOW_STARTED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 /// Generous: only how long a test waits for something that must happen, never a measurement.
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -22,6 +25,7 @@ fn router() -> Router {
         .route(
             "/slow",
             get(|| async {
+                SLOW_STARTED.notify_one();
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 "slow"
             }),
@@ -127,13 +131,23 @@ async fn half_sent_headers_are_cut_off() {
     slow.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: 1\r\n")
         .await
         .unwrap();
-    // Trickling a header line now and then does not extend the deadline.
-    for _ in 0..2 {
+    // Trickling a header line now and then, for far longer than the timeout, does not extend the deadline:
+    // the server closes the connection while the trickle is still going.
+    let mut closed = false;
+    for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let _ = slow.write_all(b"X-More: 1\r\n").await;
+        if slow.write_all(b"X-More: 1\r\n").await.is_err() {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 256];
+        if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_millis(1), slow.read(&mut buf)).await
+        {
+            closed = true;
+            break;
+        }
     }
-    let sent = closed_by_server(&mut slow).await;
-    assert!(!sent.contains("200"), "{sent}");
+    assert!(closed, "the trickle of header lines kept the connection open");
 }
 
 #[tokio::test]
@@ -157,6 +171,34 @@ async fn a_stalled_body_is_cut_off() {
         answer.starts_with("HTTP/1.1 200") && answer.ends_with("10"),
         "{answer}"
     );
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_off_at_one_deadline() {
+    // One byte every 100 ms never pauses as long as the 300 ms timeout, but the whole body must arrive within it.
+    let server = start(limits(300, 60_000), 100).await;
+    let mut trickle = TcpStream::connect(server.addr).await.unwrap();
+    trickle
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if trickle.write_all(b"x").await.is_err() {
+            break;
+        }
+        match tokio::time::timeout(Duration::from_millis(1), trickle.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let _ = tokio::time::timeout(PATIENCE, trickle.read_to_end(&mut answer)).await;
+    // A trickle that ran its course would have been answered 200.
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
 
 #[tokio::test]
@@ -218,7 +260,10 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     busy.write_all(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Stop only once the request is in flight (stopping earlier would find a connection still awaiting headers).
+    tokio::time::timeout(PATIENCE, SLOW_STARTED.notified())
+        .await
+        .unwrap();
     let _ = server.stop.take().map(|s| s.send(()));
     let answer = closed_by_server(&mut busy).await;
     assert!(

@@ -20,11 +20,11 @@ use crate::service::Latchkey;
 use crate::store::Store;
 use crate::users::User;
 
-/// A place left behind by a process that died mid-attempt frees itself after this long.
+/// Places left behind by a process that died mid-attempt free themselves after this long without new attempts.
 const PLACE_TTL_SECONDS: i64 = 60;
 /// How long an attempt waits for a place before giving up, in steps of `WAIT_STEP`.
 const WAIT_STEP: Duration = Duration::from_millis(20);
-const WAIT_STEPS: u32 = 150;
+const WAIT_STEPS: u32 = 500;
 
 pub fn attempts_exceeded() -> CognitoError {
     CognitoError::new(ErrorKind::NotAuthorizedException, "Password attempts exceeded")
@@ -37,38 +37,33 @@ fn too_many_in_progress() -> CognitoError {
     )
 }
 
-/// One reserved place; given back by `release`, or on drop if the attempt ends early (an error, a dropped request).
+/// One reserved place, given back when dropped: after the attempt is recorded, or as soon as it ends early (an
+/// error, a dropped request). The decrement runs as a task of its own, so a request cancelled at any await cannot
+/// keep its place.
 struct Place {
     key: String,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    released: bool,
-}
-
-impl Place {
-    async fn release(mut self) {
-        self.released = true;
-        let now = self.clock.now();
-        if let Err(e) = self.store.decrement_counter(&self.key, now).await {
-            tracing::warn!(error = %e, "could not give back a sign-in attempt place; it expires on its own");
-        }
-    }
 }
 
 impl Drop for Place {
     fn drop(&mut self) {
-        if self.released {
-            return;
-        }
         let (key, store, now) = (
             std::mem::take(&mut self.key),
             self.store.clone(),
             self.clock.now(),
         );
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
-                let _ = store.decrement_counter(&key, now).await;
-            });
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move {
+                    if let Err(e) = store.decrement_counter(&key, now).await {
+                        tracing::warn!(error = %e, "could not give back a sign-in attempt place; it expires on its own");
+                    }
+                });
+            }
+            Err(_) => {
+                tracing::warn!("no runtime to give back a sign-in attempt place; it expires on its own")
+            }
         }
     }
 }
@@ -98,7 +93,7 @@ impl Latchkey {
         let now = self.clock.now();
         let (user, ()) = if holds {
             if !(user.failed_sign_ins > 0 || user.locked_until.is_some()) {
-                place.release().await;
+                drop(place);
                 return Ok(user);
             }
             self.mutate_user(pool, &user.username, |u| {
@@ -115,7 +110,7 @@ impl Latchkey {
             })
             .await?
         };
-        place.release().await;
+        drop(place);
         if holds {
             Ok(user)
         } else {
@@ -152,7 +147,7 @@ impl Latchkey {
         if let Err(e) = self.record_phantom_failure(&phantom).await {
             return e;
         }
-        place.release().await;
+        drop(place);
         incorrect()
     }
 
@@ -166,25 +161,25 @@ impl Latchkey {
     {
         for _ in 0..WAIT_STEPS {
             let now = self.clock.now();
+            // Sliding: the count lapses only after a quiet minute, never at a moment an attacker can time.
             let taken = self
                 .store
-                .increment_counter(&place_key, now, now.plus_seconds(PLACE_TTL_SECONDS))
+                .increment_counter_sliding(&place_key, now, now.plus_seconds(PLACE_TTL_SECONDS))
                 .await?;
             let place = Place {
                 key: place_key.clone(),
                 store: self.store.clone(),
                 clock: self.clock.clone(),
-                released: false,
             };
             let (subject, state) = load().await?;
             if state.is_locked(now) {
-                place.release().await;
+                drop(place);
                 return Err(attempts_exceeded());
             }
             if taken <= u64::from(state.attempts_left(now)) {
                 return Ok((subject, place));
             }
-            place.release().await;
+            drop(place);
             tokio::time::sleep(WAIT_STEP).await;
         }
         Err(too_many_in_progress())

@@ -199,18 +199,38 @@ impl Latchkey {
                 "TIMESTAMP differs from the server's clock by more than 5 minutes.",
             ));
         }
-        if state.simulated {
-            let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
+        // A missing user (simulated challenge) goes through the same checks in the same order as a real one: the
+        // name, SECRET_HASH, DEVICE_KEY, then the one attempt the block allows.
+        let device_key = responses
+            .get("DEVICE_KEY")
+            .map(String::as_str)
+            .or(state.device_key.as_deref());
+        let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
+        // Each SECRET_BLOCK proves one attempt: a replayed response is refused. It is spent once the attempt has
+        // its place (so a client told to retry later still holds a usable block), before the proof is judged.
+        let (block, state) = (&block, &state);
+        let spend_block = || async {
+            let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(block));
             if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
                 return Err(session_expired());
             }
+            Ok(())
+        };
+        if state.simulated {
             let names_match =
                 typed == state.user_id_for_srp || fold(pool, typed) == fold(pool, &state.username);
             if !names_match {
                 return Err(incorrect());
             }
+            self.check_secret_hash(client, &[typed, state.username.as_str()], secret_hash)?;
+            if let Some(key) = device_key {
+                // A phantom has no devices; the lookup is made all the same.
+                let _ = self.store.get_device(&pool.id, key).await?;
+                return Err(crate::devices::device_not_found());
+            }
             // The same lockout, and the same work as a real proof, before failing.
             let work = async {
+                spend_block().await?;
                 let _ = math::verifier(&self.random_exponent());
                 Ok(())
             };
@@ -229,49 +249,39 @@ impl Latchkey {
         if !typed_is_user {
             return Err(incorrect());
         }
-        self.check_secret_hash(
-            client,
-            &names_of(typed, &user),
-            responses.get("SECRET_HASH").map(String::as_str),
-        )?;
+        self.check_secret_hash(client, &names_of(typed, &user), secret_hash)?;
         // An unknown DEVICE_KEY is refused before the block is spent: clients retry the same response without it.
-        let device_key = responses
-            .get("DEVICE_KEY")
-            .map(String::as_str)
-            .or(state.device_key.as_deref());
         if let Some(key) = device_key {
             self.user_device(pool, &user, key).await?;
         }
-        // Each SECRET_BLOCK proves one attempt: a replayed response is refused.
-        let use_key = format!("srp-block:{}", crate::secrets::sha256_hex(&block));
-        if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
-            return Err(session_expired());
-        }
         let user = self
             .judge_attempt(pool, user, |user| {
-                let holds = match (
-                    user.srp_verifier.as_deref().and_then(math::from_hex),
-                    u3072_b64(&state.a_pub),
-                    u3072_b64(&state.b_pub),
-                ) {
-                    (Some(v), Some(a_pub), Some(b_pub)) => exponent_from_hex(&state.b)
-                        .and_then(|b| {
-                            math::check_claim(
-                                &v,
-                                &a_pub,
-                                &b_pub,
-                                &b,
-                                srp_pool_name(&pool.id),
-                                &state.user_id_for_srp,
-                                &block,
-                                timestamp,
-                                signature,
-                            )
-                        })
-                        .ok_or_else(session_expired),
-                    _ => Ok(false),
-                };
-                std::future::ready(holds)
+                let verifier = user.srp_verifier.clone();
+                async move {
+                    spend_block().await?;
+                    match (
+                        verifier.as_deref().and_then(math::from_hex),
+                        u3072_b64(&state.a_pub),
+                        u3072_b64(&state.b_pub),
+                    ) {
+                        (Some(v), Some(a_pub), Some(b_pub)) => exponent_from_hex(&state.b)
+                            .and_then(|b| {
+                                math::check_claim(
+                                    &v,
+                                    &a_pub,
+                                    &b_pub,
+                                    &b,
+                                    srp_pool_name(&pool.id),
+                                    &state.user_id_for_srp,
+                                    block,
+                                    timestamp,
+                                    signature,
+                                )
+                            })
+                            .ok_or_else(session_expired),
+                        _ => Ok(false),
+                    }
+                }
             })
             .await?;
         self.after_first_factor(pool, client, user, device_key).await

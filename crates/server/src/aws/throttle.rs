@@ -45,6 +45,9 @@ fn cost(op: &str) -> Cost {
     }
 }
 
+/// The per-client bucket of requests whose client cannot be read before validation.
+pub const UNREADABLE_CLIENT: &str = "(unreadable)";
+
 /// The two members the decision needs; the rest of the body is skipped, not built.
 #[derive(Deserialize)]
 pub struct Glance<'a> {
@@ -102,7 +105,13 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
             let verdict = if cost == Cost::UnlessRefresh && is_refresh {
                 Ok(())
             } else {
-                limits.admit(addr, glance.as_ref().and_then(|g| g.client_id.as_deref()))
+                // A body that does not parse here (duplicate members, say, which the dispatcher would resolve to
+                // the last) is charged to one shared stand-in client, so it cannot skip the per-client limit.
+                let client_id = match &glance {
+                    Some(g) => g.client_id.as_deref(),
+                    None => Some(UNREADABLE_CLIENT),
+                };
+                limits.admit(addr, client_id)
             };
             req = Request::from_parts(parts, Body::from(bytes));
             verdict

@@ -218,8 +218,7 @@ mod tests {
 
     #[test]
     fn eviction_keeps_the_keys_in_debt() {
-        let store = BoundedStore::<u32>::new(SHARDS * 4);
-        // Fill one shard's worth of keys directly with increasing arrival times, then one more.
+        // One shard's worth of keys with increasing arrival times (a later time: deeper in debt).
         let mut map = HashMap::new();
         for k in 0..8u32 {
             map.insert(k, u64::from(k) * 10);
@@ -232,7 +231,6 @@ mod tests {
             vec![5, 6, 7],
             "the latest arrival times (most in debt) survive"
         );
-        assert_eq!(store.len(), 0);
     }
 
     #[test]

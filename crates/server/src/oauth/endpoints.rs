@@ -110,13 +110,7 @@ fn tokens_json(t: &latchkey_core::tokens::AuthenticationResult) -> Value {
 
 /// The form body of a token or revocation request; anything else is an OAuth invalid_request.
 fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Fields, OAuthError> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
+    let is_form = super::input::is_form(headers);
     let bad = || {
         err(
             "invalid_request",

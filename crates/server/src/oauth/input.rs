@@ -4,7 +4,7 @@
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::oauth::OAuthError;
@@ -14,6 +14,18 @@ use super::views::error_page;
 
 /// Larger form bodies than any page or endpoint takes are refused (axum's `Form` allows 2 MB).
 const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Whether the body is a URL-encoded form (media types are case-insensitive).
+pub(super) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
 
 /// Whether URL-encoded text (a query or a form body) carries a NUL, encoded or raw.
 fn has_nul(encoded: &[u8]) -> bool {
@@ -38,12 +50,7 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
     if req.uri().query().is_some_and(|q| has_nul(q.as_bytes())) {
         return refused(&path, StatusCode::BAD_REQUEST, why);
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(req.headers()) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

@@ -39,11 +39,12 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
     };
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let addr = limits.client_addr(peer, req.headers());
-    let client_id = req
-        .uri()
-        .query()
-        .and_then(|q| serde_urlencoded::from_str::<PageQuery>(q).ok())
-        .and_then(|q| q.client_id);
+    // A query that does not parse (a repeated client_id, say) is charged to one shared stand-in client.
+    let client_id = match req.uri().query().map(serde_urlencoded::from_str::<PageQuery>) {
+        Some(Ok(q)) => q.client_id,
+        Some(Err(_)) => Some(crate::aws::throttle::UNREADABLE_CLIENT.to_string()),
+        None => None,
+    };
     match limits.admit(addr, client_id.as_deref()) {
         Ok(()) => next.run(req).await,
         Err(t) => {
