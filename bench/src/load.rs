@@ -384,6 +384,8 @@ pub struct Measured {
     pub errors: BTreeMap<String, u64>,
     pub ok_us: Histogram<u64>,
     pub throttled_us: Histogram<u64>,
+    /// Latency of the other error answers (wrong passwords, in the user-existence scenario).
+    pub failed_us: Histogram<u64>,
 }
 
 impl Measured {
@@ -395,6 +397,7 @@ impl Measured {
             errors: BTreeMap::new(),
             ok_us: histogram(),
             throttled_us: histogram(),
+            failed_us: histogram(),
         }
     }
 
@@ -411,6 +414,7 @@ impl Measured {
             }
             Outcome::Failed(e) => {
                 self.failed += 1;
+                self.failed_us.saturating_record(v);
                 *self.errors.entry(e).or_default() += 1;
             }
         }
@@ -426,6 +430,7 @@ impl Measured {
         // Same bounds on both sides: adding cannot fail.
         let _ = self.ok_us.add(&other.ok_us);
         let _ = self.throttled_us.add(&other.throttled_us);
+        let _ = self.failed_us.add(&other.failed_us);
     }
 }
 

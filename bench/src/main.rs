@@ -2,6 +2,7 @@
 //! PostgreSQL when given a URL) and, side by side, moto_server and cognito-local with the same load generator,
 //! and prints one table (and writes it as JSON). `scripts/bench.sh` builds, installs the peers and runs this.
 
+mod existence;
 mod flood;
 mod http;
 mod load;
@@ -63,7 +64,7 @@ struct Cli {
     #[arg(long)]
     keep: bool,
     /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, list,
-    /// signup, admin, overload, flood, scale. Setup, start-to-ready and memory always run.
+    /// signup, admin, overload, flood, existence, scale. Setup, start-to-ready and memory always run.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Extra environment for `latchkey serve`, NAME=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
@@ -497,6 +498,12 @@ async fn run_latchkey(
         flood::run(&cmd, &dir, label, plan.timing, rows).await?;
     }
 
+    // A wrong password for a real user and any password for a missing name, when existence is hidden: the times
+    // must not tell them apart.
+    if cli.wants("existence") {
+        existence::run(&cmd, &dir, label, plan.timing, rows).await?;
+    }
+
     // Scale: sign-in and ListUsers on a pool of scale_users users, seeded through the bulk path.
     if cli.wants("scale") {
         let n = plan.scale_users;
@@ -847,6 +854,27 @@ fn targets(rows: &[Row], plan: &Plan, stores: &[String], peers: &[String]) -> Ve
                     f.failed + f.ok
                 ),
                 share.map(|x| x >= 0.95 && f.throttled > 0),
+            ));
+        }
+    }
+    for s in stores {
+        if let (Some(real), Some(missing)) = (
+            find(rows, s, existence::S_REAL),
+            find(rows, s, existence::S_MISSING),
+        ) {
+            let gap = existence::median_gap(real, missing);
+            out.push(Target::new(
+                &format!("{s}: refusal time, real user vs missing name (existence hidden)"),
+                "medians within 5% of each other",
+                format!(
+                    "p50 {} ms vs {} ms ({} apart); p99 {} ms vs {} ms",
+                    f2(real.p50_ms),
+                    f2(missing.p50_ms),
+                    report_pct(gap),
+                    f2(real.p99_ms),
+                    f2(missing.p99_ms)
+                ),
+                gap.map(|g| g <= 0.05),
             ));
         }
     }

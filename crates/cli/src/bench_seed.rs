@@ -95,9 +95,6 @@ fn build_batch(shared: &Shared, from: u64, to: u64) -> Vec<User> {
                 srp_salt,
                 srp_verifier,
                 temporary_password_expires: None,
-                failed_sign_ins: 0,
-                last_failed_sign_in: None,
-                locked_until: None,
                 tokens_valid_after: None,
                 version: 1,
             }

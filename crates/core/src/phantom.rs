@@ -7,7 +7,6 @@
 
 use serde_json::Value;
 
-use crate::auth::lockout::QUIET_RESET_SECONDS;
 use crate::codes::{
     attempts_exceeded, expired, lifetime_seconds, mismatch, MAX_WRONG_ATTEMPTS, PURPOSE_FORGOT_PASSWORD,
     PURPOSE_SIGN_UP,
@@ -225,24 +224,6 @@ impl Latchkey {
             &h[17..20],
             &h[20..32]
         )
-    }
-
-    /// The phantom's lockout counter: failures, expiring fifteen quiet minutes after the last one.
-    pub(crate) fn phantom_failures_key(phantom: &str) -> String {
-        format!("phantom-failures:{phantom}")
-    }
-
-    /// Records a phantom's failed sign-in.
-    pub(crate) async fn record_phantom_failure(&self, phantom: &str) -> Result<()> {
-        let now = self.clock.now();
-        self.store
-            .increment_counter_sliding(
-                &Self::phantom_failures_key(phantom),
-                now,
-                now.plus_seconds(QUIET_RESET_SECONDS),
-            )
-            .await?;
-        Ok(())
     }
 }
 

@@ -11,13 +11,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lockout::{self, LockState};
+use super::lockout::{lockout_key, phantom_lockout_key, LockState, QUIET_RESET_SECONDS};
 use super::password::incorrect;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::ports::Clock;
 use crate::service::Latchkey;
 use crate::store::Store;
+use crate::time::Timestamp;
 use crate::users::User;
 
 /// Places left behind by a process that died mid-attempt free themselves after this long without new attempts.
@@ -71,45 +72,30 @@ impl Drop for Place {
 impl Latchkey {
     /// Judges one proof of `user`'s password (`proof` answers whether it holds) under the lockout rules: refused at
     /// once while locked, counted as a failure when it does not hold, clearing the failures when it does. Returns
-    /// the user as stored after the attempt.
+    /// the user as read for the attempt.
     pub(crate) async fn judge_attempt<F, Fut>(&self, pool: &UserPool, user: User, proof: F) -> Result<User>
     where
         F: FnOnce(&User) -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
+        let lock_key = lockout_key(&pool.id, &user.username);
         let place_key = format!("sign-in-in-progress:{}:{}", pool.id, user.username);
-        let (user, place) = self
-            .reserve_place(place_key, || async {
-                let user = self
-                    .store
+        let (user, state, place) = self
+            .reserve_place(place_key, &lock_key, || async {
+                self.store
                     .get_user(&pool.id, &user.username)
                     .await?
-                    .ok_or_else(incorrect)?;
-                let state = LockState::of(&user);
-                Ok((user, state))
+                    .ok_or_else(incorrect)
             })
             .await?;
         let holds = proof(&user).await?;
-        let now = self.clock.now();
-        let (user, ()) = if holds {
-            if !(user.failed_sign_ins > 0 || user.locked_until.is_some()) {
-                drop(place);
-                return Ok(user);
+        if holds {
+            if state.failures > 0 {
+                self.clear_lockout(&pool.id, &user.username).await?;
             }
-            self.mutate_user(pool, &user.username, |u| {
-                lockout::record_success(u);
-                Ok(())
-            })
-            .await?
         } else {
-            self.mutate_user(pool, &user.username, |u| {
-                if !lockout::is_locked(u, now) {
-                    lockout::record_failure(u, now);
-                }
-                Ok(())
-            })
-            .await?
-        };
+            self.record_failure(&lock_key).await?;
+        }
         drop(place);
         if holds {
             Ok(user)
@@ -118,46 +104,74 @@ impl Latchkey {
         }
     }
 
-    /// A sign-in attempt for a name with no user, when the client hides user existence: the same place-taking and
-    /// lockout as for a real user (so a burst, or a sixth wrong password, reads the same), the same `work` (a hash
-    /// or an SRP computation), and always the generic failure.
+    /// A sign-in attempt for a name with no user, when the client hides user existence: the same reads, place,
+    /// lockout and writes as for a real user (so a burst, a sixth wrong password or the time taken read the same),
+    /// the same `work` (a hash or an SRP computation), and always the generic failure.
     pub(crate) async fn judge_phantom_attempt<W>(&self, pool: &UserPool, name: &str, work: W) -> CognitoError
     where
         W: Future<Output = Result<()>>,
     {
         let phantom = self.phantom_key(pool, name);
-        let failures = Self::phantom_failures_key(&phantom);
+        let lock_key = phantom_lockout_key(&phantom);
         let place_key = format!("sign-in-in-progress:phantom:{phantom}");
-        let reserved = self
-            .reserve_place(place_key, || async {
-                let state = match self.store.get_counter(&failures, self.clock.now()).await? {
-                    Some((n, expires)) => LockState::from_sliding_counter(n, expires),
-                    None => LockState::default(),
-                };
-                Ok(((), state))
-            })
-            .await;
-        let ((), place) = match reserved {
-            Ok(r) => r,
-            Err(e) => return e,
+        let attempt = async {
+            let ((), _, place) = self
+                .reserve_place(place_key, &lock_key, || async {
+                    // The read a real attempt makes of its user, answered "none" by the store.
+                    let _ = self.store.get_user(&pool.id, &phantom).await?;
+                    Ok(())
+                })
+                .await?;
+            work.await?;
+            self.record_failure(&lock_key).await?;
+            drop(place);
+            Ok::<_, CognitoError>(incorrect())
         };
-        if let Err(e) = work.await {
-            return e;
+        match attempt.await {
+            Ok(e) | Err(e) => e,
         }
-        if let Err(e) = self.record_phantom_failure(&phantom).await {
-            return e;
-        }
-        drop(place);
-        incorrect()
     }
 
-    /// Takes a place among the attempts in progress under `place_key`, waiting while all are taken. The lockout
-    /// state is loaded (`load`) after the place is taken: a failure is recorded before its place is given back, so
-    /// that read includes every attempt no longer counted as in progress (reading before let a sixth slip in).
-    async fn reserve_place<T, L, Fut>(&self, place_key: String, mut load: L) -> Result<(T, Place)>
+    /// The lockout state kept under `lock_key` (see `lockout`).
+    async fn lock_state(&self, lock_key: &str, now: Timestamp) -> Result<LockState> {
+        Ok(match self.store.get_counter(lock_key, now).await? {
+            Some((failures, expires)) => LockState::from_counter(failures, expires),
+            None => LockState::default(),
+        })
+    }
+
+    /// Counts a failed attempt: one more failure, and fifteen quiet minutes from now before they are forgotten.
+    async fn record_failure(&self, lock_key: &str) -> Result<()> {
+        let now = self.clock.now();
+        self.store
+            .increment_counter_sliding(lock_key, now, now.plus_seconds(QUIET_RESET_SECONDS))
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets a user's failed sign-ins (a successful one, or a password set anew).
+    pub(crate) async fn clear_lockout(&self, pool_id: &str, username: &str) -> Result<()> {
+        // A counter that expires now is gone for every later read, and the purge deletes it.
+        let now = self.clock.now();
+        self.store
+            .put_counter(&lockout_key(pool_id, username), 0, now)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes a place among the attempts in progress under `place_key`, waiting while all are taken. The subject
+    /// (`load`) and the lockout state are read after the place is taken: a failure is recorded before its place is
+    /// given back, so that read includes every attempt no longer counted as in progress (reading before let a
+    /// sixth slip in).
+    async fn reserve_place<T, L, Fut>(
+        &self,
+        place_key: String,
+        lock_key: &str,
+        mut load: L,
+    ) -> Result<(T, LockState, Place)>
     where
         L: FnMut() -> Fut,
-        Fut: Future<Output = Result<(T, LockState)>>,
+        Fut: Future<Output = Result<T>>,
     {
         for _ in 0..WAIT_STEPS {
             let now = self.clock.now();
@@ -171,13 +185,13 @@ impl Latchkey {
                 store: self.store.clone(),
                 clock: self.clock.clone(),
             };
-            let (subject, state) = load().await?;
+            let subject = load().await?;
+            let state = self.lock_state(lock_key, now).await?;
             if state.is_locked(now) {
-                drop(place);
                 return Err(attempts_exceeded());
             }
             if taken <= u64::from(state.attempts_left(now)) {
-                return Ok((subject, place));
+                return Ok((subject, state, place));
             }
             drop(place);
             tokio::time::sleep(WAIT_STEP).await;

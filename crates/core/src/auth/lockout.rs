@@ -1,15 +1,29 @@
 //! Cognito's lockout after failed sign-ins: from the fifth consecutive failure the user is locked for 2^(n−5)
 //! seconds (1 s, 2 s, 4 s, ... at most 15 minutes). Attempts during a lockout are refused without counting or
 //! extending it, and the count starts again after 15 quiet minutes.
+//!
+//! The state lives in one store counter per sign-in name (`lockout_key`), not in the user's record: its value counts
+//! the failures and it expires fifteen quiet minutes after the last one, so the store's sliding increment is the
+//! whole bookkeeping of a failure. Real users and phantoms (`crate::phantom`) are kept exactly alike, so a failure
+//! costs the same work whether the user exists or not; and a wrong password no longer rewrites the user's record.
 
 use crate::time::Timestamp;
-use crate::users::User;
 
 pub const FAILURES_BEFORE_LOCK: u32 = 5;
 pub const MAX_LOCK_SECONDS: i64 = 15 * 60;
 pub const QUIET_RESET_SECONDS: i64 = 15 * 60;
 
-/// The lockout view of a sign-in name: a user's stored counters, or a phantom's (see `crate::phantom`).
+/// The counter holding a user's lockout state.
+pub fn lockout_key(pool_id: &str, username: &str) -> String {
+    format!("lockout:{pool_id}:{username}")
+}
+
+/// The counter holding a phantom's lockout state (`phantom` is its keyed name, see `Latchkey::phantom_key`).
+pub fn phantom_lockout_key(phantom: &str) -> String {
+    format!("lockout:phantom:{phantom}")
+}
+
+/// The lockout view of a sign-in name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LockState {
     pub failures: u32,
@@ -18,17 +32,9 @@ pub struct LockState {
 }
 
 impl LockState {
-    pub fn of(user: &User) -> Self {
-        Self {
-            failures: user.failed_sign_ins,
-            last_failure: user.last_failed_sign_in,
-            locked_until: user.locked_until,
-        }
-    }
-
-    /// A phantom's state, kept as a sliding counter: its value counts the failures and it expires fifteen quiet
-    /// minutes after the last one, which therefore happened at `expires` − 15 min.
-    pub fn from_sliding_counter(failures: u64, expires: Timestamp) -> Self {
+    /// The state a lockout counter holds: `failures` failures, the last at `expires` − 15 min. No counter (or an
+    /// expired one) is `LockState::default()`.
+    pub fn from_counter(failures: u64, expires: Timestamp) -> Self {
         let failures = u32::try_from(failures).unwrap_or(u32::MAX);
         let last = expires.plus_seconds(-QUIET_RESET_SECONDS);
         let lock = lock_seconds(failures);
@@ -64,10 +70,6 @@ impl LockState {
     }
 }
 
-pub fn is_locked(user: &User, now: Timestamp) -> bool {
-    LockState::of(user).is_locked(now)
-}
-
 /// Lock length after the `failures`-th consecutive failure (0 below the threshold).
 pub fn lock_seconds(failures: u32) -> i64 {
     if failures < FAILURES_BEFORE_LOCK {
@@ -81,47 +83,24 @@ pub fn lock_seconds(failures: u32) -> i64 {
     }
 }
 
-pub fn record_failure(user: &mut User, now: Timestamp) {
-    user.failed_sign_ins = LockState::of(user).counted_failures(now).saturating_add(1);
-    user.last_failed_sign_in = Some(now);
-    let lock = lock_seconds(user.failed_sign_ins);
-    user.locked_until = (lock > 0).then(|| now.plus_seconds(lock));
-}
-
-/// Clears the failure count; returns whether anything changed (so a clean sign-in writes nothing).
-pub fn record_success(user: &mut User) -> bool {
-    let dirty =
-        user.failed_sign_ins != 0 || user.locked_until.is_some() || user.last_failed_sign_in.is_some();
-    user.failed_sign_ins = 0;
-    user.last_failed_sign_in = None;
-    user.locked_until = None;
-    dirty
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
-    fn user() -> User {
-        User {
-            pool_id: "p".into(),
-            username: "u".into(),
-            sub: "s".into(),
-            attributes: BTreeMap::new(),
-            status: "CONFIRMED".into(),
-            enabled: true,
-            created: Timestamp(0),
-            modified: Timestamp(0),
-            password_hash: None,
-            srp_salt: None,
-            srp_verifier: None,
-            temporary_password_expires: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in: None,
-            locked_until: None,
-            tokens_valid_after: None,
-            version: 1,
+    /// What the store's sliding counter holds after a failure at `now` (the model the store conformance suite
+    /// pins for `increment_counter_sliding`).
+    fn fail(counter: Option<(u64, Timestamp)>, now: Timestamp) -> Option<(u64, Timestamp)> {
+        let n = match counter {
+            Some((n, expires)) if expires > now => n + 1,
+            _ => 1,
+        };
+        Some((n, now.plus_seconds(QUIET_RESET_SECONDS)))
+    }
+
+    fn state(counter: Option<(u64, Timestamp)>, now: Timestamp) -> LockState {
+        match counter {
+            Some((n, expires)) if expires > now => LockState::from_counter(n, expires),
+            _ => LockState::default(),
         }
     }
 
@@ -139,49 +118,37 @@ mod tests {
 
     #[test]
     fn failures_lock_with_a_fixed_clock_and_reset_after_quiet_minutes() {
-        let mut u = user();
+        let mut c = None;
         let mut now = Timestamp(1_000_000);
         for _ in 0..4 {
-            record_failure(&mut u, now);
-            assert!(!is_locked(&u, now));
+            c = fail(c, now);
+            assert!(!state(c, now).is_locked(now));
             now = now.plus_seconds(1);
         }
-        record_failure(&mut u, now); // fifth
-        assert!(is_locked(&u, now));
-        assert!(!is_locked(&u, now.plus_seconds(1)));
-        record_failure(&mut u, now.plus_seconds(1)); // sixth: 2 s
-        assert_eq!(u.locked_until, Some(now.plus_seconds(3)));
+        c = fail(c, now); // fifth
+        assert!(state(c, now).is_locked(now));
+        assert!(!state(c, now.plus_seconds(1)).is_locked(now.plus_seconds(1)));
+        let later = now.plus_seconds(1);
+        c = fail(c, later); // sixth: 2 s
+        assert_eq!(state(c, later).locked_until, Some(later.plus_seconds(2)));
         // Fifteen quiet minutes later the count starts over.
-        let later = now.plus_seconds(1 + QUIET_RESET_SECONDS);
-        record_failure(&mut u, later);
-        assert_eq!(u.failed_sign_ins, 1);
-        assert!(!is_locked(&u, later));
-        assert!(record_success(&mut u));
-        assert!(!record_success(&mut u));
+        let quiet = later.plus_seconds(QUIET_RESET_SECONDS);
+        assert_eq!(state(c, quiet), LockState::default());
+        c = fail(c, quiet);
+        assert_eq!(state(c, quiet).failures, 1);
+        assert!(!state(c, quiet).is_locked(quiet));
     }
 
     #[test]
     fn attempts_left_counts_down_to_one_and_resets_after_quiet_minutes() {
-        let mut u = user();
+        let mut c = None;
         let now = Timestamp(1_000_000);
-        let left = |u: &User, at| LockState::of(u).attempts_left(at);
-        assert_eq!(left(&u, now), 5);
+        assert_eq!(state(c, now).attempts_left(now), 5);
         for expected in [4, 3, 2, 1, 1, 1] {
-            record_failure(&mut u, now);
-            assert_eq!(left(&u, now), expected);
+            c = fail(c, now);
+            assert_eq!(state(c, now).attempts_left(now), expected);
         }
-        assert_eq!(left(&u, now.plus_seconds(QUIET_RESET_SECONDS)), 5);
-    }
-
-    #[test]
-    fn a_phantoms_sliding_counter_reads_as_the_same_lock_a_user_would_have() {
-        let mut u = user();
-        let mut now = Timestamp(5_000_000);
-        for n in 1..=7u64 {
-            record_failure(&mut u, now);
-            let phantom = LockState::from_sliding_counter(n, now.plus_seconds(QUIET_RESET_SECONDS));
-            assert_eq!(phantom, LockState::of(&u), "after {n} failures");
-            now = now.plus_seconds(40);
-        }
+        let quiet = now.plus_seconds(QUIET_RESET_SECONDS);
+        assert_eq!(state(c, quiet).attempts_left(quiet), 5);
     }
 }

@@ -82,9 +82,6 @@ impl Latchkey {
             temporary_password_expires: Some(
                 now.plus_seconds(i64::from(policy.temporary_password_validity_days.max(1)) * 86_400),
             ),
-            failed_sign_ins: 0,
-            last_failed_sign_in: None,
-            locked_until: None,
             tokens_valid_after: None,
             version: 1,
         };

@@ -1,5 +1,6 @@
 //! The stored user: Cognito's view (username, `sub`, attributes, status, enabled) plus what sign-in needs
-//! (password hash, SRP verifier, lockout counters, the global sign-out instant).
+//! (password hash, SRP verifier, the global sign-out instant; lockout state is a store counter, see
+//! `auth::lockout`).
 
 use std::collections::BTreeMap;
 
@@ -37,12 +38,6 @@ pub struct User {
     /// When a temporary password set by an administrator stops working.
     #[serde(default)]
     pub temporary_password_expires: Option<Timestamp>,
-    #[serde(default)]
-    pub failed_sign_ins: u32,
-    #[serde(default)]
-    pub last_failed_sign_in: Option<Timestamp>,
-    #[serde(default)]
-    pub locked_until: Option<Timestamp>,
     /// Access tokens issued before this instant are refused (GlobalSignOut).
     #[serde(default)]
     pub tokens_valid_after: Option<Timestamp>,

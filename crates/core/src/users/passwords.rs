@@ -180,11 +180,11 @@ impl Latchkey {
                 u.attributes.insert(format!("{attr}_verified"), "true".into());
             }
             u.temporary_password_expires = None;
-            crate::auth::lockout::record_success(u);
             Ok(())
         })
         .await?;
-        Ok(())
+        // A new password starts with a clean slate.
+        self.clear_lockout(&pool.id, &user.username).await
     }
 
     pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> Result<()> {
@@ -204,7 +204,6 @@ impl Latchkey {
         let material = self.password_material(&pool.id, &user.username, proposed).await?;
         self.mutate_user(pool, &user.username, |u| {
             material.apply(u);
-            crate::auth::lockout::record_success(u);
             Ok(())
         })
         .await?;
@@ -238,11 +237,10 @@ impl Latchkey {
                 u.status = STATUS_FORCE_CHANGE_PASSWORD.into();
                 u.temporary_password_expires = Some(now.plus_seconds(days * 86_400));
             }
-            crate::auth::lockout::record_success(u);
             Ok(())
         })
         .await?;
-        Ok(())
+        self.clear_lockout(&pool.id, &user.username).await
     }
 
     /// Invalidates the password: the user must reset it with a code, which is sent now when they have a verified

@@ -108,9 +108,6 @@ impl Latchkey {
             srp_salt: None,
             srp_verifier: None,
             temporary_password_expires: None,
-            failed_sign_ins: 0,
-            last_failed_sign_in: None,
-            locked_until: None,
             tokens_valid_after: None,
             version: 1,
         };

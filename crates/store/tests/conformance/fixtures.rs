@@ -117,9 +117,6 @@ pub fn user(pool_id: &str, username: &str) -> User {
         srp_salt: Some("9f3c0a".into()),
         srp_verifier: Some("00ab34ef".repeat(32)),
         temporary_password_expires: None,
-        failed_sign_ins: 2,
-        last_failed_sign_in: Some(Timestamp::from_millis(1_700_000_400_000)),
-        locked_until: None,
         tokens_valid_after: Some(Timestamp::from_millis(1_700_000_300_789)),
         version: 1,
     }
