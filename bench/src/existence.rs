@@ -6,13 +6,11 @@
 
 use std::path::Path;
 
-use serde_json::json;
-
 use crate::http::Conn;
 use crate::load::{closed_loop, Job, RunResult, Timing, XorShift};
 use crate::report::Row;
 use crate::servers::LatchkeyCmd;
-use crate::setup::{self, PASSWORD};
+use crate::setup;
 
 pub const S_REAL: &str = "wrong password, real users (existence hidden)";
 pub const S_MISSING: &str = "any password, missing names (existence hidden)";
@@ -48,14 +46,7 @@ pub async fn run(
     let server = cmd.serve(&dir.join("existence.log")).await?;
     let ep = server.endpoint();
     let mut admin = Conn::new(ep.clone());
-    let pool = setup::create_pool(&mut admin, "bench-existence").await?;
-    let client = setup::create_client_with(
-        &mut admin,
-        &pool,
-        json!({"PreventUserExistenceErrors": "ENABLED"}),
-    )
-    .await?;
-    cmd.seed(&pool, NAMES, PASSWORD, 0)?;
+    let (_, client) = setup::pool_hiding_users(&cmd, &mut admin, "bench-existence", NAMES).await?;
     // Both sides at once, one connection each, so they share every condition of the machine.
     let jobs = |prefix: &str, seed: u64| {
         vec![Job::PasswordSignIn {

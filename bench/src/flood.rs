@@ -6,8 +6,6 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use serde_json::json;
-
 use crate::http::Conn;
 use crate::load::{closed_loop, open_loop, Job, Timing, XorShift};
 use crate::report::Row;
@@ -62,16 +60,8 @@ pub async fn run(
             .await?;
         let ep = server.endpoint();
         let mut admin = Conn::new(ep.clone());
-        let pool = setup::create_pool(&mut admin, "bench-flood").await?;
-        // PreventUserExistenceErrors ENABLED (the console's default): a made-up username costs a full hash, so
-        // unknown users cannot be told apart by timing. That is what makes the flood expensive.
-        let client = setup::create_client_with(
-            &mut admin,
-            &pool,
-            json!({"PreventUserExistenceErrors": "ENABLED"}),
-        )
-        .await?;
-        cmd.seed(&pool, USERS, PASSWORD, 0)?;
+        // Made-up usernames cost a full hash each where existence is hidden: that makes the flood expensive.
+        let (_, client) = setup::pool_hiding_users(&cmd, &mut admin, "bench-flood", USERS).await?;
         let flood_ep = ep.reached_from(IpAddr::from([127, 0, 0, 2]));
         let user_ep = ep.reached_from(IpAddr::from([127, 0, 0, 3]));
         let flood_jobs = (0..FLOOD_CONNS)

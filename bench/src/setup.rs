@@ -189,3 +189,18 @@ pub async fn seed_via_api(ep: &Arc<Endpoint>, pool_id: &str, n: u64, parallel: u
     }
     Ok(())
 }
+
+/// A pool seeded with `users` users (`u<i>`, `PASSWORD`) and an app client that hides user existence
+/// (PreventUserExistenceErrors ENABLED, the console's default): a made-up username then costs a full hash, as a
+/// real user's wrong password does. Returns the pool and client ids.
+pub async fn pool_hiding_users(
+    cmd: &crate::servers::LatchkeyCmd,
+    conn: &mut Conn,
+    name: &str,
+    users: u64,
+) -> Result<(String, String), String> {
+    let pool = create_pool(conn, name).await?;
+    let client = create_client_with(conn, &pool, json!({"PreventUserExistenceErrors": "ENABLED"})).await?;
+    cmd.seed(&pool, users, PASSWORD, 0)?;
+    Ok((pool, client))
+}

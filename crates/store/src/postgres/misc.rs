@@ -32,23 +32,9 @@ impl MiscStore for PostgresStore {
     }
 
     async fn increment_counter(&self, key: &str, now: Timestamp, expires: Timestamp) -> StoreResult<u64> {
-        // One upsert, so concurrent increments serialize on the row and none is lost; a window that has
-        // ended (expires_ms <= now) restarts at 1 with the caller's new expiry.
-        let (value,): (i64,) = sqlx::query_as(
-            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
-             ON CONFLICT (key) DO UPDATE SET \
-               value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
-               expires_ms = CASE WHEN counters.expires_ms <= $2 THEN excluded.expires_ms \
-                            ELSE counters.expires_ms END \
-             RETURNING value",
-        )
-        .bind(key)
-        .bind(now.millis())
-        .bind(expires.millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
-        count(value)
+        // A window that has ended (expires_ms <= now) restarts at 1 with the caller's new expiry; within it the
+        // expiry stays.
+        self.bump_counter(key, now, expires, FIXED_WINDOW).await
     }
 
     async fn decrement_counter(&self, key: &str, now: Timestamp) -> StoreResult<()> {
@@ -67,20 +53,7 @@ impl MiscStore for PostgresStore {
         now: Timestamp,
         expires: Timestamp,
     ) -> StoreResult<u64> {
-        let (value,): (i64,) = sqlx::query_as(
-            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
-             ON CONFLICT (key) DO UPDATE SET \
-               value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
-               expires_ms = excluded.expires_ms \
-             RETURNING value",
-        )
-        .bind(key)
-        .bind(now.millis())
-        .bind(expires.millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
-        count(value)
+        self.bump_counter(key, now, expires, SLIDING).await
     }
 
     async fn get_counter(&self, key: &str, now: Timestamp) -> StoreResult<Option<(u64, Timestamp)>> {
@@ -111,5 +84,38 @@ impl MiscStore for PostgresStore {
         .await
         .map_err(backend)?;
         Ok(())
+    }
+}
+
+/// How an increment moves a counter's expiry: kept within a live window, or always moved to the caller's.
+const FIXED_WINDOW: &str =
+    "CASE WHEN counters.expires_ms <= $2 THEN excluded.expires_ms ELSE counters.expires_ms END";
+const SLIDING: &str = "excluded.expires_ms";
+
+impl PostgresStore {
+    /// One upsert, so concurrent increments serialize on the row and none is lost; an expired counter restarts
+    /// at 1. `expiry` is the new `expires_ms` (`FIXED_WINDOW` or `SLIDING`).
+    async fn bump_counter(
+        &self,
+        key: &str,
+        now: Timestamp,
+        expires: Timestamp,
+        expiry: &str,
+    ) -> StoreResult<u64> {
+        let sql = format!(
+            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
+             ON CONFLICT (key) DO UPDATE SET \
+               value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
+               expires_ms = {expiry} \
+             RETURNING value"
+        );
+        let (value,): (i64,) = sqlx::query_as(&sql)
+            .bind(key)
+            .bind(now.millis())
+            .bind(expires.millis())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        count(value)
     }
 }
