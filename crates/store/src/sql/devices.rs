@@ -10,9 +10,7 @@ macro_rules! device_store {
             use latchkey_core::store::{DeviceStore, Page, StoreResult};
 
             use super::$store;
-            use crate::common::{
-                backend, changed_or_gone, device_doc, device_from_row, insert_error, previous_version,
-            };
+            use crate::common::{changed_or_gone, device_doc, device_from_row, insert_error, previous_version};
 
             #[async_trait]
             impl DeviceStore for $store {
@@ -26,10 +24,8 @@ macro_rules! device_store {
                     .bind(&device.username)
                     .bind(device.version)
                     .bind(device_doc(device)?);
-                    self.changed(insert)
+                    self.insert(insert, "device", || format!("user {}", device.username))
                         .await
-                        .map_err(|e| insert_error(e, "device", &format!("user {}", device.username)))?;
-                    Ok(())
                 }
 
                 async fn get_device(&self, pool_id: &str, device_key: &str) -> StoreResult<Option<Device>> {
@@ -67,7 +63,7 @@ macro_rules! device_store {
                     let delete = sqlx::query("DELETE FROM devices WHERE pool_id = $1 AND device_key = $2")
                         .bind(pool_id)
                         .bind(device_key);
-                    Ok(self.changed(delete).await.map_err(backend)? > 0)
+                    self.delete(delete).await
                 }
 
                 async fn list_devices(

@@ -9,7 +9,7 @@ macro_rules! domain_store {
             use latchkey_core::store::{DomainRecord, DomainStore, StoreError, StoreResult};
 
             use super::$store;
-            use crate::common::{backend, domain_doc, domain_from_doc, insert_error};
+            use crate::common::{backend, domain_doc, domain_from_doc};
 
             #[async_trait]
             impl DomainStore for $store {
@@ -19,10 +19,8 @@ macro_rules! domain_store {
                             .bind(&domain.domain)
                             .bind(&domain.pool_id)
                             .bind(domain_doc(domain)?);
-                    self.changed(insert)
+                    self.insert(insert, "domain", || format!("user pool {}", domain.pool_id))
                         .await
-                        .map_err(|e| insert_error(e, "domain", &format!("user pool {}", domain.pool_id)))?;
-                    Ok(())
                 }
 
                 async fn get_domain(&self, domain: &str) -> StoreResult<Option<DomainRecord>> {
@@ -38,18 +36,18 @@ macro_rules! domain_store {
                             .bind(domain_doc(domain)?)
                             .bind(&domain.domain)
                             .bind(&domain.pool_id);
-                    if self.changed(update).await.map_err(backend)? == 0 {
-                        return Err(StoreError::Conflict(format!(
+                    self.update(update, || {
+                        StoreError::Conflict(format!(
                             "domain {} of pool {} is gone",
                             domain.domain, domain.pool_id
-                        )));
-                    }
-                    Ok(())
+                        ))
+                    })
+                    .await
                 }
 
                 async fn delete_domain(&self, domain: &str) -> StoreResult<bool> {
                     let delete = sqlx::query("DELETE FROM domains WHERE domain = $1").bind(domain);
-                    Ok(self.changed(delete).await.map_err(backend)? > 0)
+                    self.delete(delete).await
                 }
 
                 async fn domains_of_pool(&self, pool_id: &str) -> StoreResult<Vec<DomainRecord>> {

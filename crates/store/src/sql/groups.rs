@@ -10,11 +10,9 @@ macro_rules! group_store {
             use latchkey_core::store::{GroupStore, Page, StoreResult};
             use latchkey_core::users::User;
 
+            use super::run::versioned_update;
             use super::$store;
-            use crate::common::{
-                backend, changed_or_gone, group_doc, group_from_row, insert_error, previous_version,
-                user_from_row,
-            };
+            use crate::common::{changed_or_gone, group_doc, group_from_row, user_from_row};
 
             #[async_trait]
             impl GroupStore for $store {
@@ -26,10 +24,10 @@ macro_rules! group_store {
                     .bind(&group.group_name)
                     .bind(group.version)
                     .bind(group_doc(group)?);
-                    self.changed(insert).await.map_err(|e| {
-                        insert_error(e, "group", &format!("user pool {}", group.user_pool_id))
-                    })?;
-                    Ok(())
+                    self.insert(insert, "group", || {
+                        format!("user pool {}", group.user_pool_id)
+                    })
+                    .await
                 }
 
                 async fn get_group(&self, pool_id: &str, group_name: &str) -> StoreResult<Option<Group>> {
@@ -42,38 +40,24 @@ macro_rules! group_store {
                 }
 
                 async fn update_group(&self, group: &Group) -> StoreResult<()> {
-                    let update = sqlx::query(
+                    let update = versioned_update(
                         "UPDATE user_groups SET doc = $1, version = $2 \
                          WHERE pool_id = $3 AND group_name = $4 AND version = $5",
-                    )
-                    .bind(group_doc(group)?)
-                    .bind(group.version)
-                    .bind(&group.user_pool_id)
-                    .bind(&group.group_name)
-                    .bind(previous_version(group.version));
-                    if self.changed(update).await.map_err(backend)? == 0 {
-                        return Err(changed_or_gone(&format!("group {}", group.group_name)));
-                    }
-                    Ok(())
+                        group_doc(group)?,
+                        group.version,
+                        &[&group.user_pool_id, &group.group_name],
+                    );
+                    self.update(update, || {
+                        changed_or_gone(&format!("group {}", group.group_name))
+                    })
+                    .await
                 }
 
                 async fn delete_group(&self, pool_id: &str, group_name: &str) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
-                    // The foreign key cascades too; see `POOL_TABLES`.
-                    sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
-                        .bind(pool_id)
-                        .bind(group_name)
-                        .execute(&mut *tx)
+                    let owner = "pool_id = $1 AND group_name = $2";
+                    let record = "DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2";
+                    self.delete_owned(&["group_members"], owner, record, &[pool_id, group_name])
                         .await
-                        .map_err(backend)?;
-                    let done = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2")
-                        .bind(pool_id)
-                        .bind(group_name)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
-                    Ok(done.rows_affected() > 0)
                 }
 
                 async fn list_groups(
@@ -107,14 +91,10 @@ macro_rules! group_store {
                     .bind(pool_id)
                     .bind(group_name)
                     .bind(username);
-                    self.changed(insert).await.map_err(|e| {
-                        insert_error(
-                            e,
-                            "membership",
-                            &format!("user {username} or group {group_name}"),
-                        )
-                    })?;
-                    Ok(())
+                    self.insert(insert, "membership", || {
+                        format!("user {username} or group {group_name}")
+                    })
+                    .await
                 }
 
                 async fn remove_user_from_group(
@@ -129,7 +109,7 @@ macro_rules! group_store {
                     .bind(pool_id)
                     .bind(group_name)
                     .bind(username);
-                    Ok(self.changed(delete).await.map_err(backend)? > 0)
+                    self.delete(delete).await
                 }
 
                 async fn list_groups_for_user(

@@ -15,7 +15,7 @@ macro_rules! misc_store {
             use latchkey_core::time::Timestamp;
 
             use super::$store;
-            use crate::common::{backend, count, insert_error, outbox_doc, outbox_from_doc};
+            use crate::common::{backend, count, outbox_doc, outbox_from_doc};
             use crate::sql::misc::{FIXED_WINDOW, SLIDING};
 
             #[async_trait]
@@ -27,10 +27,7 @@ macro_rules! misc_store {
                             .bind(&message.pool_id)
                             .bind(message.created.millis())
                             .bind(outbox_doc(message)?);
-                    self.changed(insert)
-                        .await
-                        .map_err(|e| insert_error(e, "outbox_message", "outbox"))?;
-                    Ok(())
+                    self.insert(insert, "outbox_message", || "outbox".into()).await
                 }
 
                 async fn list_outbox(&self, limit: u32) -> StoreResult<Vec<OutboxMessage>> {

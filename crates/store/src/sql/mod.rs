@@ -23,12 +23,13 @@ pub(crate) mod users;
 
 /// Implements every store trait for `$store`, a struct of the calling module with a `pool: sqlx::Pool<$db>`
 /// field and the backend-specific items named in this module's documentation. Each capability becomes a
-/// child module of the caller (`users`, `tokens`, …).
+/// child module of the caller (`users`, `tokens`, …), so `$db` is given as a path those modules resolve too
+/// (`sqlx::Sqlite`).
 macro_rules! store_traits {
     ($store:ident, $db:ty) => {
         crate::sql::run::runners!($store, $db);
         crate::sql::pools::pool_store!($store);
-        crate::sql::users::user_store!($store, $db);
+        crate::sql::users::user_store!($store);
         crate::sql::groups::group_store!($store);
         crate::sql::tokens::token_store!($store);
         crate::sql::misc::misc_store!($store);

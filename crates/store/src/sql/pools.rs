@@ -1,8 +1,6 @@
 //! Pools and app clients (`PoolStore`), stamped out per backend (see `crate::sql`).
 
-/// Everything a pool owns, children before parents. The foreign keys cascade too; deleting explicitly keeps
-/// what `delete_pool` removes visible, and keeps it complete should a SQLite connection run with foreign_keys
-/// off.
+/// Everything a pool owns, children before parents (see `delete_owned`).
 pub(crate) const POOL_TABLES: [&str; 11] = [
     "domains",
     "devices",
@@ -27,10 +25,10 @@ macro_rules! pool_store {
             use latchkey_core::pools::UserPool;
             use latchkey_core::store::{Page, PoolStore, StoreResult};
 
+            use super::run::versioned_update;
             use super::$store;
             use crate::common::{
-                backend, changed_or_gone, client_doc, client_from_row, count, insert_error, pool_doc,
-                pool_from_row, previous_version,
+                backend, changed_or_gone, client_doc, client_from_row, count, pool_doc, pool_from_row,
             };
             use crate::sql::pools::POOL_TABLES;
 
@@ -49,10 +47,7 @@ macro_rules! pool_store {
                     .bind(pool.region())
                     .bind(pool.version)
                     .bind(pool_doc(pool)?);
-                    self.changed(insert)
-                        .await
-                        .map_err(|e| insert_error(e, "user_pool", "user pool"))?;
-                    Ok(())
+                    self.insert(insert, "user_pool", || "user pool".into()).await
                 }
 
                 async fn get_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
@@ -61,34 +56,20 @@ macro_rules! pool_store {
                 }
 
                 async fn update_pool(&self, pool: &UserPool) -> StoreResult<()> {
-                    let update =
-                        sqlx::query("UPDATE user_pools SET doc = $1, version = $2 WHERE id = $3 AND version = $4")
-                            .bind(pool_doc(pool)?)
-                            .bind(pool.version)
-                            .bind(&pool.id)
-                            .bind(previous_version(pool.version));
-                    if self.changed(update).await.map_err(backend)? == 0 {
-                        return Err(changed_or_gone(&format!("user pool {}", pool.id)));
-                    }
-                    Ok(())
+                    let update = versioned_update(
+                        "UPDATE user_pools SET doc = $1, version = $2 WHERE id = $3 AND version = $4",
+                        pool_doc(pool)?,
+                        pool.version,
+                        &[&pool.id],
+                    );
+                    self.update(update, || changed_or_gone(&format!("user pool {}", pool.id)))
+                        .await
                 }
 
                 async fn delete_pool(&self, pool_id: &str) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
-                    for table in POOL_TABLES {
-                        sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = $1"))
-                            .bind(pool_id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(backend)?;
-                    }
-                    let done = sqlx::query("DELETE FROM user_pools WHERE id = $1")
-                        .bind(pool_id)
-                        .execute(&mut *tx)
+                    let record = "DELETE FROM user_pools WHERE id = $1";
+                    self.delete_owned(&POOL_TABLES, "pool_id = $1", record, &[pool_id])
                         .await
-                        .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
-                    Ok(done.rows_affected() > 0)
                 }
 
                 async fn list_pools(
@@ -113,10 +94,8 @@ macro_rules! pool_store {
                     .bind(&client.user_pool_id)
                     .bind(client.version)
                     .bind(client_doc(client)?);
-                    self.changed(insert).await.map_err(|e| {
-                        insert_error(e, "client", &format!("user pool {}", client.user_pool_id))
-                    })?;
-                    Ok(())
+                    self.insert(insert, "client", || format!("user pool {}", client.user_pool_id))
+                        .await
                 }
 
                 async fn get_client(&self, client_id: &str) -> StoreResult<Option<AppClient>> {
@@ -126,26 +105,22 @@ macro_rules! pool_store {
                 }
 
                 async fn update_client(&self, client: &AppClient) -> StoreResult<()> {
-                    let update = sqlx::query(
+                    let update = versioned_update(
                         "UPDATE user_pool_clients SET doc = $1, version = $2 \
                          WHERE client_id = $3 AND pool_id = $4 AND version = $5",
-                    )
-                    .bind(client_doc(client)?)
-                    .bind(client.version)
-                    .bind(&client.client_id)
-                    .bind(&client.user_pool_id)
-                    .bind(previous_version(client.version));
-                    if self.changed(update).await.map_err(backend)? == 0 {
-                        return Err(changed_or_gone(&format!("app client {}", client.client_id)));
-                    }
-                    Ok(())
+                        client_doc(client)?,
+                        client.version,
+                        &[&client.client_id, &client.user_pool_id],
+                    );
+                    self.update(update, || changed_or_gone(&format!("app client {}", client.client_id)))
+                        .await
                 }
 
                 async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
                     let delete = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND client_id = $2")
                         .bind(pool_id)
                         .bind(client_id);
-                    Ok(self.changed(delete).await.map_err(backend)? > 0)
+                    self.delete(delete).await
                 }
 
                 async fn list_clients(

@@ -2,34 +2,25 @@
 //! kind, each its own short transaction, so a sign-in waiting on a row being purged waits for one batch at
 //! most. How a batch picks its rows is the backend's `purge_statement`.
 
-/// What the purge deletes: for each kind its table, primary key and the time column that expires it. Table and
-/// column names reach SQL only from here, never from input.
+/// What the purge deletes of one kind: its table, primary key and the time column that expires it. Table and
+/// column names reach SQL only from these constants, never from input.
 pub(crate) struct PurgedTable {
     pub(crate) table: &'static str,
     pub(crate) key: &'static str,
     pub(crate) column: &'static str,
 }
 
-pub(crate) const REFRESH_TOKENS: PurgedTable = PurgedTable {
-    table: "refresh_tokens",
-    key: "handle_hash",
-    column: "expires_ms",
-};
-pub(crate) const CODES: PurgedTable = PurgedTable {
-    table: "codes",
-    key: "pool_id, username, purpose",
-    column: "expires_ms",
-};
-pub(crate) const COUNTERS: PurgedTable = PurgedTable {
-    table: "counters",
-    key: "key",
-    column: "expires_ms",
-};
-pub(crate) const OUTBOX: PurgedTable = PurgedTable {
-    table: "outbox",
-    key: "id",
-    column: "created_ms",
-};
+impl PurgedTable {
+    const fn new(table: &'static str, key: &'static str, column: &'static str) -> Self {
+        Self { table, key, column }
+    }
+}
+
+pub(crate) const REFRESH_TOKENS: PurgedTable =
+    PurgedTable::new("refresh_tokens", "handle_hash", "expires_ms");
+pub(crate) const CODES: PurgedTable = PurgedTable::new("codes", "pool_id, username, purpose", "expires_ms");
+pub(crate) const COUNTERS: PurgedTable = PurgedTable::new("counters", "key", "expires_ms");
+pub(crate) const OUTBOX: PurgedTable = PurgedTable::new("outbox", "id", "created_ms");
 
 /// Implements `PurgeStore` for `$store`.
 macro_rules! purge_store {

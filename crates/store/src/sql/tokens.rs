@@ -33,10 +33,10 @@ macro_rules! token_store {
                     .bind(token.revoked)
                     .bind(refresh_doc(token)?)
                     .bind(token.expires.millis());
-                    self.changed(insert)
-                        .await
-                        .map_err(|e| insert_error(e, "refresh_token", &format!("user {}", token.username)))?;
-                    Ok(())
+                    self.insert(insert, "refresh_token", || {
+                        format!("user {}", token.username)
+                    })
+                    .await
                 }
 
                 async fn get_refresh_token(

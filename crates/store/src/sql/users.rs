@@ -1,7 +1,7 @@
 //! Users, their lookup and search indexes, and one-time codes (`UserStore`), stamped out per backend (see
 //! `crate::sql`).
 
-/// Everything of a user, deleted with it. The foreign keys cascade too; see `POOL_TABLES`.
+/// Everything of a user, deleted with it (see `delete_owned`): the rows matching `OF_USER`.
 pub(crate) const USER_TABLES: [&str; 6] = [
     "devices",
     "group_members",
@@ -10,6 +10,15 @@ pub(crate) const USER_TABLES: [&str; 6] = [
     "user_search",
     "user_lookups",
 ];
+
+/// The condition on a user's own rows in the tables that hold them.
+pub(crate) const OF_USER: &str = "pool_id = $1 AND username = $2";
+
+/// A user's index rows: a clash on a lookup key is a clash with another user.
+pub(crate) const INSERT_LOOKUP: &str =
+    "INSERT INTO user_lookups (pool_id, kind, key, username) VALUES ($1, $2, $3, $4)";
+pub(crate) const INSERT_SEARCH: &str =
+    "INSERT INTO user_search (pool_id, kind, key, username) VALUES ($1, $2, $3, $4)";
 
 // ListUsers (see `UserListing`). Filtered listings walk the search index's primary key (pool, kind, key, username)
 // and fetch each listed user by its own key, so a page costs one index range whatever the pool's size.
@@ -28,9 +37,9 @@ pub(crate) const LIST_PREFIX_AFTER: &str = "SELECT u.doc, u.version, s.key FROM 
      WHERE s.pool_id = $1 AND s.kind = $2 AND (s.key, s.username) > ($3, $4) AND s.key < $5 \
      ORDER BY s.key, s.username LIMIT $6";
 
-/// Implements `UserStore` for `$store`, whose pool is `sqlx::Pool<$db>`.
+/// Implements `UserStore` for `$store`.
 macro_rules! user_store {
-    ($store:ident, $db:ty) => {
+    ($store:ident) => {
         /// Users, their indexes and one-time codes.
         mod users {
             use async_trait::async_trait;
@@ -39,16 +48,16 @@ macro_rules! user_store {
             };
             use latchkey_core::users::User;
 
+            use super::run::{delete_rows, versioned_update, Connection};
             use super::$store;
             use crate::common::{
                 attempts_of, backend, changed_or_gone, code_doc, code_from_row, count, distinct, fetch_limit,
-                insert_error, previous_version, user_doc, user_from_row, UserListing,
+                insert_error, user_doc, user_from_row, UserListing,
             };
             use crate::sql::users::{
-                LIST_ALL, LIST_EXACT, LIST_PREFIX_AFTER, LIST_PREFIX_FIRST, USER_TABLES,
+                INSERT_LOOKUP, INSERT_SEARCH, LIST_ALL, LIST_EXACT, LIST_PREFIX_AFTER, LIST_PREFIX_FIRST,
+                OF_USER, USER_TABLES,
             };
-
-            type Connection = <$db as sqlx::Database>::Connection;
 
             /// Writes a user's index rows, one statement per lookup so a clash names its kind. Search rows
             /// cannot clash: they are deduplicated, the user's old ones are gone, and no one else writes this
@@ -60,29 +69,30 @@ macro_rules! user_store {
                 search: &[IndexEntry],
             ) -> StoreResult<()> {
                 for entry in distinct(lookups) {
-                    sqlx::query(
-                        "INSERT INTO user_lookups (pool_id, kind, key, username) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&user.pool_id)
-                    .bind(&entry.kind)
-                    .bind(&entry.key)
-                    .bind(&user.username)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| insert_error(e, &entry.kind, &format!("user {}", user.username)))?;
+                    insert_index_row(tx, INSERT_LOOKUP, user, entry)
+                        .await
+                        .map_err(|e| insert_error(e, &entry.kind, &format!("user {}", user.username)))?;
                 }
                 for entry in distinct(search) {
-                    sqlx::query(
-                        "INSERT INTO user_search (pool_id, kind, key, username) VALUES ($1, $2, $3, $4)",
-                    )
+                    insert_index_row(tx, INSERT_SEARCH, user, entry).await.map_err(backend)?;
+                }
+                Ok(())
+            }
+
+            /// Runs `insert` (`INSERT_LOOKUP` or `INSERT_SEARCH`) for one of a user's index entries.
+            async fn insert_index_row(
+                tx: &mut Connection,
+                insert: &str,
+                user: &User,
+                entry: &IndexEntry,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(insert)
                     .bind(&user.pool_id)
                     .bind(&entry.kind)
                     .bind(&entry.key)
                     .bind(&user.username)
                     .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
+                    .await?;
                 Ok(())
             }
 
@@ -96,24 +106,6 @@ macro_rules! user_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| insert_error(e, "username", &format!("user pool {}", user.pool_id)))?;
-                Ok(())
-            }
-
-            /// Deletes the rows of each of `tables` that belong to one user.
-            async fn delete_rows_of_user(
-                tx: &mut Connection,
-                tables: &[&str],
-                pool_id: &str,
-                username: &str,
-            ) -> StoreResult<()> {
-                for table in tables {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE pool_id = $1 AND username = $2"))
-                        .bind(pool_id)
-                        .bind(username)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                }
                 Ok(())
             }
 
@@ -166,15 +158,14 @@ macro_rules! user_store {
                     search: &[IndexEntry],
                 ) -> StoreResult<()> {
                     let mut tx = self.begin_write().await?;
-                    let done = sqlx::query(
+                    let keys = [user.pool_id.as_str(), &user.username];
+                    let done = versioned_update(
                         "UPDATE users SET doc = $1, version = $2 \
                          WHERE pool_id = $3 AND username = $4 AND version = $5",
+                        user_doc(user)?,
+                        user.version,
+                        &keys,
                     )
-                    .bind(user_doc(user)?)
-                    .bind(user.version)
-                    .bind(&user.pool_id)
-                    .bind(&user.username)
-                    .bind(previous_version(user.version))
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
@@ -183,23 +174,15 @@ macro_rules! user_store {
                     }
                     // Replace rather than diff: the user's own old keys must not clash with its new ones, and a
                     // clash with another user rolls the whole update back.
-                    let index = ["user_lookups", "user_search"];
-                    delete_rows_of_user(&mut tx, &index, &user.pool_id, &user.username).await?;
+                    delete_rows(&mut tx, &["user_lookups", "user_search"], OF_USER, &keys).await?;
                     insert_index(&mut tx, user, lookups, search).await?;
                     tx.commit().await.map_err(backend)
                 }
 
                 async fn delete_user(&self, pool_id: &str, username: &str) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
-                    delete_rows_of_user(&mut tx, &USER_TABLES, pool_id, username).await?;
-                    let done = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username = $2")
-                        .bind(pool_id)
-                        .bind(username)
-                        .execute(&mut *tx)
+                    let record = "DELETE FROM users WHERE pool_id = $1 AND username = $2";
+                    self.delete_owned(&USER_TABLES, OF_USER, record, &[pool_id, username])
                         .await
-                        .map_err(backend)?;
-                    tx.commit().await.map_err(backend)?;
-                    Ok(done.rows_affected() > 0)
                 }
 
                 async fn list_users(
@@ -262,10 +245,8 @@ macro_rules! user_store {
                     .bind(i64::from(code.attempts))
                     .bind(code_doc(code)?)
                     .bind(code.expires.millis());
-                    self.changed(upsert)
+                    self.insert(upsert, "code", || format!("user {}", code.username))
                         .await
-                        .map_err(|e| insert_error(e, "code", &format!("user {}", code.username)))?;
-                    Ok(())
                 }
 
                 async fn get_code(
@@ -308,7 +289,7 @@ macro_rules! user_store {
                             .bind(pool_id)
                             .bind(username)
                             .bind(purpose);
-                    Ok(self.changed(delete).await.map_err(backend)? > 0)
+                    self.delete(delete).await
                 }
             }
         }
