@@ -43,37 +43,23 @@ doc_codec!(outbox_doc, outbox_from_doc, OutboxMessage, "outbox message");
 doc_codec!(device_doc, device_from_doc, Device, "device");
 doc_codec!(domain_doc, domain_from_doc, DomainRecord, "domain");
 
-// Rows of versioned records are `(doc, version)`: `version` is serde-skipped and lives in its own column.
-
-pub(crate) fn pool_from_row((doc, version): (String, i64)) -> Result<UserPool, StoreError> {
-    let mut pool = pool_from_doc(&doc)?;
-    pool.version = version;
-    Ok(pool)
+/// Defines the parser of a versioned record's row, `(doc, version)`: `version` is serde-skipped and lives in its
+/// own column.
+macro_rules! versioned_row {
+    ($from_row:ident, $from_doc:ident, $ty:ty) => {
+        pub(crate) fn $from_row((doc, version): (String, i64)) -> Result<$ty, StoreError> {
+            let mut record = $from_doc(&doc)?;
+            record.version = version;
+            Ok(record)
+        }
+    };
 }
 
-pub(crate) fn client_from_row((doc, version): (String, i64)) -> Result<AppClient, StoreError> {
-    let mut client = client_from_doc(&doc)?;
-    client.version = version;
-    Ok(client)
-}
-
-pub(crate) fn user_from_row((doc, version): (String, i64)) -> Result<User, StoreError> {
-    let mut user = user_from_doc(&doc)?;
-    user.version = version;
-    Ok(user)
-}
-
-pub(crate) fn group_from_row((doc, version): (String, i64)) -> Result<Group, StoreError> {
-    let mut group = group_from_doc(&doc)?;
-    group.version = version;
-    Ok(group)
-}
-
-pub(crate) fn device_from_row((doc, version): (String, i64)) -> Result<Device, StoreError> {
-    let mut device = device_from_doc(&doc)?;
-    device.version = version;
-    Ok(device)
-}
+versioned_row!(pool_from_row, pool_from_doc, UserPool);
+versioned_row!(client_from_row, client_from_doc, AppClient);
+versioned_row!(user_from_row, user_from_doc, User);
+versioned_row!(group_from_row, group_from_doc, Group);
+versioned_row!(device_from_row, device_from_doc, Device);
 
 // Fields that single statements change are columns, and the column wins over the stale document.
 

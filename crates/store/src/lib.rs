@@ -8,6 +8,7 @@ use latchkey_core::store::{Store, StoreError};
 
 mod common;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use postgres::PostgresStore;

@@ -1,5 +1,6 @@
-//! The PostgreSQL backend, for several Latchkey nodes sharing one database. Each capability of the port has
-//! its own module; this one connects.
+//! The PostgreSQL backend, for several Latchkey nodes sharing one database. The store traits are the shared ones
+//! of `crate::sql`; this module connects and says how PostgreSQL begins a write, serializes key rotations and
+//! picks the rows of a purge batch.
 
 use std::str::FromStr;
 
@@ -8,15 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use crate::common::{backend, migration};
-
-mod devices;
-mod domains;
-mod groups;
-mod misc;
-mod pools;
-mod purge;
-mod tokens;
-mod users;
+use crate::sql::purge::PurgedTable;
 
 /// A pooled connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(5);
@@ -73,4 +66,23 @@ impl PostgresStore {
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(backend)
     }
+
+    /// Run first in a key rotation's transaction, it finds and locks the pool row. At READ COMMITTED two
+    /// rotations could both read the same active set and both insert; the lock queues them, so the second
+    /// reads the active set only after the first committed, and fails the check. NO KEY UPDATE still lets
+    /// inserts elsewhere reference the pool meanwhile.
+    const LOCK_POOL_FOR_ROTATION: &'static str = "SELECT 1 FROM user_pools WHERE id = $1 FOR NO KEY UPDATE";
+
+    /// A purge batch: the oldest expired rows by `column`, by primary key. `FOR UPDATE SKIP LOCKED` lets nodes
+    /// purging at the same time take different rows instead of waiting for each other, and a sign-in writing a
+    /// row being purged waits for one batch at most.
+    fn purge_statement(purged: &PurgedTable) -> String {
+        let PurgedTable { table, key, column } = purged;
+        format!(
+            "DELETE FROM {table} WHERE ({key}) IN \
+             (SELECT {key} FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        )
+    }
 }
+
+crate::sql::store_traits!(PostgresStore, sqlx::Postgres);

@@ -1,5 +1,6 @@
-//! The embedded SQLite backend: one database file, opened in WAL mode behind a small connection pool. Each
-//! capability of the port has its own module; this one opens the database.
+//! The embedded SQLite backend: one database file, opened in WAL mode behind a small connection pool. The store
+//! traits are the shared ones of `crate::sql`; this module opens the database and says how SQLite begins a
+//! write, serializes key rotations and picks the rows of a purge batch.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,16 +12,9 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::common::{backend, migration};
+use crate::sql::purge::PurgedTable;
 
-mod devices;
-mod domains;
 mod file_mode;
-mod groups;
-mod misc;
-mod pools;
-mod purge;
-mod tokens;
-mod users;
 
 /// WAL lets readers proceed while one connection writes; more connections would only queue to write.
 const MAX_CONNECTIONS: u32 = 8;
@@ -71,4 +65,20 @@ impl SqliteStore {
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
+
+    /// Run first in a key rotation's transaction, it finds the pool. No lock is needed beyond the write lock
+    /// BEGIN IMMEDIATE took: it holds from the check of the active keys to the commit.
+    const LOCK_POOL_FOR_ROTATION: &'static str = "SELECT 1 FROM user_pools WHERE id = $1";
+
+    /// A purge batch: the oldest expired rows by `column`'s index, addressed by rowid. Each batch is its own
+    /// write transaction, so sign-ins waiting for the write lock wait for one batch at most.
+    fn purge_statement(purged: &PurgedTable) -> String {
+        let PurgedTable { table, column, .. } = purged;
+        format!(
+            "DELETE FROM {table} WHERE rowid IN \
+             (SELECT rowid FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2)"
+        )
+    }
 }
+
+crate::sql::store_traits!(SqliteStore, sqlx::Sqlite);
