@@ -95,7 +95,6 @@ impl World {
         let clock = Arc::new(FixedClock::at(NOW_MS));
         let (sender, outbox) = mpsc::unbounded_channel();
         let settings = Settings {
-            public_url: "http://latchkey.test".into(),
             // Cheap hashing: these tests are about the flows, not the cost.
             hashing: HashingParams {
                 memory_kib: 64,
@@ -163,6 +162,16 @@ impl World {
         let user = self.lk.admin_user(&self.pool, username).await.unwrap();
         assert_eq!(outcome.user_sub, user.sub);
         outcome.code_delivery.expect("a code is sent")
+    }
+
+    async fn refresh(
+        &self,
+        refresh_token: &str,
+    ) -> Result<AuthenticationResult, latchkey_core::CognitoError> {
+        let proof = ClientProof::SecretHash(None);
+        self.lk
+            .refresh_sign_in(&self.pool, &self.client, refresh_token, proof, None)
+            .await
     }
 
     async fn sign_in(
@@ -237,16 +246,7 @@ async fn sign_up_confirm_sign_in_refresh_and_sign_out_everywhere() {
     assert_eq!(access.user.username, "alice");
 
     w.clock.advance_seconds(600);
-    let refreshed =
-        w.lk.refresh_sign_in(
-            &w.pool,
-            &w.client,
-            &refresh_token,
-            ClientProof::SecretHash(None),
-            None,
-        )
-        .await
-        .unwrap();
+    let refreshed = w.refresh(&refresh_token).await.unwrap();
     assert!(
         refreshed.refresh_token.is_none(),
         "a refresh issues no new refresh token"
@@ -263,16 +263,7 @@ async fn sign_up_confirm_sign_in_refresh_and_sign_out_everywhere() {
             (ErrorKind::NotAuthorizedException, "Access Token has been revoked")
         );
     }
-    let e =
-        w.lk.refresh_sign_in(
-            &w.pool,
-            &w.client,
-            &refresh_token,
-            ClientProof::SecretHash(None),
-            None,
-        )
-        .await
-        .unwrap_err();
+    let e = w.refresh(&refresh_token).await.unwrap_err();
     assert_eq!(
         (e.kind(), e.message()),
         (

@@ -10,23 +10,14 @@
 mod common;
 mod wire;
 
-use latchkey_server::limits::{LimitSettings, Rate};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use wire::oauth::{OAuthWorld, PASSWORD};
-use wire::{assert_wire_snapshot, get, post_operation, Exchange, Redactor};
+use wire::{assert_wire_snapshot, get, post_operation, Redactor};
 
 const IDP: &str = "AWSCognitoIdentityProviderService";
 
 fn target(op: &str) -> String {
     format!("{IDP}.{op}")
-}
-
-fn cases(redactor: &Redactor, answers: Vec<(&str, Exchange)>) -> Value {
-    let mut out = Map::new();
-    for (name, answer) in answers {
-        out.insert(name.to_string(), redactor.snapshot(&answer));
-    }
-    Value::Object(out)
 }
 
 #[tokio::test]
@@ -45,7 +36,7 @@ async fn the_operation_is_unknown_or_missing() {
         ("no target", post_operation(r, None, "{}", &[]).await),
         ("GET /", get(r, "/").await),
     ];
-    assert_wire_snapshot!("operation", cases(&Redactor::default(), answers));
+    assert_wire_snapshot!("operation", Redactor::default().cases(answers));
 }
 
 #[tokio::test]
@@ -118,7 +109,7 @@ async fn admin_operations_need_a_valid_signature() {
             .await,
         ),
     ];
-    assert_wire_snapshot!("signature", cases(&Redactor::default(), answers));
+    assert_wire_snapshot!("signature", Redactor::default().cases(answers));
     let (status, _) = app.call("CreateUserPool", json!({"PoolName": "p"}), true).await;
     assert_eq!(status, 200, "a correct signature passes");
 }
@@ -179,7 +170,7 @@ async fn bodies_that_do_not_parse_or_validate() {
             .await,
         ),
     ];
-    assert_wire_snapshot!("body", cases(&Redactor::default(), answers));
+    assert_wire_snapshot!("body", Redactor::default().cases(answers));
 }
 
 #[tokio::test]
@@ -241,20 +232,12 @@ async fn the_domain_answers_with_cognitos_exceptions() {
             call("GetUser", json!({"AccessToken": "nonsense"})).await,
         ),
     ];
-    assert_wire_snapshot!("domain", cases(&w.redactor, answers));
+    assert_wire_snapshot!("domain", w.cases(answers));
 }
 
 #[tokio::test]
 async fn the_rate_limiter_answers_too_many_requests() {
-    let app = wire::app_with_limits(LimitSettings {
-        per_address: None,
-        per_client: Some(Rate {
-            per_second: 0.0001,
-            burst: 1,
-        }),
-        ..LimitSettings::default()
-    })
-    .await;
+    let app = wire::app_allowing_one_request_per_client().await;
     let body = json!({"ClientId": "some-client", "Username": "a", "Password": "x"}).to_string();
     let first = post_operation(&app.router, Some(&target("SignUp")), &body, &[]).await;
     assert_ne!(first.json()["__type"], "TooManyRequestsException");

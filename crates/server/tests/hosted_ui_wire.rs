@@ -10,18 +10,9 @@ mod wire;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use latchkey_server::limits::{LimitSettings, Rate};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use wire::oauth::{challenge, OAuthWorld, CALLBACK, PASSWORD, SIGNED_OUT, VERIFIER};
 use wire::{assert_wire_snapshot, get, post_form, send, Exchange};
-
-fn cases(world: &OAuthWorld, answers: Vec<(&str, Exchange)>) -> Value {
-    let mut out = Map::new();
-    for (name, answer) in answers {
-        out.insert(name.to_string(), world.snapshot(&answer));
-    }
-    Value::Object(out)
-}
 
 async fn get_with_cookie(world: &OAuthWorld, path: &str, cookie: &str) -> Exchange {
     send(
@@ -59,16 +50,17 @@ async fn sign_in_page_then_a_wrong_password_then_the_right_one() {
     .await;
     assert_wire_snapshot!(
         "login_refusals",
-        cases(
-            &w,
-            vec![
-                ("a forged CSRF token", forged),
-                (
-                    "an unknown client",
-                    get(w.router(), "/login?response_type=code&client_id=unknown&redirect_uri=https%3A%2F%2Fapp.example%2Fcb").await,
-                ),
-            ]
-        )
+        w.cases(vec![
+            ("a forged CSRF token", forged),
+            (
+                "an unknown client",
+                get(
+                    w.router(),
+                    "/login?response_type=code&client_id=unknown&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"
+                )
+                .await,
+            ),
+        ])
     );
 }
 
@@ -93,15 +85,12 @@ async fn authorize_sends_the_browser_to_sign_in_then_answers_from_the_session() 
     let bare_path = get(w.router(), &format!("/authorize?{query}")).await;
     assert_wire_snapshot!(
         "authorize_redirects",
-        cases(
-            &w,
-            vec![
-                ("no session", fresh),
-                ("no session, /authorize", bare_path),
-                ("a session, code flow", with_session),
-                ("a session, implicit flow", implicit),
-            ]
-        )
+        w.cases(vec![
+            ("no session", fresh),
+            ("no session, /authorize", bare_path),
+            ("a session, code flow", with_session),
+            ("a session, implicit flow", implicit),
+        ])
     );
 }
 
@@ -148,7 +137,7 @@ async fn authorize_errors_shown_as_a_page_or_sent_to_the_app() {
             authorize(format!("{}&nonce=a%00b", w.query(&[]))).await,
         ),
     ];
-    assert_wire_snapshot!("authorize_error_pages", cases(&w, pages));
+    assert_wire_snapshot!("authorize_error_pages", w.cases(pages));
     let redirects = vec![
         ("no response_type", authorize(without("response_type")).await),
         (
@@ -176,7 +165,7 @@ async fn authorize_errors_shown_as_a_page_or_sent_to_the_app() {
             authorize(w.query(&[("scope", "phone")])).await,
         ),
     ];
-    assert_wire_snapshot!("authorize_error_redirects", cases(&w, redirects));
+    assert_wire_snapshot!("authorize_error_redirects", w.cases(redirects));
 }
 
 #[tokio::test]
@@ -243,20 +232,12 @@ async fn logout_ends_the_session_and_redirects_or_refuses() {
             logout(encode(&[("client_id", &w.web)])).await,
         ),
     ];
-    assert_wire_snapshot!("logout", cases(&w, answers));
+    assert_wire_snapshot!("logout", w.cases(answers));
 }
 
 #[tokio::test]
 async fn a_throttled_form_post_gets_the_429_page() {
-    let app = wire::app_with_limits(LimitSettings {
-        per_address: None,
-        per_client: Some(Rate {
-            per_second: 0.0001,
-            burst: 1,
-        }),
-        ..LimitSettings::default()
-    })
-    .await;
+    let app = wire::app_allowing_one_request_per_client().await;
     let post = || {
         post_form(
             &app.router,

@@ -9,18 +9,9 @@ mod wire;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use wire::oauth::{OAuthWorld, CALLBACK, VERIFIER};
 use wire::{assert_wire_snapshot, get, post_form, send};
-
-/// Several answers in one snapshot, each under the name of its case.
-fn cases(world: &OAuthWorld, answers: Vec<(&str, wire::Exchange)>) -> Value {
-    let mut out = Map::new();
-    for (name, answer) in answers {
-        out.insert(name.to_string(), world.snapshot(&answer));
-    }
-    Value::Object(out)
-}
 
 fn redeem<'a>(world: &'a OAuthWorld, code: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
@@ -49,40 +40,20 @@ async fn authorization_code_with_pkce_then_refresh_token_then_the_code_replayed(
     );
     assert_wire_snapshot!("token_authorization_code", w.snapshot(&issued));
 
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
     w.app.clock.advance_seconds(60);
-    let refreshed = w
-        .token(
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &w.web),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ],
-            &[],
-        )
-        .await;
+    let refreshed = w.refresh(refresh_token).await;
     assert_wire_snapshot!("token_refresh_token", w.snapshot(&refreshed));
 
     // A replayed code is refused and revokes what its first use issued: the refresh token no longer works.
     let replayed = w.token(&redeem(&w, &code), &[]).await;
-    let refresh_after = w
-        .token(
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &w.web),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ],
-            &[],
-        )
-        .await;
+    let refresh_after = w.refresh(refresh_token).await;
     assert_wire_snapshot!(
         "token_code_replayed",
-        cases(
-            &w,
-            vec![
-                ("the code again", replayed),
-                ("its refresh token after", refresh_after),
-            ]
-        )
+        w.cases(vec![
+            ("the code again", replayed),
+            ("its refresh token after", refresh_after),
+        ])
     );
 }
 
@@ -156,7 +127,7 @@ async fn invalid_request() {
         ),
         ("a form over 64 KiB", too_large),
     ];
-    assert_wire_snapshot!("token_invalid_request", cases(&w, answers));
+    assert_wire_snapshot!("token_invalid_request", w.cases(answers));
 }
 
 #[tokio::test]
@@ -207,7 +178,7 @@ async fn invalid_client_in_the_authorization_header_and_in_the_body() {
         ),
         ("no client at all", w.token(&cc, &[]).await),
     ];
-    assert_wire_snapshot!("token_invalid_client", cases(&w, answers));
+    assert_wire_snapshot!("token_invalid_client", w.cases(answers));
 }
 
 #[tokio::test]
@@ -230,15 +201,7 @@ async fn invalid_grant() {
         ("no code_verifier", w.token(&no_verifier, &[]).await),
         (
             "an unknown refresh token",
-            w.token(
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("client_id", &w.web),
-                    ("refresh_token", "bm90LWEtcmVmcmVzaC10b2tlbg"),
-                ],
-                &[],
-            )
-            .await,
+            w.refresh("bm90LWEtcmVmcmVzaC10b2tlbg").await,
         ),
     ];
     let expired = w.code().await;
@@ -248,7 +211,7 @@ async fn invalid_grant() {
         "a code after five minutes",
         w.token(&redeem(&w, &expired), &[]).await,
     ));
-    assert_wire_snapshot!("token_invalid_grant", cases(&w, answers));
+    assert_wire_snapshot!("token_invalid_grant", w.cases(answers));
 }
 
 #[tokio::test]
@@ -309,7 +272,7 @@ async fn unauthorized_client_unsupported_grant_type_and_invalid_scope() {
             .await,
         ),
     ];
-    assert_wire_snapshot!("token_refusals", cases(&w, answers));
+    assert_wire_snapshot!("token_refusals", w.cases(answers));
 }
 
 #[tokio::test]
@@ -361,7 +324,7 @@ async fn userinfo_answers_by_scope_and_refuses_missing_invalid_and_expired_token
     ];
     w.app.clock.advance_seconds(3600);
     answers.push(("an expired token", with(bearer).await));
-    assert_wire_snapshot!("userinfo_refusals", cases(&w, answers));
+    assert_wire_snapshot!("userinfo_refusals", w.cases(answers));
 }
 
 #[tokio::test]
@@ -376,22 +339,10 @@ async fn revoke_then_refresh_and_every_refusal() {
         &[],
     )
     .await;
-    let refresh_after = w
-        .token(
-            &[
-                ("grant_type", "refresh_token"),
-                ("client_id", &w.web),
-                ("refresh_token", refresh),
-            ],
-            &[],
-        )
-        .await;
+    let refresh_after = w.refresh(refresh).await;
     assert_wire_snapshot!(
         "revoke",
-        cases(
-            &w,
-            vec![("revoked", revoked), ("refreshing after", refresh_after)]
-        )
+        w.cases(vec![("revoked", revoked), ("refreshing after", refresh_after)])
     );
 
     let no_revocation = w
@@ -473,5 +424,5 @@ async fn revoke_then_refresh_and_every_refusal() {
             .await,
         ),
     ];
-    assert_wire_snapshot!("revoke_refusals", cases(&w, answers));
+    assert_wire_snapshot!("revoke_refusals", w.cases(answers));
 }

@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use latchkey_server::limits::{LimitSettings, Limits};
+use latchkey_server::limits::{LimitSettings, Limits, Rate};
 use latchkey_server::metrics::Metrics;
 use latchkey_server::{AccessKeys, AppState};
 use regex::Regex;
@@ -176,6 +176,20 @@ macro_rules! assert_wire_snapshot {
 }
 pub(crate) use assert_wire_snapshot;
 
+/// A test app whose limiter lets each app client make one request that hashes or sends, and refuses the next.
+pub async fn app_allowing_one_request_per_client() -> TestApp {
+    app_with_limits(LimitSettings {
+        per_address: None,
+        per_client: Some(Rate {
+            // Nothing refills during a test.
+            per_second: 0.0001,
+            burst: 1,
+        }),
+        ..LimitSettings::default()
+    })
+    .await
+}
+
 /// Turns answers into snapshots, replacing the values a test registers (ids made by the random source, keys'
 /// `kid`s, codes) with names, so a snapshot still shows which id stands where.
 #[derive(Default)]
@@ -245,6 +259,14 @@ impl Redactor {
             "location" => json!(location_shape(value)),
             _ => json!(value),
         }
+    }
+
+    /// Several answers in one snapshot, each under the name of its case.
+    pub fn cases(&self, answers: Vec<(&str, Exchange)>) -> Value {
+        let members = answers
+            .into_iter()
+            .map(|(name, answer)| (name.to_string(), self.snapshot(&answer)));
+        Value::Object(members.collect())
     }
 
     /// Registered values replaced by their names, everywhere; JSON Web Tokens decoded into their parts.

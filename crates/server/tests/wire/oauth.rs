@@ -207,6 +207,16 @@ impl OAuthWorld {
         post_form(self.router(), "/oauth2/token", form, headers).await
     }
 
+    /// The refresh_token grant for the web client.
+    pub async fn refresh(&self, refresh_token: &str) -> Exchange {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", self.web.as_str()),
+            ("refresh_token", refresh_token),
+        ];
+        self.token(&form, &[]).await
+    }
+
     /// `Authorization: Basic` for the service client with `secret`.
     pub fn basic(&self, secret: &str) -> String {
         use base64::engine::general_purpose::STANDARD;
@@ -215,5 +225,9 @@ impl OAuthWorld {
 
     pub fn snapshot(&self, ex: &Exchange) -> Value {
         self.redactor.snapshot(ex)
+    }
+
+    pub fn cases(&self, answers: Vec<(&str, Exchange)>) -> Value {
+        self.redactor.cases(answers)
     }
 }
