@@ -2,6 +2,9 @@
 //! a JSON document for insta — the status, every header, and the body (JSON as sent; a hosted-UI page as the shape
 //! its users read: title, alert and status texts, forms and links, never its markup) — with what differs from run
 //! to run replaced by a name: ids the test registers, tokens decoded into header and claims, cookie values.
+//!
+//! A snapshot that no longer matches fails the test (in CI nothing is written). To accept a deliberate change,
+//! run the test with `INSTA_UPDATE=always` and review the `.snap` diff as part of the commit.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -191,7 +194,7 @@ pub async fn app_allowing_one_request_per_client() -> TestApp {
 }
 
 /// Turns answers into snapshots, replacing the values a test registers (ids made by the random source, keys'
-/// `kid`s, codes) with names, so a snapshot still shows which id stands where.
+/// `kid`s, secrets) with names, so a snapshot still shows which id stands where.
 #[derive(Default)]
 pub struct Redactor {
     names: Vec<(String, String)>,
