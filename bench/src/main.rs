@@ -110,16 +110,16 @@ async fn main() -> ExitCode {
     };
 
     let _ = std::fs::remove_dir_all(&cli.work_dir);
-    let mut rows = Vec::new();
-    let mut failures = Vec::new();
-    let stores = runs::run_stores(&cli, &plan, &raw_before, &mut rows, &mut failures).await;
+    let mut gathered = runs::Gathered::default();
+    let stores = runs::run_stores(&cli, &plan, &raw_before, &mut gathered).await;
     eprintln!("\n== raw limits again (the machine is shared: the ratios use the mean of both measurements)");
     let raw_after = raw::measure_and_print(plan.raw_budget)
         .await
         .unwrap_or_else(|_| raw_before.clone());
     let raw = RawLimits::mean(&raw_before, &raw_after);
-    report::apply_limits(&mut rows, &raw);
-    let peers = runs::run_peers(&cli, &plan, &mut rows, &mut failures).await;
+    report::apply_limits(&mut gathered.rows, &raw);
+    let peers = runs::run_peers(&cli, &plan, &mut gathered).await;
+    let runs::Gathered { rows, failures } = gathered;
 
     let targets = targets::targets(&rows, &plan, &stores, &peers);
     let table = report::table(&rows);

@@ -173,15 +173,21 @@ fn unthrottled() -> Vec<String> {
     .to_vec()
 }
 
-/// Every latchkey store the command line asks for (SQLite, PostgreSQL): their rows, and the labels of the stores
-/// run (failures are noted and the run goes on).
-pub async fn run_stores(
-    cli: &Cli,
-    plan: &Plan,
-    raw: &RawLimits,
-    rows: &mut Vec<Row>,
-    failures: &mut Vec<String>,
-) -> Vec<String> {
+/// What the runs gather: every row, and what failed (a failed server is noted and the run goes on).
+#[derive(Default)]
+pub struct Gathered {
+    pub rows: Vec<Row>,
+    pub failures: Vec<String>,
+}
+
+impl Gathered {
+    fn failed(&mut self, what: &str, e: &str) {
+        self.failures.push(format!("{what}: {e}"));
+    }
+}
+
+/// Every latchkey store the command line asks for (SQLite, PostgreSQL), into `out`: the labels of the stores run.
+pub async fn run_stores(cli: &Cli, plan: &Plan, raw: &RawLimits, out: &mut Gathered) -> Vec<String> {
     let mut stores = Vec::new();
     let sqlite = (!cli.no_sqlite).then(|| ("latchkey/sqlite".to_string(), None));
     let postgres = cli
@@ -189,9 +195,9 @@ pub async fn run_stores(
         .clone()
         .map(|url| ("latchkey/postgres".to_string(), Some(url)));
     for (label, database_url) in sqlite.into_iter().chain(postgres) {
-        if let Err(e) = run_latchkey(cli, plan, raw, &label, database_url, rows).await {
+        if let Err(e) = run_latchkey(cli, plan, raw, &label, database_url, &mut out.rows).await {
             eprintln!("latchkey-bench: {label}: {e}");
-            failures.push(format!("{label}: {e}"));
+            out.failed(&label, &e);
         }
         stores.push(label);
     }
@@ -371,14 +377,9 @@ async fn seed_scale_pool(
     Ok(Fixture::new(big_pool, big_client, n, "lk"))
 }
 
-/// moto_server and cognito-local, those the command line names, one after the other: their rows, and the names
-/// of the peers run.
-pub async fn run_peers(
-    cli: &Cli,
-    plan: &Plan,
-    rows: &mut Vec<Row>,
-    failures: &mut Vec<String>,
-) -> Vec<String> {
+/// moto_server and cognito-local, those the command line names, one after the other, into `out`: the names of the
+/// peers run.
+pub async fn run_peers(cli: &Cli, plan: &Plan, out: &mut Gathered) -> Vec<String> {
     let mut peers = Vec::new();
     for name in [MOTO, COGNITO_LOCAL] {
         let Some(started) = start_peer(cli, name).await else {
@@ -387,14 +388,14 @@ pub async fn run_peers(
         let run = match started {
             Ok(s) => {
                 peers.push(s.name.clone());
-                run_peer(plan, s, rows).await.inspect_err(|e| {
+                run_peer(plan, s, &mut out.rows).await.inspect_err(|e| {
                     eprintln!("latchkey-bench: {name}: {e}");
                 })
             }
             Err(e) => Err(e),
         };
         if let Err(e) = run {
-            failures.push(format!("{name}: {e}"));
+            out.failed(name, &e);
         }
     }
     peers
