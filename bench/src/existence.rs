@@ -4,22 +4,17 @@
 //! 10,000 names (real users `u<i>`, or names `ghost<i>` nobody has), so names rarely repeat and neither side reaches
 //! the lockout. The rows report the latency of those refusals.
 
-use std::path::Path;
-
 use crate::http::Conn;
-use crate::load::{closed_loop, Job, RunResult, Timing, XorShift};
-use crate::report::Row;
-use crate::servers::LatchkeyCmd;
+use crate::jobs::{Job, XorShift};
+use crate::load::{closed_loop, RunResult};
+use crate::report::{ms, Row};
+use crate::runs::FreshServers;
 use crate::setup;
 
 pub const S_REAL: &str = "wrong password, real users (existence hidden)";
 pub const S_MISSING: &str = "any password, missing names (existence hidden)";
 
 const NAMES: u64 = 10_000;
-
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
-}
 
 /// The refusals' p50 and p99, in milliseconds.
 fn refusal_latency(r: &RunResult) -> (Option<f64>, Option<f64>) {
@@ -32,18 +27,9 @@ fn refusal_latency(r: &RunResult) -> (Option<f64>, Option<f64>) {
     )
 }
 
-pub async fn run(
-    base: &LatchkeyCmd,
-    dir: &Path,
-    label: &str,
-    timing: Timing,
-    rows: &mut Vec<Row>,
-) -> Result<(), String> {
-    let cmd = LatchkeyCmd {
-        data_dir: dir.join("existence"),
-        ..base.clone()
-    };
-    let server = cmd.serve(&dir.join("existence.log")).await?;
+pub async fn run(fresh: &FreshServers<'_>, rows: &mut Vec<Row>) -> Result<(), String> {
+    let (label, timing) = (fresh.label, fresh.timing);
+    let (cmd, server) = fresh.start("existence", None).await?;
     let ep = server.endpoint();
     let mut admin = Conn::new(ep.clone());
     let (_, client) = setup::pool_hiding_users(&cmd, &mut admin, "bench-existence", NAMES).await?;

@@ -4,12 +4,12 @@
 //! show what they prevent. Loopback has a whole /8, so the flood comes from 127.0.0.2 and the user from 127.0.0.3.
 
 use std::net::IpAddr;
-use std::path::Path;
 
 use crate::http::Conn;
-use crate::load::{closed_loop, open_loop, Job, Timing, XorShift};
-use crate::report::Row;
-use crate::servers::LatchkeyCmd;
+use crate::jobs::{Job, XorShift};
+use crate::load::{closed_loop, open_loop};
+use crate::report::{f2, Row};
+use crate::runs::FreshServers;
 use crate::setup::{self, PASSWORD};
 
 pub const S_FLOOD: &str = "address flood: 64 conns of made-up sign-ins from one address";
@@ -28,18 +28,9 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
-fn ms(v: Option<f64>) -> String {
-    v.map_or("-".into(), |x| format!("{x:.2}"))
-}
-
 /// Both rows of one run (limits on, or off with `OFF` appended to the scenario names).
-pub async fn run(
-    base: &LatchkeyCmd,
-    dir: &Path,
-    label: &str,
-    timing: Timing,
-    rows: &mut Vec<Row>,
-) -> Result<(), String> {
+pub async fn run(fresh: &FreshServers<'_>, rows: &mut Vec<Row>) -> Result<(), String> {
+    let (label, timing) = (fresh.label, fresh.timing);
     for limits in [true, false] {
         let suffix = if limits { "" } else { OFF };
         let serve_args = if limits {
@@ -50,13 +41,8 @@ pub async fn run(
                 .map(String::from)
                 .to_vec()
         };
-        let cmd = LatchkeyCmd {
-            data_dir: dir.join(if limits { "flood" } else { "flood-off" }),
-            serve_args,
-            ..base.clone()
-        };
-        let server = cmd
-            .serve(&dir.join(if limits { "flood.log" } else { "flood-off.log" }))
+        let (cmd, server) = fresh
+            .start(if limits { "flood" } else { "flood-off" }, Some(serve_args))
             .await?;
         let ep = server.endpoint();
         let mut admin = Conn::new(ep.clone());
@@ -100,8 +86,8 @@ pub async fn run(
             judged,
             pct(judged, sent),
             pct(flood.m.throttled, sent),
-            ms(row.throttled_p50_ms),
-            ms(row.throttled_p99_ms)
+            f2(row.throttled_p50_ms),
+            f2(row.throttled_p99_ms)
         );
         eprintln!("    flood: {}", row.note);
         rows.push(row);
@@ -119,8 +105,8 @@ pub async fn run(
         eprintln!(
             "    user: {}; p50 {} ms, p99 {} ms",
             row.note,
-            ms(row.p50_ms),
-            ms(row.p99_ms)
+            f2(row.p50_ms),
+            f2(row.p99_ms)
         );
         rows.push(row);
     }

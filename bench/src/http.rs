@@ -91,29 +91,26 @@ fn hex_sha256(data: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, data))
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data)
-        .as_ref()
-        .to_vec()
-}
-
 /// `YYYYMMDDTHHMMSSZ` now.
 fn amz_date() -> String {
-    let dt = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        dt.year(),
-        dt.month() as u8,
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::OffsetDateTime::now_utc().format(format).unwrap_or_default()
+}
+
+/// SigV4's signing key: HMAC-SHA256 of the date, region, service and `aws4_request` in turn, starting from the
+/// secret.
+fn signing_key(secret: &str, date: &str, region: &str) -> hmac::Key {
+    let first = hmac::Key::new(hmac::HMAC_SHA256, format!("AWS4{secret}").as_bytes());
+    [date, region, "cognito-idp", "aws4_request"]
+        .iter()
+        .fold(first, |key, part| {
+            hmac::Key::new(hmac::HMAC_SHA256, hmac::sign(&key, part.as_bytes()).as_ref())
+        })
 }
 
 /// The SigV4 `Authorization` header for POST / (signed: content-type, host, x-amz-date, x-amz-target).
 fn authorization(ep: &Endpoint, target: &str, body: &[u8], amz_date: &str) -> String {
-    let date = &amz_date[..8];
+    let date = amz_date.get(..8).unwrap_or_default();
     let canonical = format!(
         "POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{}\nx-amz-date:{amz_date}\nx-amz-target:{target}\n\ncontent-type;host;x-amz-date;x-amz-target\n{}",
         ep.host,
@@ -124,14 +121,8 @@ fn authorization(ep: &Endpoint, target: &str, body: &[u8], amz_date: &str) -> St
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex_sha256(canonical.as_bytes())
     );
-    let k = hmac_sha256(
-        format!("AWS4{}", ep.secret_access_key).as_bytes(),
-        date.as_bytes(),
-    );
-    let k = hmac_sha256(&k, ep.region.as_bytes());
-    let k = hmac_sha256(&k, b"cognito-idp");
-    let k = hmac_sha256(&k, b"aws4_request");
-    let sig = hex::encode(hmac_sha256(&k, to_sign.as_bytes()));
+    let key = signing_key(&ep.secret_access_key, date, &ep.region);
+    let sig = hex::encode(hmac::sign(&key, to_sign.as_bytes()));
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={sig}",
         ep.access_key_id

@@ -235,3 +235,31 @@ fn limit_costs(budget: Duration) -> Result<(f64, f64), String> {
     })?;
     Ok((check, glance))
 }
+
+/// `measure` on a blocking thread, printed as it is measured.
+pub async fn measure_and_print(budget: Duration) -> Result<RawLimits, String> {
+    let raw = tokio::task::spawn_blocking(move || measure(budget))
+        .await
+        .map_err(|e| e.to_string())??;
+    eprintln!(
+        "  per operation (CPU time, best of 3 rounds): Argon2id verify {:.2} ms, RS256 sign {:.0} µs, RS256 verify {:.1} µs, SRP server side {:.2} ms",
+        raw.argon2_verify_s * 1e3,
+        raw.rs256_sign_s * 1e6,
+        raw.rs256_verify_s * 1e6,
+        raw.srp_server_s * 1e3,
+    );
+    eprintln!(
+        "  rate limits per limited request: address + client buckets {:.0} ns, body glance {:.0} ns",
+        raw.limit_check_s * 1e9,
+        raw.limit_glance_s * 1e9,
+    );
+    eprintln!(
+        "  per-core ceilings: password sign-in {:.1}/s, refresh {:.0}/s, client_credentials {:.0}/s, SRP sign-in {:.0}/s, GetUser (verify) {:.0}/s",
+        raw.password_sign_in(),
+        raw.refresh(),
+        raw.client_credentials(),
+        raw.srp_sign_in(),
+        raw.get_user()
+    );
+    Ok(raw)
+}

@@ -40,8 +40,33 @@ pub struct Row {
     pub note: String,
 }
 
-fn ms(us: u64) -> f64 {
+/// Microseconds (the histograms' unit) in milliseconds.
+pub fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
+}
+
+/// Kibibytes (as /proc gives them) in mebibytes.
+pub fn mb(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// `1k`, `20k`, `1M`: a round count of users as rows and targets name it.
+pub fn human(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+/// A measured value in notes and targets: two decimals, `-` when there is none.
+pub fn f2(v: Option<f64>) -> String {
+    v.map_or("-".into(), |x| format!("{x:.2}"))
+}
+
+/// `server`'s row for `scenario`.
+pub fn find<'a>(rows: &'a [Row], server: &str, scenario: &str) -> Option<&'a Row> {
+    rows.iter().find(|r| r.server == server && r.scenario == scenario)
 }
 
 impl Row {
@@ -79,8 +104,8 @@ impl Row {
             p99_ms: p99,
             server_cpu_s: r.server_cpu,
             client_cpu_s: Some(r.client_cpu),
-            peak_rss_mb: r.peak_rss_kb.map(|k| k as f64 / 1024.0),
-            mid_rss_mb: r.mid_rss_kb.map(|k| k as f64 / 1024.0),
+            peak_rss_mb: r.peak_rss_kb.map(mb),
+            mid_rss_mb: r.mid_rss_kb.map(mb),
             limit_kind: limit_kind.map(str::to_string),
             limit_per_core: None,
             ratio_to_limit: None,
@@ -124,7 +149,8 @@ fn num(v: Option<f64>) -> String {
     }
 }
 
-fn pct(v: Option<f64>) -> String {
+/// A share as a whole percentage, `-` when there is none.
+pub fn pct(v: Option<f64>) -> String {
     v.map_or("-".into(), |x| format!("{:.0}%", x * 100.0))
 }
 

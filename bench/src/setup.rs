@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::http::{Conn, Endpoint, Reply};
+use crate::jobs::admin_create_user_body;
 
 pub const PASSWORD: &str = "Bench-Passw0rd!";
 
@@ -15,6 +16,11 @@ fn ok(op: &str, reply: Result<Reply, String>) -> Result<Reply, String> {
         Ok(r) => Err(format!("{op} answered {}: {}", r.status, r.body)),
         Err(e) => Err(format!("{op} failed: {e}")),
     }
+}
+
+/// The admin operation `op` (signed), as an error unless it answered 200.
+async fn call_ok(conn: &mut Conn, op: &str, body: &serde_json::Value) -> Result<Reply, String> {
+    ok(op, conn.call(op, body, true).await)
 }
 
 pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> {
@@ -29,7 +35,7 @@ pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> 
             "RequireSymbols": true,
         }},
     });
-    let r = ok("CreateUserPool", conn.call("CreateUserPool", &body, true).await)?;
+    let r = call_ok(conn, "CreateUserPool", &body).await?;
     r.str_at(&["UserPool", "Id"])
         .ok_or_else(|| format!("CreateUserPool gave no id: {}", r.body))
 }
@@ -53,10 +59,7 @@ pub async fn create_client_with(
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
-    let r = ok(
-        "CreateUserPoolClient",
-        conn.call("CreateUserPoolClient", &body, true).await,
-    )?;
+    let r = call_ok(conn, "CreateUserPoolClient", &body).await?;
     r.str_at(&["UserPoolClient", "ClientId"])
         .ok_or_else(|| format!("CreateUserPoolClient gave no id: {}", r.body))
 }
@@ -70,10 +73,7 @@ pub async fn oauth_client(conn: &mut Conn, pool_id: &str) -> Result<(String, Str
         "Name": "bench",
         "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}],
     });
-    ok(
-        "CreateResourceServer",
-        conn.call("CreateResourceServer", &rs, true).await,
-    )?;
+    call_ok(conn, "CreateResourceServer", &rs).await?;
     let body = json!({
         "UserPoolId": pool_id,
         "ClientName": "bench-m2m",
@@ -82,10 +82,7 @@ pub async fn oauth_client(conn: &mut Conn, pool_id: &str) -> Result<(String, Str
         "AllowedOAuthScopes": ["bench/read"],
         "AllowedOAuthFlowsUserPoolClient": true,
     });
-    let r = ok(
-        "CreateUserPoolClient",
-        conn.call("CreateUserPoolClient", &body, true).await,
-    )?;
+    let r = call_ok(conn, "CreateUserPoolClient", &body).await?;
     match (
         r.str_at(&["UserPoolClient", "ClientId"]),
         r.str_at(&["UserPoolClient", "ClientSecret"]),
@@ -155,30 +152,15 @@ pub async fn seed_via_api(ep: &Arc<Endpoint>, pool_id: &str, n: u64, parallel: u
             let mut i = w;
             while i < n {
                 let user = format!("u{i}");
-                let create = json!({
-                    "UserPoolId": pool_id,
-                    "Username": user,
-                    "TemporaryPassword": PASSWORD,
-                    "MessageAction": "SUPPRESS",
-                    "UserAttributes": [
-                        {"Name": "email", "Value": format!("{user}@bench.example")},
-                        {"Name": "email_verified", "Value": "true"},
-                    ],
-                });
-                ok(
-                    "AdminCreateUser",
-                    conn.call("AdminCreateUser", &create, true).await,
-                )?;
+                let create = admin_create_user_body(&pool_id, &user, PASSWORD);
+                call_ok(&mut conn, "AdminCreateUser", &create).await?;
                 let set = json!({
                     "UserPoolId": pool_id,
                     "Username": user,
                     "Password": PASSWORD,
                     "Permanent": true,
                 });
-                ok(
-                    "AdminSetUserPassword",
-                    conn.call("AdminSetUserPassword", &set, true).await,
-                )?;
+                call_ok(&mut conn, "AdminSetUserPassword", &set).await?;
                 i += parallel;
             }
             Ok::<_, String>(())

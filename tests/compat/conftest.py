@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -30,6 +31,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 REPO = Path(__file__).resolve().parents[2]
 LATCHKEY_BIN = Path(os.environ.get("LATCHKEY_BIN", REPO / "target" / "debug" / "latchkey"))
@@ -371,6 +373,29 @@ def assert_client_error(excinfo, code: str, status: int = 400, message_contains:
     return msg
 
 
+@contextmanager
+def client_error(code: str, status: int = 400, message_contains: Iterable[str] = (),
+                 message_contains_ci: Iterable[str] = ()):
+    """The block must raise botocore's ClientError, which is then checked as `assert_client_error` checks it."""
+    with pytest.raises(ClientError) as excinfo:
+        yield excinfo
+    assert_client_error(excinfo, code, status, message_contains, message_contains_ci)
+
+
+def pages_of(call: Callable[..., dict], token: str, items: str, limit: int, max_pages: int, **args) -> list:
+    """Every page of `call(**args)`, following the pagination token named `token` by hand: each page holds at most
+    `limit` of its `items`, and the pages end before `max_pages` + 1."""
+    out, next_token = [], None
+    while True:
+        page = call(**args, **({token: next_token} if next_token else {}))
+        assert len(page[items]) <= limit
+        out.append(page)
+        next_token = page.get(token)
+        if not next_token:
+            return out
+        assert len(out) < max_pages, "pagination does not end"
+
+
 def all_pools(client) -> list:
     """Every pool description ListUserPools returns for the client's region, following NextToken."""
     return [d for page in client.get_paginator("list_user_pools").paginate(MaxResults=60) for d in page["UserPools"]]
@@ -383,6 +408,22 @@ def unique(prefix: str = "p") -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def stopped_at_teardown(build: Callable):
+    """A factory fixture's `make(...)`: `build(n, ...)` makes the n-th thing (a server, a sink), and every thing made
+    is stopped when the block ends (at the fixture's teardown)."""
+    made = []
+
+    def make(*args, **kw):
+        thing = build(len(made), *args, **kw)
+        made.append(thing)
+        return thing
+
+    yield make
+    for thing in made:
+        thing.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -411,19 +452,14 @@ def server(tmp_path_factory) -> LatchkeyServer:
 @pytest.fixture
 def server_factory(tmp_path) -> Callable[..., LatchkeyServer]:
     """Builds (not starts) servers that are stopped at teardown. Data dirs default to fresh temp dirs."""
-    made = []
 
-    def make(data_dir: Optional[Path] = None, **kw) -> LatchkeyServer:
-        n = len(made)
+    def build(n: int, data_dir: Optional[Path] = None, **kw) -> LatchkeyServer:
         log_dir = tmp_path / f"logs{n}"
         log_dir.mkdir()
-        srv = LatchkeyServer(data_dir or (tmp_path / f"data{n}"), log_dir=log_dir, **kw)
-        made.append(srv)
-        return srv
+        return LatchkeyServer(data_dir or (tmp_path / f"data{n}"), log_dir=log_dir, **kw)
 
-    yield make
-    for srv in made:
-        srv.stop()
+    with stopped_at_teardown(build) as make:
+        yield make
 
 
 @pytest.fixture(scope="session")
@@ -562,18 +598,15 @@ def new_sink():
     """A sink of the test's own (for servers started by the test); stopped at teardown."""
     from mailsink import MailSink
 
-    made = []
 
-    def make(port: Optional[int] = None, start: bool = True):
+    def build(n: int, port: Optional[int] = None, start: bool = True) -> MailSink:
         s = MailSink(port or free_port())
         if start:
             s.start()
-        made.append(s)
         return s
 
-    yield make
-    for s in made:
-        s.stop()
+    with stopped_at_teardown(build) as make:
+        yield make
 
 
 @pytest.fixture(scope="session")
@@ -592,3 +625,10 @@ def kit(mail_server, mail_sink):
     from userlib import Kit
 
     return Kit(mail_server, mail_sink)
+
+
+@pytest.fixture
+def app(kit):
+    """A fresh pool (email auto-verified) and an app client allowing every sign-in flow: (pool id, client id)."""
+    pool = kit.pool()
+    return pool, kit.client(pool)

@@ -9,7 +9,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import assert_client_error
+from conftest import client_error
 from userlib import PASSWORD, PASSWORD2, PASSWORD3, UUID_RE, attr_map, attrs, jwt_claims, new_email
 
 INVITE_RE = re.compile(r"^Your username is (?P<user>.+) and temporary password is (?P<pw>.+)\.$", re.S)
@@ -22,12 +22,6 @@ def invitation(kit, email):
     assert m, f"invitation does not follow the default template: {mail.body!r}"
     assert mail.subject.strip(), "invitation without a subject"
     return m.group("user"), m.group("pw")
-
-
-@pytest.fixture
-def app(kit):
-    pool = kit.pool()
-    return pool, kit.client(pool)
 
 
 def create(kit, pool, username, email, **kw):
@@ -56,9 +50,8 @@ def test_admin_create_user_with_invitation(kit, app):
     assert got["UserStatus"] == "FORCE_CHANGE_PASSWORD" and got["Enabled"] is True
     assert attr_map(got["UserAttributes"]) == m
 
-    with pytest.raises(ClientError) as ex:
+    with client_error("UsernameExistsException", message_contains=["User account already exists"]):
         create(kit, pool, "invited", new_email(), MessageAction="SUPPRESS")
-    assert_client_error(ex, "UsernameExistsException", message_contains=["User account already exists"])
 
 
 def test_new_password_required_via_admin_initiate_auth(kit, app):
@@ -81,21 +74,18 @@ def test_new_password_required_via_admin_initiate_auth(kit, app):
     assert isinstance(ua, dict) and ua["email"] == email
 
     # A password the policy refuses: InvalidPasswordException, and the session stays usable.
-    with pytest.raises(ClientError) as ex:
+    with client_error("InvalidPasswordException"):
         kit.idp.admin_respond_to_auth_challenge(
             UserPoolId=pool, ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=r["Session"],
             ChallengeResponses={"USERNAME": "npr-a", "NEW_PASSWORD": "weak"})
-    assert_client_error(ex, "InvalidPasswordException")
     # A tampered session is refused.
     s = r["Session"]
     i = len(s) // 2
     bad = s[:i] + ("A" if s[i] != "A" else "B") + s[i + 1:]
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException", message_contains=["Invalid session for the user, session is expired."]):
         kit.idp.admin_respond_to_auth_challenge(
             UserPoolId=pool, ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=bad,
             ChallengeResponses={"USERNAME": "npr-a", "NEW_PASSWORD": PASSWORD})
-    assert_client_error(ex, "NotAuthorizedException",
-                        message_contains=["Invalid session for the user, session is expired."])
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="npr-a")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
 
     done = kit.idp.admin_respond_to_auth_challenge(
@@ -107,9 +97,8 @@ def test_new_password_required_via_admin_initiate_auth(kit, app):
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="npr-a")["UserStatus"] == "CONFIRMED"
     assert kit.get_user(t["AccessToken"])["Username"] == "npr-a"
     # The temporary password is gone; the new one works on both flows.
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException", message_contains=["Incorrect username or password."]):
         kit.admin_sign_in(pool, cid, "npr-a", temp)
-    assert_client_error(ex, "NotAuthorizedException", message_contains=["Incorrect username or password."])
     kit.admin_sign_in(pool, cid, "npr-a", PASSWORD)
     kit.sign_in(cid, "npr-a", PASSWORD)
 
@@ -119,8 +108,7 @@ def test_new_password_required_via_initiate_auth(kit, app):
     email = new_email("npr-user")
     create(kit, pool, "npr-u", email, TemporaryPassword="Temp0rary!Pass")
     assert invitation(kit, email) == ("npr-u", "Temp0rary!Pass")
-    r = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": "npr-u", "PASSWORD": "Temp0rary!Pass"})
+    r = kit.initiate(cid, "npr-u", "Temp0rary!Pass")
     assert r["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     assert r["ChallengeParameters"]["USER_ID_FOR_SRP"] == "npr-u"
     assert json.loads(r["ChallengeParameters"]["requiredAttributes"]) == []
@@ -179,8 +167,7 @@ def test_invite_message_template_suppress_and_resend(kit):
     u = create(kit, pool, "quiet", quiet, MessageAction="SUPPRESS", TemporaryPassword="Temp0rary!Pass")
     assert u["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     kit.sink.assert_no_new_message(quiet)
-    r = kit.uidp.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": "quiet", "PASSWORD": "Temp0rary!Pass"})
+    r = kit.initiate(cid, "quiet", "Temp0rary!Pass")
     assert r["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
     # RESEND: a new invitation to the existing FORCE_CHANGE_PASSWORD user, with a temporary password that works.
@@ -194,19 +181,16 @@ def test_invite_message_template_suppress_and_resend(kit):
                                AuthParameters={"USERNAME": "tina", "PASSWORD": resent})
     assert r["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     if resent != first:
-        with pytest.raises(ClientError) as ex:
+        with client_error("NotAuthorizedException"):
             kit.sign_in(cid, "tina", first)
-        assert_client_error(ex, "NotAuthorizedException")
 
     # RESEND for nobody, or for a confirmed user.
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_create_user(UserPoolId=pool, Username="nobody", MessageAction="RESEND")
-    assert_client_error(ex, "UserNotFoundException")
     kit.admin_user(pool, "done", email=new_email("done"))
-    with pytest.raises(ClientError) as ex:
+    with client_error("UnsupportedUserStateException"):
         kit.idp.admin_create_user(UserPoolId=pool, Username="done", MessageAction="RESEND",
                                   DesiredDeliveryMediums=["EMAIL"])
-    assert_client_error(ex, "UnsupportedUserStateException")
 
 
 def test_admin_confirm_sign_up(kit, app):
@@ -214,15 +198,13 @@ def test_admin_confirm_sign_up(kit, app):
     email = new_email("adm-conf")
     kit.sign_up(cid, "ac", email=email, confirm=False)
     kit.sink.next_code(email)
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotConfirmedException"):
         kit.sign_in(cid, "ac")
-    assert_client_error(ex, "UserNotConfirmedException")
     kit.idp.admin_confirm_sign_up(UserPoolId=pool, Username="ac")
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="ac")["UserStatus"] == "CONFIRMED"
     kit.sign_in(cid, "ac")
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_confirm_sign_up(UserPoolId=pool, Username="nobody")
-    assert_client_error(ex, "UserNotFoundException")
 
 
 def test_disable_enable(kit, app):
@@ -231,19 +213,15 @@ def test_disable_enable(kit, app):
     t = kit.sign_in(cid, "dis")
     kit.idp.admin_disable_user(UserPoolId=pool, Username="dis")
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="dis")["Enabled"] is False
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException", message_contains=["User is disabled."]):
         kit.sign_in(cid, "dis")
-    assert_client_error(ex, "NotAuthorizedException", message_contains=["User is disabled."])
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException", message_contains=["User is disabled."]):
         kit.admin_sign_in(pool, cid, "dis")
-    assert_client_error(ex, "NotAuthorizedException", message_contains=["User is disabled."])
     # Tokens issued before are no good any more.
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException"):
         kit.get_user(t["AccessToken"])
-    assert_client_error(ex, "NotAuthorizedException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException"):
         kit.refresh(cid, t["RefreshToken"])
-    assert_client_error(ex, "NotAuthorizedException")
     kit.idp.admin_enable_user(UserPoolId=pool, Username="dis")
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="dis")["Enabled"] is True
     assert kit.get_user(kit.sign_in(cid, "dis")["AccessToken"])["Username"] == "dis"
@@ -255,24 +233,20 @@ def test_admin_delete_and_self_delete(kit, app):
     kit.admin_user(pool, "self", email=new_email("self"))
     t_gone = kit.sign_in(cid, "gone")
     kit.idp.admin_delete_user(UserPoolId=pool, Username="gone")
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException", message_contains=["User does not exist."]):
         kit.idp.admin_get_user(UserPoolId=pool, Username="gone")
-    assert_client_error(ex, "UserNotFoundException", message_contains=["User does not exist."])
     with pytest.raises(ClientError) as ex:
         kit.get_user(t_gone["AccessToken"])
     assert ex.value.response["Error"]["Code"] in ("UserNotFoundException", "NotAuthorizedException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_delete_user(UserPoolId=pool, Username="gone")
-    assert_client_error(ex, "UserNotFoundException")
 
     t = kit.sign_in(cid, "self")
     kit.uidp.delete_user(AccessToken=t["AccessToken"])
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_get_user(UserPoolId=pool, Username="self")
-    assert_client_error(ex, "UserNotFoundException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException", message_contains=["User does not exist."]):
         kit.sign_in(cid, "self")
-    assert_client_error(ex, "UserNotFoundException", message_contains=["User does not exist."])
     # The name is free again.
     kit.admin_user(pool, "self", email=new_email("self2"))
 
@@ -281,9 +255,8 @@ def test_admin_set_user_password(kit, app):
     pool, cid = app
     email = new_email("setpw")
     create(kit, pool, "sp", email, MessageAction="SUPPRESS")
-    with pytest.raises(ClientError) as ex:
+    with client_error("InvalidPasswordException"):
         kit.idp.admin_set_user_password(UserPoolId=pool, Username="sp", Password="weak", Permanent=True)
-    assert_client_error(ex, "InvalidPasswordException")
     kit.idp.admin_set_user_password(UserPoolId=pool, Username="sp", Password=PASSWORD, Permanent=True)
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="sp")["UserStatus"] == "CONFIRMED"
     kit.sign_in(cid, "sp", PASSWORD)
@@ -296,9 +269,8 @@ def test_admin_set_user_password(kit, app):
     kit.uidp.respond_to_auth_challenge(ClientId=cid, ChallengeName="NEW_PASSWORD_REQUIRED", Session=r["Session"],
                                        ChallengeResponses={"USERNAME": "sp", "NEW_PASSWORD": PASSWORD3})
     kit.sign_in(cid, "sp", PASSWORD3)
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_set_user_password(UserPoolId=pool, Username="nobody", Password=PASSWORD, Permanent=True)
-    assert_client_error(ex, "UserNotFoundException")
 
 
 def test_admin_reset_user_password(kit, app):
@@ -309,12 +281,10 @@ def test_admin_reset_user_password(kit, app):
     kit.idp.admin_reset_user_password(UserPoolId=pool, Username="rr")
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="rr")["UserStatus"] == "RESET_REQUIRED"
     code = kit.sink.next_code(email)
-    with pytest.raises(ClientError) as ex:
+    with client_error("PasswordResetRequiredException"):
         kit.sign_in(cid, "rr")
-    assert_client_error(ex, "PasswordResetRequiredException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("PasswordResetRequiredException"):
         kit.admin_sign_in(pool, cid, "rr")
-    assert_client_error(ex, "PasswordResetRequiredException")
     kit.uidp.confirm_forgot_password(ClientId=cid, Username="rr", ConfirmationCode=code, Password=PASSWORD2)
     assert kit.idp.admin_get_user(UserPoolId=pool, Username="rr")["UserStatus"] == "CONFIRMED"
     kit.sign_in(cid, "rr", PASSWORD2)
@@ -323,15 +293,12 @@ def test_admin_reset_user_password(kit, app):
 
 def test_unknown_pool_and_user(kit, app):
     pool, cid = app
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException", message_contains=["User does not exist."]):
         kit.idp.admin_get_user(UserPoolId=pool, Username="nobody")
-    assert_client_error(ex, "UserNotFoundException", message_contains=["User does not exist."])
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.admin_get_user(UserPoolId="us-east-1_Nope0000", Username="nobody")
-    assert_client_error(ex, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_disable_user(UserPoolId=pool, Username="nobody")
-    assert_client_error(ex, "UserNotFoundException")
 
 
 def test_desired_delivery_mediums(kit, app):
@@ -383,13 +350,11 @@ def test_named_delivery_medium_the_user_lacks_is_refused(kit, app, mediums, give
     user is not created."""
     pool, _ = app
     name = f"lacks-{'-'.join(mediums).lower()}"
-    with pytest.raises(ClientError) as ex:
+    with client_error("InvalidParameterException", message_contains=[message]):
         kit.idp.admin_create_user(UserPoolId=pool, Username=name, DesiredDeliveryMediums=mediums,
                                   UserAttributes=attrs(given))
-    assert_client_error(ex, "InvalidParameterException", message_contains=[message])
-    with pytest.raises(ClientError) as ex:
+    with client_error("UserNotFoundException"):
         kit.idp.admin_get_user(UserPoolId=pool, Username=name)
-    assert_client_error(ex, "UserNotFoundException")
     # SUPPRESS sends nothing, so nothing is missing.
     kit.idp.admin_create_user(UserPoolId=pool, Username=name, DesiredDeliveryMediums=mediums,
                               UserAttributes=attrs(given), MessageAction="SUPPRESS")

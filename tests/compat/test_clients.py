@@ -4,9 +4,8 @@ import datetime as dt
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import assert_client_error, unique
+from conftest import client_error, pages_of, unique
 
 DEFAULT_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
 
@@ -104,26 +103,16 @@ def test_list_clients_pagination(idp, pool):
     for i in range(7):
         c = create(idp, pool, ClientName=f"client-{i}")
         made[c["ClientId"]] = c["ClientName"]
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"UserPoolId": pool, "MaxResults": 3}
-        if token:
-            kw["NextToken"] = token
-        r = idp.list_user_pool_clients(**kw)
-        pages += 1
-        assert len(r["UserPoolClients"]) <= 3
-        for d in r["UserPoolClients"]:
-            assert set(d) == {"ClientId", "UserPoolId", "ClientName"}, d
-            assert d["UserPoolId"] == pool
-            assert made[d["ClientId"]] == d["ClientName"]
-            seen.append(d["ClientId"])
-        token = r.get("NextToken")
-        if not token:
-            break
-        assert pages < 10
+    got = pages_of(idp.list_user_pool_clients, "NextToken", "UserPoolClients", 3, 10, UserPoolId=pool, MaxResults=3)
+    seen = []
+    for d in (d for r in got for d in r["UserPoolClients"]):
+        assert set(d) == {"ClientId", "UserPoolId", "ClientName"}, d
+        assert d["UserPoolId"] == pool
+        assert made[d["ClientId"]] == d["ClientName"]
+        seen.append(d["ClientId"])
     assert len(seen) == len(set(seen)), seen
     assert set(seen) == set(made)
-    assert pages >= 3
+    assert len(got) >= 3
     paged = [d["ClientId"] for page in idp.get_paginator("list_user_pool_clients").paginate(UserPoolId=pool, MaxResults=2)
              for d in page["UserPoolClients"]]
     assert sorted(paged) == sorted(made)
@@ -141,9 +130,8 @@ def test_list_clients_is_per_pool(idp, pool):
 
 
 def test_list_clients_of_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.list_user_pool_clients(UserPoolId="us-east-1_Missing10", MaxResults=10)
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_update_client_resets_omitted_settings(idp, pool_with_attr):
@@ -185,9 +173,8 @@ def test_delete_client(idp, pool):
         lambda: idp.delete_user_pool_client(UserPoolId=pool, ClientId=cid),
         lambda: idp.update_user_pool_client(UserPoolId=pool, ClientId=cid),
     ):
-        with pytest.raises(ClientError) as e:
+        with client_error("ResourceNotFoundException"):
             call()
-        assert_client_error(e, "ResourceNotFoundException")
     listed = [d["ClientId"] for d in idp.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"]]
     assert cid not in listed
 
@@ -196,9 +183,8 @@ def test_delete_client(idp, pool):
 
 
 def test_client_in_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.create_user_pool_client(UserPoolId="us-east-1_Missing11", ClientName="x")
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_client_of_another_pool_is_not_found(idp, pool):
@@ -210,9 +196,8 @@ def test_client_of_another_pool_is_not_found(idp, pool):
             lambda: idp.update_user_pool_client(UserPoolId=pool, ClientId=cid, ClientName="stolen"),
             lambda: idp.delete_user_pool_client(UserPoolId=pool, ClientId=cid),
         ):
-            with pytest.raises(ClientError) as e:
+            with client_error("ResourceNotFoundException"):
                 call()
-            assert_client_error(e, "ResourceNotFoundException")
         # Untouched in its own pool.
         d = idp.describe_user_pool_client(UserPoolId=other, ClientId=cid)["UserPoolClient"]
         assert d["ClientName"] == "app"
@@ -221,9 +206,8 @@ def test_client_of_another_pool_is_not_found(idp, pool):
 
 
 def test_missing_client(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.describe_user_pool_client(UserPoolId=pool, ClientId="abcdefghijklmnopqrstuvwxyz")
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- Token validity --------------------------------------------------------------------------------------------
@@ -263,16 +247,14 @@ def test_token_validity_in_range(idp, pool, kw):
 
 @pytest.mark.parametrize("kw,member", INVALID, ids=[str(v[0]) for v in INVALID])
 def test_token_validity_out_of_range(idp, pool, kw, member):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException", message_contains_ci=[member]):
         create(idp, pool, **kw)
-    assert_client_error(e, "InvalidParameterException", message_contains_ci=[member])
 
 
 def test_token_validity_checked_on_update(idp, pool):
     cid = create(idp, pool)["ClientId"]
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException", message_contains_ci=["AccessTokenValidity"]):
         idp.update_user_pool_client(UserPoolId=pool, ClientId=cid, AccessTokenValidity=48)
-    assert_client_error(e, "InvalidParameterException", message_contains_ci=["AccessTokenValidity"])
 
 
 # --- Auth flows and OAuth --------------------------------------------------------------------------------------
@@ -280,9 +262,8 @@ def test_token_validity_checked_on_update(idp, pool):
 
 @pytest.mark.parametrize("legacy", ["USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY"])
 def test_mixing_legacy_and_allow_flows_is_refused(idp, pool, legacy):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         create(idp, pool, ExplicitAuthFlows=[legacy, "ALLOW_REFRESH_TOKEN_AUTH"])
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_legacy_flows_alone_are_accepted(idp, pool):
@@ -291,16 +272,14 @@ def test_legacy_flows_alone_are_accepted(idp, pool):
 
 
 def test_client_credentials_with_code_is_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidOAuthFlowException"):
         create(idp, pool, GenerateSecret=True, AllowedOAuthFlows=["client_credentials", "code"],
                CallbackURLs=["https://app.example.com/cb"])
-    assert_client_error(e, "InvalidOAuthFlowException")
 
 
 def test_client_credentials_without_secret_is_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidOAuthFlowException"):
         create(idp, pool, AllowedOAuthFlows=["client_credentials"])
-    assert_client_error(e, "InvalidOAuthFlowException")
 
 
 @pytest.mark.parametrize("url", [
@@ -308,9 +287,8 @@ def test_client_credentials_without_secret_is_refused(idp, pool):
     "https://app.example.com/callback#fragment",
 ])
 def test_bad_callback_urls(idp, pool, url):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         create(idp, pool, CallbackURLs=[url])
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_http_localhost_callback_is_accepted(idp, pool):
@@ -323,22 +301,19 @@ def test_http_localhost_callback_is_accepted(idp, pool):
 
 
 def test_default_redirect_uri_must_be_a_callback(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         create(idp, pool, CallbackURLs=["https://example.com/a"], DefaultRedirectURI="https://example.com/b")
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_custom_scope_does_not_exist(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("ScopeDoesNotExistException"):
         create(idp, pool, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "myapi/read"],
                CallbackURLs=["https://example.com/cb"], AllowedOAuthFlowsUserPoolClient=True)
-    assert_client_error(e, "ScopeDoesNotExistException")
 
 
 def test_unknown_read_attributes_are_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         create(idp, pool, ReadAttributes=["email", "custom:nope"])
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_known_read_attributes_including_custom(idp, pool_with_attr):
@@ -347,17 +322,15 @@ def test_known_read_attributes_including_custom(idp, pool_with_attr):
 
 
 def test_unsupported_identity_provider_is_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         create(idp, pool, SupportedIdentityProviders=["COGNITO", "Google"])
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_validation_on_update_leaves_client_unchanged(idp, pool):
     c = create(idp, pool, ClientName="stable", CallbackURLs=["https://example.com/cb"])
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.update_user_pool_client(UserPoolId=pool, ClientId=c["ClientId"], ClientName="changed",
                                     CallbackURLs=["http://evil.example.com/cb"])
-    assert_client_error(e, "InvalidParameterException")
     d = idp.describe_user_pool_client(UserPoolId=pool, ClientId=c["ClientId"])["UserPoolClient"]
     assert d == c
 
@@ -393,9 +366,8 @@ def test_allow_flows_without_srp_still_refuse_srp(idp, server, pool):
     idp.admin_set_user_password(UserPoolId=pool, Username="srp-modern", Password="Passw0rd!Strong1", Permanent=True)
     srp = AWSSRP(username="srp-modern", password="Passw0rd!Strong1", pool_id=pool, client_id=c["ClientId"],
                  client=server.unsigned_client())
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException", message_contains=["USER_SRP_AUTH"]):
         srp.authenticate_user()
-    assert_client_error(e, "InvalidParameterException", message_contains=["USER_SRP_AUTH"])
 
 
 def test_empty_attribute_lists_mean_not_set(idp):
@@ -421,8 +393,7 @@ def test_empty_attribute_lists_mean_not_set(idp):
             for unset in ("ReadAttributes", "WriteAttributes", "LogoutURLs", "SupportedIdentityProviders"):
                 assert unset not in d, (call, unset, d.get(unset))
         # A non-empty list without the required attribute is still refused.
-        with pytest.raises(ClientError) as e:
+        with client_error("InvalidParameterException", message_contains=["Invalid write attributes"]):
             idp.update_user_pool_client(UserPoolId=pid, ClientId=c["ClientId"], WriteAttributes=["name"])
-        assert_client_error(e, "InvalidParameterException", message_contains=["Invalid write attributes"])
     finally:
         idp.delete_user_pool(UserPoolId=pid)

@@ -15,7 +15,7 @@ from typing import Optional
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import assert_client_error, assert_fits_output, raw_call
+from conftest import assert_fits_output, client_error, pages_of, raw_call
 from test_srp_node import JsApp, amplify_request, run_amplify, srp_node, targets, value  # noqa: F401
 from test_srp_wire import Srp, SrpClient, assert_tokens, verifier_config
 from userlib import PASSWORD, PASSWORD2, jwt_claims, new_email
@@ -173,16 +173,14 @@ def test_remembered_device_signs_in_with_device_srp(kit):
     assert "NewDeviceMetadata" not in ref
 
     # The device's SRP proof is checked: a wrong device password is refused.
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException"):
         device_sign_in(s, "devuser", d, device_password="not-the-device-password")
-    assert_client_error(ex, "NotAuthorizedException")
     # DEVICE_PASSWORD_VERIFIER answers are single use.
     trace = []
     assert_tokens(device_sign_in(s, "devuser", d, trace=trace))
     responses, session = trace[-1]
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException"):
         s.send(responses, challenge_name="DEVICE_PASSWORD_VERIFIER", session=session)
-    assert_client_error(ex, "NotAuthorizedException")
 
 
 def test_device_sign_in_on_email_username_pool_with_secret(kit):
@@ -238,17 +236,8 @@ def test_device_operations_and_status(kit):
     assert mine <= {x["DeviceKey"] for x in listed["Devices"]}, listed
     names = {x["DeviceKey"]: attrs_of(x)["device_name"] for x in listed["Devices"]}
     assert names[d1.key] == "Phone" and names[d2.key] == "Tablet" and names[d3.key] == "Desktop"
-    seen, token, pages = [], None, 0
-    while True:
-        kw = {"PaginationToken": token} if token else {}
-        page = kit.uidp.list_devices(AccessToken=at, Limit=2, **kw)
-        assert len(page["Devices"]) <= 2
-        seen += [x["DeviceKey"] for x in page["Devices"]]
-        pages += 1
-        token = page.get("PaginationToken")
-        if not token:
-            break
-        assert pages < 10
+    got = pages_of(kit.uidp.list_devices, "PaginationToken", "Devices", 2, 10, AccessToken=at, Limit=2)
+    seen, pages = [x["DeviceKey"] for page in got for x in page["Devices"]], len(got)
     assert mine <= set(seen) and len(seen) == len(set(seen)) and pages >= 2, (seen, pages)
     adm = raw_fits(kit, "AdminListDevices", {"UserPoolId": pool, "Username": "ops"}, sign=True)
     assert {x["DeviceKey"] for x in adm["Devices"]} == {x["DeviceKey"] for x in listed["Devices"]}
@@ -263,29 +252,24 @@ def test_device_operations_and_status(kit):
 
     # Another user cannot see or use these devices.
     other = kit.sign_in(cid, "other")
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.uidp.get_device(AccessToken=other["AccessToken"], DeviceKey=d1.key)
-    assert_client_error(ex, "ResourceNotFoundException")
     assert d1.key not in {x["DeviceKey"] for x in kit.uidp.list_devices(AccessToken=other["AccessToken"])["Devices"]}
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException", message_contains=[NO_DEVICE]):
         device_sign_in(s, "other", d1)
-    assert_client_error(ex, "ResourceNotFoundException", message_contains=[NO_DEVICE])
 
     # Forget: by the user, then by the admin.
     kit.uidp.forget_device(AccessToken=at, DeviceKey=d2.key)
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.uidp.get_device(AccessToken=at, DeviceKey=d2.key)
-    assert_client_error(ex, "ResourceNotFoundException")
     kit.idp.admin_forget_device(UserPoolId=pool, Username="ops", DeviceKey=d1.key)
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.admin_get_device(UserPoolId=pool, Username="ops", DeviceKey=d1.key)
-    assert_client_error(ex, "ResourceNotFoundException")
     left = {x["DeviceKey"] for x in kit.idp.admin_list_devices(UserPoolId=pool, Username="ops")["Devices"]}
     assert d1.key not in left and d2.key not in left and d3.key in left
     # A forgotten device is "Device does not exist." at sign-in.
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException", message_contains=[NO_DEVICE]):
         device_sign_in(s, "ops", d1)
-    assert_client_error(ex, "ResourceNotFoundException", message_contains=[NO_DEVICE])
 
 
 def test_unknown_device_key_then_retry_without_it(kit):
@@ -299,9 +283,8 @@ def test_unknown_device_key_then_retry_without_it(kit):
     ghost = f"us-east-1_{uuid.uuid4()}"
     srp, ch = s.initiate("unk")
     responses = s.responses(srp, ch, PASSWORD, DEVICE_KEY=ghost)
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException", message_contains=[NO_DEVICE]):
         s.send(responses)
-    assert_client_error(ex, "ResourceNotFoundException", message_contains=[NO_DEVICE])
     responses.pop("DEVICE_KEY")
     res = assert_tokens(s.send(responses))
     assert res.get("NewDeviceMetadata"), "the retry is a sign-in from a new device"
@@ -315,9 +298,8 @@ def test_unknown_device_key(kit):
     ghost = f"us-east-1_{uuid.uuid4()}"
     # Named at InitiateAuth and with the answer.
     srp, ch = s.initiate("unk2", DEVICE_KEY=ghost)
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException", message_contains=[NO_DEVICE]):
         s.respond(srp, ch, PASSWORD, DEVICE_KEY=ghost)
-    assert_client_error(ex, "ResourceNotFoundException", message_contains=[NO_DEVICE])
     # Device operations on an unknown key.
     res = kit.sign_in(cid, "unk2")
     at = res["AccessToken"]
@@ -332,9 +314,8 @@ def test_unknown_device_key(kit):
                  lambda: kit.uidp.confirm_device(AccessToken=at, DeviceKey=ghost,
                                                  DeviceSecretVerifierConfig=verifier_config("g", ghost)[1],
                                                  DeviceName="x")):
-        with pytest.raises(ClientError) as ex:
+        with client_error("ResourceNotFoundException"):
             call()
-        assert_client_error(ex, "ResourceNotFoundException")
     # REFRESH_TOKEN_AUTH with an unknown DEVICE_KEY.
     with pytest.raises(ClientError) as ex:
         kit.refresh(cid, res["RefreshToken"], DEVICE_KEY=ghost)
@@ -381,16 +362,14 @@ def test_pycognito_awssrp_with_device_keys(kit):
     res = again["AuthenticationResult"]
     assert jwt_claims(res["AccessToken"])["device_key"] == meta["DeviceKey"]
     assert "NewDeviceMetadata" not in res
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException"):
         AWSSRP(username="pyd", password=PASSWORD, pool_id=pool, client_id=cid, client=client,
                device_key=meta["DeviceKey"], device_group_key=meta["DeviceGroupKey"],
                device_password="wrong").authenticate_user()
-    assert_client_error(ex, "NotAuthorizedException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("NotAuthorizedException", message_contains=["Incorrect username or password."]):
         AWSSRP(username="pyd", password=PASSWORD2, pool_id=pool, client_id=cid, client=client,
                device_key=meta["DeviceKey"], device_group_key=meta["DeviceGroupKey"],
                device_password=device_password).authenticate_user()
-    assert_client_error(ex, "NotAuthorizedException", message_contains=["Incorrect username or password."])
 
 
 # --------------------------------------------------------------------------------------------------------------

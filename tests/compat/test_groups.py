@@ -4,21 +4,12 @@ where the group with the lowest Precedence decides the preferred role."""
 
 import datetime as dt
 
-import pytest
-from botocore.exceptions import ClientError
-
-from conftest import assert_client_error
+from conftest import client_error, pages_of
 from userlib import jwt_claims, new_email
 
 
 def role(name):
     return f"arn:aws:iam::123456789012:role/{name}"
-
-
-@pytest.fixture
-def app(kit):
-    pool = kit.pool()
-    return pool, kit.client(pool)
 
 
 def test_group_crud(kit, app):
@@ -34,31 +25,25 @@ def test_group_crud(kit, app):
     for absent in ("Description", "RoleArn", "Precedence"):
         assert absent not in bare, absent
 
-    with pytest.raises(ClientError) as ex:
+    with client_error("GroupExistsException"):
         kit.idp.create_group(UserPoolId=pool, GroupName="admins")
-    assert_client_error(ex, "GroupExistsException")
 
     u = kit.idp.update_group(UserPoolId=pool, GroupName="admins", Description="All admins", Precedence=3)["Group"]
     assert u["Description"] == "All admins" and u["Precedence"] == 3
     assert kit.idp.get_group(UserPoolId=pool, GroupName="admins")["Group"]["Precedence"] == 3
 
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.get_group(UserPoolId=pool, GroupName="nope")
-    assert_client_error(ex, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.update_group(UserPoolId=pool, GroupName="nope", Description="x")
-    assert_client_error(ex, "ResourceNotFoundException")
 
     kit.idp.delete_group(UserPoolId=pool, GroupName="bare")
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.get_group(UserPoolId=pool, GroupName="bare")
-    assert_client_error(ex, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.delete_group(UserPoolId=pool, GroupName="bare")
-    assert_client_error(ex, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as ex:
+    with client_error("ResourceNotFoundException"):
         kit.idp.create_group(UserPoolId="us-east-1_Nope0000", GroupName="g")
-    assert_client_error(ex, "ResourceNotFoundException")
 
 
 def test_list_groups_paging(kit, app):
@@ -66,21 +51,10 @@ def test_list_groups_paging(kit, app):
     want = {f"g{i:02d}" for i in range(13)}
     for g in want:
         kit.idp.create_group(UserPoolId=pool, GroupName=g)
-    seen, token, pages = [], None, 0
-    while True:
-        args = dict(UserPoolId=pool, Limit=5)
-        if token:
-            args["NextToken"] = token
-        r = kit.idp.list_groups(**args)
-        assert len(r["Groups"]) <= 5
-        seen += [g["GroupName"] for g in r["Groups"]]
-        pages += 1
-        token = r.get("NextToken")
-        if not token:
-            break
-        assert pages < 20
+    got = pages_of(kit.idp.list_groups, "NextToken", "Groups", 5, 20, UserPoolId=pool, Limit=5)
+    seen = [g["GroupName"] for r in got for g in r["Groups"]]
     assert sorted(seen) == sorted(want)
-    assert pages >= 3
+    assert len(got) >= 3
     via = [g["GroupName"] for p in kit.idp.get_paginator("list_groups").paginate(UserPoolId=pool) for g in p["Groups"]]
     assert sorted(via) == sorted(want)
 
@@ -132,9 +106,8 @@ def test_membership(kit, app):
         (lambda: kit.idp.admin_remove_user_from_group(UserPoolId=pool, Username="nobody", GroupName="a"),
          "UserNotFoundException"),
     ]:
-        with pytest.raises(ClientError) as ex:
+        with client_error(code):
             call()
-        assert_client_error(ex, code)
 
 
 def test_group_claims_and_preferred_role(kit, app):

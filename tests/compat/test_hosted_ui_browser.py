@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import struct
-import subprocess
 import time
 import zlib
 from pathlib import Path
@@ -22,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import assert_client_error, free_port, unique
-from test_node_clients import NODE_DIR, _missing, code_endpoint, node, run_node  # noqa: F401 (fixtures)
-from userlib import PASSWORD, PASSWORD2, Kit, attr_map, attrs, new_email
+from nodelib import ensure_packages, missing
+from test_node_clients import code_endpoint, node, run_node  # noqa: F401 (fixtures)
+from userlib import PASSWORD, PASSWORD2, Kit, attr_map, new_email
 
 CHROMIUM = Path(os.environ.get("LATCHKEY_CHROMIUM", "/usr/bin/chromium"))
 SCOPES = ["openid", "email", "profile", "aws.cognito.signin.user.admin"]
@@ -32,16 +31,9 @@ SCOPES = ["openid", "email", "profile", "aws.cognito.signin.user.admin"]
 @pytest.fixture(scope="session")
 def browser_node(node):  # noqa: F811
     """node, with openid-client and playwright-core installed and Debian's Chromium present."""
-    need = [NODE_DIR / "node_modules" / "openid-client", NODE_DIR / "node_modules" / "playwright-core"]
-    if not all(p.exists() for p in need):
-        npm = shutil.which("npm")
-        if not npm:
-            _missing("npm is not installed and tests/compat/node/node_modules lacks openid-client/playwright-core")
-        r = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True,
-                           timeout=600)
-        assert r.returncode == 0, f"npm ci failed:\n{r.stdout}\n{r.stderr}"
+    ensure_packages(["openid-client", "playwright-core"])
     if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+        missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
     return node
 
 
@@ -161,10 +153,7 @@ def test_wrong_password_shows_the_error(browser_node, env, kit, tmp_path):
 def test_new_password_page_for_an_admin_created_user(browser_node, env, kit, tmp_path):
     username = unique("np").lower()
     temp = "Temp0rary!Pass"
-    kit.idp.admin_create_user(UserPoolId=env.pool, Username=username, TemporaryPassword=temp,
-                              MessageAction="SUPPRESS",
-                              UserAttributes=attrs({"email": new_email("np"), "email_verified": "true",
-                                                    "given_name": "Nia"}))
+    kit.invited_user(env.pool, username, email=new_email("np"), extra={"given_name": "Nia"}, temporary_password=temp)
     assert kit.idp.admin_get_user(UserPoolId=env.pool, Username=username)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
     s = run_browser(browser_node, "new_password",
                     base_cfg(env, kit, client_id=env.conf, secret=env.conf_secret, username=username,

@@ -4,43 +4,24 @@ rotation (node/verify.mjs). Needs node + npm; `npm ci` runs in tests/compat/node
 Without node the tests skip, or fail when CI is set."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from conftest import LATCHKEY_BIN, clean_env
+from nodelib import NODE_DIR, ensure_packages, node_exe
 from userlib import PASSWORD, PASSWORD2, PASSWORD3, Kit, jwt_header, new_email, tamper
-
-NODE_DIR = Path(__file__).resolve().parent / "node"
-
-
-def _missing(why):
-    if os.environ.get("CI"):
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 @pytest.fixture(scope="session")
 def node():
-    exe = shutil.which("node")
-    if not exe:
-        _missing("node is not installed")
-    if not (NODE_DIR / "node_modules" / "aws-jwt-verify").exists() or \
-            not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-cognito-identity-provider").exists():
-        npm = shutil.which("npm")
-        if not npm:
-            _missing("npm is not installed and tests/compat/node/node_modules is missing")
-        r = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True,
-                           timeout=600)
-        assert r.returncode == 0, f"npm ci failed:\n{r.stdout}\n{r.stderr}"
+    exe = node_exe()
+    ensure_packages(["aws-jwt-verify", "@aws-sdk/client-cognito-identity-provider"])
     return exe
 
 

@@ -6,12 +6,11 @@ tests/compat/node (run when openid-client is missing); without node the test ski
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import pytest
 
-from test_node_clients import NODE_DIR, _missing, node, run_node  # noqa: F401 (fixture)
+from nodelib import ensure_packages
+from test_node_clients import node, run_node  # noqa: F401 (fixture)
 from userlib import PASSWORD, Kit, new_email
 
 RS_ID = "https://orders.example.com"
@@ -19,13 +18,7 @@ RS_ID = "https://orders.example.com"
 
 @pytest.fixture(scope="session")
 def oidc_node(node):  # noqa: F811
-    if not (NODE_DIR / "node_modules" / "openid-client").exists():
-        npm = shutil.which("npm")
-        if not npm:
-            _missing("npm is not installed and tests/compat/node/node_modules lacks openid-client")
-        r = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True,
-                           timeout=600)
-        assert r.returncode == 0, f"npm ci failed:\n{r.stdout}\n{r.stderr}"
+    ensure_packages(["openid-client"])
     return node
 
 

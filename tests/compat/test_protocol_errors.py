@@ -7,7 +7,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import JSON_CT, assert_client_error, assert_fits_output, raw_call, raw_request, unique
+from conftest import JSON_CT, assert_client_error, assert_fits_output, client_error, raw_call, raw_request, unique
 from test_user_pools import full_pool_request
 
 
@@ -145,17 +145,14 @@ def test_wrong_type_names_member_raw(server):
 
 
 def test_wrong_type_through_boto3(idp_novalidate):
-    with pytest.raises(ClientError) as e:
+    with client_error("SerializationException", message_contains_ci=["PoolName"]):
         idp_novalidate.create_user_pool(PoolName=123)
-    assert_client_error(e, "SerializationException", message_contains_ci=["PoolName"])
 
-    with pytest.raises(ClientError) as e:
+    with client_error("SerializationException", message_contains_ci=["MaxResults"]):
         idp_novalidate.list_user_pools(MaxResults="ten")
-    assert_client_error(e, "SerializationException", message_contains_ci=["MaxResults"])
 
-    with pytest.raises(ClientError) as e:
+    with client_error("SerializationException", message_contains_ci=["MinimumLength"]):
         idp_novalidate.create_user_pool(PoolName=unique("t"), Policies={"PasswordPolicy": {"MinimumLength": "eight"}})
-    assert_client_error(e, "SerializationException", message_contains_ci=["MinimumLength"])
 
 
 
@@ -273,12 +270,10 @@ def test_nested_list_member_is_named(idp_novalidate):
 
 def test_bad_next_token(idp, pool):
     for token in ("not-a-token", "Zm9vOmJhcg"):
-        with pytest.raises(ClientError) as e:
+        with client_error("InvalidParameterException"):
             idp.list_user_pools(MaxResults=5, NextToken=token)
-        assert_client_error(e, "InvalidParameterException")
-        with pytest.raises(ClientError) as e:
+        with client_error("InvalidParameterException"):
             idp.list_user_pool_clients(UserPoolId=pool, MaxResults=5, NextToken=token)
-        assert_client_error(e, "InvalidParameterException")
 
 
 def test_validation_happens_before_lookup(idp_novalidate):

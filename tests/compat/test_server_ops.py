@@ -15,8 +15,8 @@ from conftest import (
     ADMIN_SECRET,
     DEFAULT_ACCOUNT,
     LATCHKEY_BIN,
-    assert_client_error,
     clean_env,
+    client_error,
     free_port,
     http_get,
     make_idp,
@@ -157,10 +157,9 @@ def test_env_beats_file(server_factory, tmp_path):
     assert port_is_closed(file_port), "the file's listen address is in use although env overrides it"
     assert arn_account(srv) == "222222222222"
     # The file's admin key is not the configured one.
-    with pytest.raises(ClientError) as e:
+    with client_error("UnrecognizedClientException", status=(400, 403)):
         srv.client(key_id="AKIAFILEKEY000000000", secret="file-secret-file-secret-file-secret-0000").list_user_pools(
             MaxResults=1)
-    assert_client_error(e, "UnrecognizedClientException", status=(400, 403))
 
 
 def test_flags_beat_env_and_file(server_factory, tmp_path):
@@ -248,9 +247,8 @@ def test_first_start_generates_and_prints_admin_key_once(server_factory, tmp_pat
 
     idp = make_idp(first.endpoint, "us-east-1", key_id, secret)
     pid = idp.create_user_pool(PoolName=unique("gen"))["UserPool"]["Id"]
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidSignatureException", status=(400, 403)):
         make_idp(first.endpoint, "us-east-1", key_id, secret + "x").list_user_pools(MaxResults=1)
-    assert_client_error(e, "InvalidSignatureException", status=(400, 403))
     assert first.stop() is not None
 
     second = server_factory(data_dir=data, admin_keys=None).start()

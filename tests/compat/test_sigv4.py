@@ -11,9 +11,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import (JSON_CT, TARGET_PREFIX, all_pools, assert_client_error, idp_model, raw_call, raw_request, signed_headers,
+from conftest import (JSON_CT, TARGET_PREFIX, all_pools, client_error, idp_model, raw_call, raw_request, signed_headers,
                       unique, unsigned_operations)
 
 # Request-authentication failures are client errors; AWS JSON services answer them with 400 or 403.
@@ -27,9 +26,8 @@ def test_signed_call_succeeds(idp):
 
 def test_unsigned_call_to_signed_operation(unsigned_idp, idp):
     name = unique("nosig")
-    with pytest.raises(ClientError) as e:
+    with client_error("MissingAuthenticationTokenException", status=AUTH_STATUS):
         unsigned_idp.create_user_pool(PoolName=name)
-    assert_client_error(e, "MissingAuthenticationTokenException", status=AUTH_STATUS)
     for call in (
         lambda: unsigned_idp.list_user_pools(MaxResults=10),
         lambda: unsigned_idp.describe_user_pool(UserPoolId="us-east-1_Whatever0"),
@@ -37,9 +35,8 @@ def test_unsigned_call_to_signed_operation(unsigned_idp, idp):
         lambda: unsigned_idp.list_tags_for_resource(
             ResourceArn="arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Whatever0"),
     ):
-        with pytest.raises(ClientError) as e:
+        with client_error("MissingAuthenticationTokenException", status=AUTH_STATUS):
             call()
-        assert_client_error(e, "MissingAuthenticationTokenException", status=AUTH_STATUS)
     names = [p["Name"] for p in all_pools(idp)]
     assert name not in names, "an unsigned CreateUserPool created a pool"
 
@@ -112,16 +109,14 @@ def test_unsigned_operations_need_no_signature(server, op):
 
 def test_unknown_access_key(server):
     c = server.client(key_id="AKIANOTKNOWN00000000", secret=server.secret)
-    with pytest.raises(ClientError) as e:
+    with client_error("UnrecognizedClientException", status=AUTH_STATUS):
         c.list_user_pools(MaxResults=1)
-    assert_client_error(e, "UnrecognizedClientException", status=AUTH_STATUS)
 
 
 def test_wrong_secret(server):
     c = server.client(secret="definitely-not-the-secret-0000000000000")
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidSignatureException", status=AUTH_STATUS):
         c.create_user_pool(PoolName=unique("badsig"))
-    assert_client_error(e, "InvalidSignatureException", status=AUTH_STATUS)
 
 
 @pytest.mark.parametrize("minutes", [-20, 20, -60 * 24])
@@ -129,9 +124,8 @@ def test_clock_skew_beyond_15_minutes(server, monkeypatch, minutes):
     real = botocore.auth.get_current_datetime
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: real() + dt.timedelta(minutes=minutes))
     c = server.client()
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidSignatureException", status=AUTH_STATUS, message_contains=["Signature expired"]):
         c.list_user_pools(MaxResults=1)
-    assert_client_error(e, "InvalidSignatureException", status=AUTH_STATUS, message_contains=["Signature expired"])
 
 
 @pytest.mark.parametrize("minutes", [-10, 10])
@@ -272,9 +266,8 @@ def test_region_comes_from_credential_scope(server):
     assert us_pool["Id"] not in [p["Id"] for p in all_pools(eu)]
 
     # Regions are separate: a us-east-1 signature does not reach the eu pool.
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         us.describe_user_pool(UserPoolId=pool["Id"])
-    assert_client_error(e, "ResourceNotFoundException")
 
     # The eu pool is fully usable from an eu client.
     c = eu.create_user_pool_client(UserPoolId=pool["Id"], ClientName="eu-app")["UserPoolClient"]

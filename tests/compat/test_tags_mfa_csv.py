@@ -1,9 +1,8 @@
 """TagResource / UntagResource / ListTagsForResource, Get/SetUserPoolMfaConfig and GetCSVHeader."""
 
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import DEFAULT_ACCOUNT, assert_client_error, unique
+from conftest import DEFAULT_ACCOUNT, client_error, unique
 
 CSV_STANDARD = [
     "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
@@ -51,18 +50,16 @@ def test_tags_of_missing_pool(idp):
         lambda: idp.tag_resource(ResourceArn=arn, Tags={"a": "b"}),
         lambda: idp.untag_resource(ResourceArn=arn, TagKeys=["a"]),
     ):
-        with pytest.raises(ClientError) as e:
+        with client_error("ResourceNotFoundException"):
             call()
-        assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_tags_of_deleted_pool(idp):
     pid = idp.create_user_pool(PoolName=unique("tagdel"))["UserPool"]["Id"]
     arn = arn_of(idp, pid)
     idp.delete_user_pool(UserPoolId=pid)
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.list_tags_for_resource(ResourceArn=arn)
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- MFA -------------------------------------------------------------------------------------------------------
@@ -111,23 +108,19 @@ def test_set_mfa_with_software_token(idp, pool, mode):
 
 
 def test_mfa_on_without_factor_is_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON")
-    assert_client_error(e, "InvalidParameterException")
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON",
                                      SoftwareTokenMfaConfiguration={"Enabled": False})
-    assert_client_error(e, "InvalidParameterException")
     assert idp.get_user_pool_mfa_config(UserPoolId=pool)["MfaConfiguration"] == "OFF"
 
 
 def test_mfa_config_of_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.get_user_pool_mfa_config(UserPoolId="us-east-1_Missing21")
-    assert_client_error(e, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.set_user_pool_mfa_config(UserPoolId="us-east-1_Missing21", MfaConfiguration="OFF")
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- CSV header ------------------------------------------------------------------------------------------------
@@ -153,9 +146,8 @@ def test_csv_header_with_custom_attributes(idp):
 
 
 def test_csv_header_of_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.get_csv_header(UserPoolId="us-east-1_Missing22")
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_update_user_pool_keeps_mfa_on_with_totp(idp, pool):
@@ -170,7 +162,6 @@ def test_update_user_pool_keeps_mfa_on_with_totp(idp, pool):
     # Without an enabled factor, MFA still needs the SMS configuration.
     idp.set_user_pool_mfa_config(UserPoolId=pool, SoftwareTokenMfaConfiguration={"Enabled": False},
                                  MfaConfiguration="OFF")
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.update_user_pool(UserPoolId=pool, MfaConfiguration="ON")
-    assert_client_error(e, "InvalidParameterException")
     assert idp.describe_user_pool(UserPoolId=pool)["UserPool"]["MfaConfiguration"] == "OFF"

@@ -363,6 +363,18 @@ def check_data_sources(outputs: dict, ids: dict) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def apply_and_check(tf, idp, unsigned, suffix: str, updated: bool) -> dict:
+    """`terraform apply`, then every resource and data source checked against the server: the outputs' ids."""
+    tf.apply()
+    outputs = tf.outputs()
+    ids = outputs["ids"]
+    check_pools(idp, ids, suffix, updated=updated)
+    check_clients(idp, ids, updated=updated)
+    check_users(idp, unsigned, ids, updated=updated)
+    check_data_sources(outputs, ids)
+    return ids
+
+
 @pytest.mark.timeout(600)
 def test_apply_plan_update_plan_destroy(tf_binary, server_factory, tmp_path):
     srv = server_factory().start()
@@ -373,26 +385,14 @@ def test_apply_plan_update_plan_destroy(tf_binary, server_factory, tmp_path):
 
     # 1. Create everything.
     tf.set_vars(**base)
-    tf.apply()
-    outputs = tf.outputs()
-    ids = outputs["ids"]
-    check_pools(idp, ids, suffix, updated=False)
-    check_clients(idp, ids, updated=False)
-    check_users(idp, unsigned, ids, updated=False)
-    check_data_sources(outputs, ids)
+    ids = apply_and_check(tf, idp, unsigned, suffix, updated=False)
     tf.assert_no_drift("the first apply")
 
     # 2. Change a few arguments, and adopt the client a search service created in the minimal pool.
     managed = idp.create_user_pool_client(UserPoolId=ids["minimal"], ClientName=f"{MANAGED_PREFIX}{suffix}",
                                           GenerateSecret=True)["UserPoolClient"]
     tf.set_vars(**base, updated=True, managed_client_prefix=MANAGED_PREFIX)
-    tf.apply()
-    outputs = tf.outputs()
-    ids = outputs["ids"]
-    check_pools(idp, ids, suffix, updated=True)
-    check_clients(idp, ids, updated=True)
-    check_users(idp, unsigned, ids, updated=True)
-    check_data_sources(outputs, ids)
+    ids = apply_and_check(tf, idp, unsigned, suffix, updated=True)
     adopted = idp.describe_user_pool_client(UserPoolId=ids["minimal"],
                                             ClientId=managed["ClientId"])["UserPoolClient"]
     assert adopted["CallbackURLs"] == ["https://search.example.com/_dashboards/app/home"]

@@ -7,7 +7,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DEFAULT_ACCOUNT, all_pools, assert_client_error, unique
+from conftest import DEFAULT_ACCOUNT, all_pools, assert_client_error, client_error, pages_of, unique
 
 STANDARD_ATTRIBUTES = [
     "sub", "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile",
@@ -255,21 +255,18 @@ def test_unicode_and_json_escapes_round_trip(idp):
 
 
 def test_username_and_alias_attributes_together_are_refused(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.create_user_pool(PoolName=unique("both"), UsernameAttributes=["email"], AliasAttributes=["phone_number"])
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_mfa_on_without_sms_configuration_is_refused(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.create_user_pool(PoolName=unique("mfa"), MfaConfiguration="ON")
-    assert_client_error(e, "InvalidParameterException")
 
 
 def test_describe_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException", message_contains=["us-east-1_Missing00"]):
         idp.describe_user_pool(UserPoolId="us-east-1_Missing00")
-    assert_client_error(e, "ResourceNotFoundException", message_contains=["us-east-1_Missing00"])
 
 
 # --- UpdateUserPool --------------------------------------------------------------------------------------------
@@ -351,9 +348,8 @@ def test_update_sets_every_setting(idp, pool):
 
 
 def test_update_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.update_user_pool(UserPoolId="us-east-1_Missing01")
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- DeleteUserPool --------------------------------------------------------------------------------------------
@@ -363,34 +359,29 @@ def test_delete_pool(idp):
     pid = idp.create_user_pool(PoolName=unique("del"))["UserPool"]["Id"]
     r = idp.delete_user_pool(UserPoolId=pid)
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.describe_user_pool(UserPoolId=pid)
-    assert_client_error(e, "ResourceNotFoundException")
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.delete_user_pool(UserPoolId=pid)
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_delete_protected_pool_is_refused_until_unprotected(idp):
     pid = idp.create_user_pool(PoolName=unique("prot"), DeletionProtection="ACTIVE")["UserPool"]["Id"]
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.delete_user_pool(UserPoolId=pid)
-    assert_client_error(e, "InvalidParameterException")
     assert idp.describe_user_pool(UserPoolId=pid)["UserPool"]["Id"] == pid
     idp.update_user_pool(UserPoolId=pid, DeletionProtection="INACTIVE")
     idp.delete_user_pool(UserPoolId=pid)
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.describe_user_pool(UserPoolId=pid)
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 def test_delete_pool_deletes_its_clients(idp):
     pid = idp.create_user_pool(PoolName=unique("delc"))["UserPool"]["Id"]
     cid = idp.create_user_pool_client(UserPoolId=pid, ClientName="c")["UserPoolClient"]["ClientId"]
     idp.delete_user_pool(UserPoolId=pid)
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.describe_user_pool_client(UserPoolId=pid, ClientId=cid)
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- ListUserPools ---------------------------------------------------------------------------------------------
@@ -403,29 +394,19 @@ def test_list_user_pools_pagination(server):
     for i in range(7):
         p = c.create_user_pool(PoolName=f"page-{i}")["UserPool"]
         created[p["Id"]] = p
-    seen, pages, token = [], 0, None
-    while True:
-        kw = {"MaxResults": 3}
-        if token:
-            kw["NextToken"] = token
-        r = c.list_user_pools(**kw)
-        pages += 1
-        assert len(r["UserPools"]) <= 3
-        for d in r["UserPools"]:
-            assert d["Id"].startswith("ap-southeast-2_")
-            p = created[d["Id"]]
-            assert d["Name"] == p["Name"]
-            assert d["CreationDate"] == p["CreationDate"]
-            assert d["LastModifiedDate"] == p["LastModifiedDate"]
-            assert d.get("LambdaConfig", {}) == {}
-            seen.append(d["Id"])
-        token = r.get("NextToken")
-        if not token:
-            break
-        assert pages < 10, "pagination does not end"
+    got = pages_of(c.list_user_pools, "NextToken", "UserPools", 3, 10, MaxResults=3)
+    seen = []
+    for d in (d for r in got for d in r["UserPools"]):
+        assert d["Id"].startswith("ap-southeast-2_")
+        p = created[d["Id"]]
+        assert d["Name"] == p["Name"]
+        assert d["CreationDate"] == p["CreationDate"]
+        assert d["LastModifiedDate"] == p["LastModifiedDate"]
+        assert d.get("LambdaConfig", {}) == {}
+        seen.append(d["Id"])
     assert len(seen) == len(set(seen)), f"duplicates: {seen}"
     assert set(seen) == set(created)
-    assert pages >= 3
+    assert len(got) >= 3
 
     # boto3's paginator walks the same tokens.
     paged = [d["Id"] for page in c.get_paginator("list_user_pools").paginate(MaxResults=2) for d in page["UserPools"]]
@@ -486,28 +467,25 @@ def test_add_custom_attributes(idp, pool):
 
 def test_add_existing_custom_attribute_is_refused(idp, pool):
     idp.add_custom_attributes(UserPoolId=pool, CustomAttributes=[{"Name": "dup", "AttributeDataType": "String"}])
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.add_custom_attributes(UserPoolId=pool, CustomAttributes=[{"Name": "dup", "AttributeDataType": "String"}])
-    assert_client_error(e, "InvalidParameterException")
     d = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
     assert [a["Name"] for a in d["SchemaAttributes"]].count("custom:dup") == 1
 
 
 def test_add_required_custom_attribute_is_refused(idp, pool):
-    with pytest.raises(ClientError) as e:
+    with client_error("InvalidParameterException"):
         idp.add_custom_attributes(
             UserPoolId=pool, CustomAttributes=[{"Name": "must", "AttributeDataType": "String", "Required": True}]
         )
-    assert_client_error(e, "InvalidParameterException")
     d = idp.describe_user_pool(UserPoolId=pool)["UserPool"]
     assert "custom:must" not in [a["Name"] for a in d["SchemaAttributes"]]
 
 
 def test_add_custom_attributes_to_missing_pool(idp):
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.add_custom_attributes(UserPoolId="us-east-1_Missing02",
                                   CustomAttributes=[{"Name": "x", "AttributeDataType": "String"}])
-    assert_client_error(e, "ResourceNotFoundException")
 
 
 # --- What Cognito refuses and counts, as clients written against it expect ------------------------------------
@@ -582,6 +560,5 @@ def test_pool_level_ui_customization_is_read_back_with_client_id_all(idp, pool):
     assert "CSS" not in got and "CreationDate" not in got and "ImageUrl" not in got, got
     assert "CSS" not in idp.get_ui_customization(UserPoolId=pool, ClientId=cid)["UICustomization"]
     # A client id that is not the pool's is still refused.
-    with pytest.raises(ClientError) as e:
+    with client_error("ResourceNotFoundException"):
         idp.get_ui_customization(UserPoolId=pool, ClientId="nosuchclient0000000000000")
-    assert_client_error(e, "ResourceNotFoundException")

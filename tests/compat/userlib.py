@@ -10,16 +10,17 @@ import hmac
 import json
 import re
 import uuid
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import jwt  # PyJWT
 
-from conftest import LatchkeyServer, http_get, unique
+from conftest import LatchkeyServer, client_error, http_get, unique
 from mailsink import MailSink
 
 PASSWORD = "Passw0rd!Strong1"
 PASSWORD2 = "N3w-Passw0rd!two"
 PASSWORD3 = "Th1rd#Passw0rd!x"
+TEMP_PASSWORD = "Temp0rary!Pass"
 
 ALL_FLOWS = [
     "ALLOW_USER_PASSWORD_AUTH",
@@ -45,6 +46,43 @@ def attr_map(lst: Iterable[dict]) -> dict:
         assert a["Name"] not in out, f"attribute {a['Name']} listed twice: {lst}"
         out[a["Name"]] = a["Value"]
     return out
+
+
+def mask(email: str) -> str:
+    """An address as CodeDeliveryDetails show it: `a***@e***`."""
+    local, domain = email.split("@")
+    return f"{local[0]}***@{domain[0]}***"
+
+
+def email_delivery(email: str) -> dict:
+    """The CodeDeliveryDetails of a code mailed to `email` for its email attribute."""
+    return {"Destination": mask(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def codes_until_limit(sink: MailSink, email: str, send: Callable[[], dict], n: int = 5) -> list:
+    """Asks for a code with `send()` `n` times, each mailed to `email`, then once more, which is refused with
+    LimitExceededException. Returns the codes received."""
+    codes = []
+    for _ in range(n):
+        r = send()
+        assert r["CodeDeliveryDetails"] == email_delivery(email)
+        codes.append(sink.next_code(email))
+    with client_error("LimitExceededException"):
+        send()
+    return codes
+
+
+def wrong_guesses_kill_the_code(confirm: Callable[[int, str], object], code: str) -> None:
+    """Four wrong guesses are CodeMismatchException, the fifth LimitExceededException, and the right `code` has
+    expired after them. `confirm(i, guess)` sends the i-th guess (0 to 5)."""
+    wrong = [c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c != code][:5]
+    for i, c in enumerate(wrong[:4]):
+        with client_error("CodeMismatchException"):
+            confirm(i, c)
+    with client_error("LimitExceededException"):
+        confirm(4, wrong[4])
+    with client_error("ExpiredCodeException"):
+        confirm(5, code)
 
 
 def secret_hash(username: str, client_id: str, secret: str) -> str:
@@ -157,6 +195,21 @@ class Kit:
             self.idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password,
                                              Permanent=True)
         return u
+
+    def invited_user(self, pool_id: str, username: str, email: Optional[str] = None, extra: Optional[dict] = None,
+                     temporary_password: str = TEMP_PASSWORD) -> None:
+        """AdminCreateUser with a temporary password and no message (a verified email first, when given): a user
+        in FORCE_CHANGE_PASSWORD."""
+        a = {"email": email, "email_verified": "true"} if email else {}
+        a.update(extra or {})
+        kw = {"UserAttributes": attrs(a)} if a else {}
+        self.idp.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+                                   TemporaryPassword=temporary_password, **kw)
+
+    def initiate(self, client_id: str, username: str, password: str) -> dict:
+        """USER_PASSWORD_AUTH: the whole answer (tokens or a challenge)."""
+        return self.uidp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": username, "PASSWORD": password})
 
     def sign_in(self, client_id: str, username: str, password: str = PASSWORD, **auth) -> dict:
         params = {"USERNAME": username, "PASSWORD": password, **auth}

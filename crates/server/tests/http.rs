@@ -27,20 +27,20 @@ async fn call(
         .oneshot(req.body(Body::from(body.to_string())).unwrap())
         .await
         .unwrap();
-    let status = resp.status();
     let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, body) = common::json_answer(resp).await;
+    (status, headers, body)
+}
+
+/// `call` on a fresh app with the Cognito target `op`.
+async fn call_op(op: &str, body: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let target = format!("AWSCognitoIdentityProviderService.{op}");
+    call(app().await, Some(&target), body).await
 }
 
 #[tokio::test]
 async fn unknown_target_is_a_clear_error() {
-    let (status, headers, body) =
-        call(app().await, Some("AWSCognitoIdentityProviderService.Nope"), "{}").await;
+    let (status, headers, body) = call_op("Nope", "{}").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         body,
@@ -53,36 +53,21 @@ async fn unknown_target_is_a_clear_error() {
 
 #[tokio::test]
 async fn unsigned_admin_call_is_refused() {
-    let (status, _, body) = call(
-        app().await,
-        Some("AWSCognitoIdentityProviderService.CreateUserPool"),
-        r#"{"PoolName":"p"}"#,
-    )
-    .await;
+    let (status, _, body) = call_op("CreateUserPool", r#"{"PoolName":"p"}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["__type"], "MissingAuthenticationTokenException");
 }
 
 #[tokio::test]
 async fn malformed_json_on_an_unsigned_operation() {
-    let (status, _, body) = call(
-        app().await,
-        Some("AWSCognitoIdentityProviderService.SignUp"),
-        "{not json",
-    )
-    .await;
+    let (status, _, body) = call_op("SignUp", "{not json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["__type"], "SerializationException");
 }
 
 #[tokio::test]
 async fn missing_required_members_are_named() {
-    let (_, _, body) = call(
-        app().await,
-        Some("AWSCognitoIdentityProviderService.SignUp"),
-        "{}",
-    )
-    .await;
+    let (_, _, body) = call_op("SignUp", "{}").await;
     assert_eq!(body["__type"], "InvalidParameterException");
     let msg = body["message"].as_str().unwrap();
     assert!(msg.starts_with("2 validation errors detected: "), "{msg}");
@@ -137,13 +122,7 @@ async fn health_and_metrics() {
         .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    let text = String::from_utf8(
-        axum::body::to_bytes(resp.into_body(), 1 << 20)
-            .await
-            .unwrap()
-            .to_vec(),
-    )
-    .unwrap();
+    let text = common::text_body(resp).await;
     assert!(
         text.contains(
             r#"latchkey_requests_total{operation="unknown",outcome="UnknownOperationException"} 1"#

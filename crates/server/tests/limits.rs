@@ -57,10 +57,38 @@ async fn call_from(
     let mut req = req.body(Body::from(body.to_string())).unwrap();
     let addr = SocketAddr::new(peer.parse().unwrap(), 50000);
     req.extensions_mut().insert(ConnectInfo(addr));
-    let resp = app.router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    common::json_answer(app.router.clone().oneshot(req).await.unwrap()).await
+}
+
+/// A USER_PASSWORD_AUTH sign-in from `peer`, forwarding for `xff` (an X-Forwarded-For value).
+async fn sign_in_forwarded(
+    app: &common::TestApp,
+    peer: &str,
+    xff: &str,
+    client: &str,
+    user: &str,
+    password: &str,
+) -> (StatusCode, Value) {
+    let headers = [("x-forwarded-for", xff)];
+    call_from(
+        app,
+        peer,
+        &headers,
+        "InitiateAuth",
+        sign_in(client, user, password),
+    )
+    .await
+}
+
+/// A USER_PASSWORD_AUTH sign-in from `peer`.
+async fn sign_in_from(
+    app: &common::TestApp,
+    peer: &str,
+    client: &str,
+    user: &str,
+    password: &str,
+) -> (StatusCode, Value) {
+    call_from(app, peer, &[], "InitiateAuth", sign_in(client, user, password)).await
 }
 
 fn is_throttled(r: &(StatusCode, Value)) -> bool {
@@ -69,35 +97,26 @@ fn is_throttled(r: &(StatusCode, Value)) -> bool {
 
 /// A pool, a client allowing password and refresh flows, and a confirmed user `alice` / `Passw0rd!`.
 async fn pool_client_user(app: &common::TestApp) -> (String, String) {
-    let pool = app.ok("CreateUserPool", json!({"PoolName": "p"}), true).await["UserPool"]["Id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pool = app.create_pool(json!({"PoolName": "p"})).await;
     let client = app
-        .ok(
-            "CreateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientName": "web",
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                                      "ALLOW_REFRESH_TOKEN_AUTH"]}),
-            true,
-        )
-        .await["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.ok(
-        "AdminCreateUser",
-        json!({"UserPoolId": pool, "Username": "alice", "MessageAction": "SUPPRESS"}),
-        true,
-    )
-    .await;
-    app.ok(
-        "AdminSetUserPassword",
-        json!({"UserPoolId": pool, "Username": "alice", "Password": "Passw0rd!", "Permanent": true}),
-        true,
-    )
-    .await;
+        .create_client(json!({"UserPoolId": pool, "ClientName": "web",
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                                  "ALLOW_REFRESH_TOKEN_AUTH"]}))
+        .await;
+    app.create_confirmed_user(&pool, "alice", "Passw0rd!").await;
     (pool, client)
+}
+
+/// An app limited only per address, to a burst of `n`, with `pool_client_user`'s pool: the app and the client.
+async fn limited_per_address(n: u32) -> (common::TestApp, String) {
+    let app = app_with(LimitSettings {
+        per_address: burst(n),
+        per_client: None,
+        ..LimitSettings::default()
+    })
+    .await;
+    let (_, client) = pool_client_user(&app).await;
+    (app, client)
 }
 
 fn sign_in(client: &str, user: &str, password: &str) -> Value {
@@ -107,26 +126,11 @@ fn sign_in(client: &str, user: &str, password: &str) -> Value {
 
 #[tokio::test]
 async fn a_flooding_address_is_refused_before_any_work_while_others_sign_in() {
-    let app = app_with(LimitSettings {
-        per_address: burst(5),
-        per_client: None,
-        ..LimitSettings::default()
-    })
-    .await;
-    let (_, client) = pool_client_user(&app).await;
+    let (app, client) = limited_per_address(5).await;
     // The attack: made-up usernames from one address. Its burst is judged (and hashed), the rest refused.
     let mut answers = Vec::new();
     for i in 0..12 {
-        answers.push(
-            call_from(
-                &app,
-                "192.0.2.66",
-                &[],
-                "InitiateAuth",
-                sign_in(&client, &format!("nobody{i}"), "x"),
-            )
-            .await,
-        );
+        answers.push(sign_in_from(&app, "192.0.2.66", &client, &format!("nobody{i}"), "x").await);
     }
     assert!(
         answers[..5]
@@ -141,25 +145,11 @@ async fn a_flooding_address_is_refused_before_any_work_while_others_sign_in() {
     // Refused requests did no work: twenty more wrong passwords for a real user from the flooding address
     // would lock the account (lockout after five failures) if they were judged. They are not, so alice signs in.
     for _ in 0..20 {
-        let r = call_from(
-            &app,
-            "192.0.2.66",
-            &[],
-            "InitiateAuth",
-            sign_in(&client, "alice", "wrong"),
-        )
-        .await;
+        let r = sign_in_from(&app, "192.0.2.66", &client, "alice", "wrong").await;
         assert!(is_throttled(&r), "{r:?}");
     }
     for peer in ["192.0.2.10", "192.0.2.11", "2001:db8::10"] {
-        let r = call_from(
-            &app,
-            peer,
-            &[],
-            "InitiateAuth",
-            sign_in(&client, "alice", "Passw0rd!"),
-        )
-        .await;
+        let r = sign_in_from(&app, peer, &client, "alice", "Passw0rd!").await;
         assert_eq!(r.0, StatusCode::OK, "{peer}: {r:?}");
         assert!(r.1["AuthenticationResult"]["AccessToken"].is_string());
     }
@@ -192,24 +182,10 @@ async fn a_flooding_address_is_refused_before_any_work_while_others_sign_in() {
     }
     // An IPv6 flooder cannot escape by rotating addresses inside its /64.
     for i in 0..5 {
-        let r = call_from(
-            &app,
-            &format!("2001:db8:0:7::{i}"),
-            &[],
-            "InitiateAuth",
-            sign_in(&client, "nobody", "x"),
-        )
-        .await;
+        let r = sign_in_from(&app, &format!("2001:db8:0:7::{i}"), &client, "nobody", "x").await;
         assert!(!is_throttled(&r));
     }
-    let r = call_from(
-        &app,
-        "2001:db8:0:7::ffff",
-        &[],
-        "InitiateAuth",
-        sign_in(&client, "nobody", "x"),
-    )
-    .await;
+    let r = sign_in_from(&app, "2001:db8:0:7::ffff", &client, "nobody", "x").await;
     assert!(is_throttled(&r), "{r:?}");
 }
 
@@ -226,41 +202,20 @@ async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
     // Through the trusted proxy, each forwarded client has its own bucket...
     for i in 0..6 {
         let xff = format!("198.51.100.{i}");
-        let r = call_from(
-            &app,
-            "10.0.0.5",
-            &[("x-forwarded-for", &xff)],
-            "InitiateAuth",
-            sign_in(&client, "alice", "Passw0rd!"),
-        )
-        .await;
+        let r = sign_in_forwarded(&app, "10.0.0.5", &xff, &client, "alice", "Passw0rd!").await;
         assert_eq!(r.0, StatusCode::OK, "{xff}: {r:?}");
     }
     // ...and the right-most untrusted entry is the client: a forged entry on the left changes nothing.
     for forged in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
         let xff = format!("{forged}, 203.0.113.7");
-        let r = call_from(
-            &app,
-            "10.0.0.5",
-            &[("x-forwarded-for", &xff)],
-            "InitiateAuth",
-            sign_in(&client, "nobody", "x"),
-        )
-        .await;
+        let r = sign_in_forwarded(&app, "10.0.0.5", &xff, &client, "nobody", "x").await;
         assert_eq!(is_throttled(&r), forged == "3.3.3.3", "{xff}: {r:?}");
     }
     // A spoofing client that is not a trusted proxy cannot rotate addresses with the header.
     let mut throttled = 0;
     for i in 0..6 {
         let xff = format!("203.0.113.{}", 100 + i);
-        let r = call_from(
-            &app,
-            "192.0.2.99",
-            &[("x-forwarded-for", &xff)],
-            "InitiateAuth",
-            sign_in(&client, "nobody", "x"),
-        )
-        .await;
+        let r = sign_in_forwarded(&app, "192.0.2.99", &xff, &client, "nobody", "x").await;
         throttled += usize::from(is_throttled(&r));
     }
     assert_eq!(
@@ -279,15 +234,9 @@ async fn one_app_clients_flood_spares_the_other_clients() {
     .await;
     let (pool, client) = pool_client_user(&app).await;
     let other = app
-        .ok(
-            "CreateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientName": "other", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}),
-            true,
-        )
-        .await["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_client(json!({"UserPoolId": pool, "ClientName": "other",
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}))
+        .await;
     // From many addresses, one client id: its bucket runs out.
     let mut throttled = 0;
     for i in 0..6 {
@@ -302,14 +251,7 @@ async fn one_app_clients_flood_spares_the_other_clients() {
         throttled += usize::from(is_throttled(&r));
     }
     assert_eq!(throttled, 3);
-    let r = call_from(
-        &app,
-        "192.0.2.200",
-        &[],
-        "InitiateAuth",
-        sign_in(&other, "alice", "Passw0rd!"),
-    )
-    .await;
+    let r = sign_in_from(&app, "192.0.2.200", &other, "alice", "Passw0rd!").await;
     assert_eq!(r.0, StatusCode::OK, "{r:?}");
 }
 
@@ -322,14 +264,7 @@ async fn refresh_and_signed_operations_are_not_limited() {
     })
     .await;
     let (pool, client) = pool_client_user(&app).await;
-    let r = call_from(
-        &app,
-        "192.0.2.1",
-        &[],
-        "InitiateAuth",
-        sign_in(&client, "alice", "Passw0rd!"),
-    )
-    .await;
+    let r = sign_in_from(&app, "192.0.2.1", &client, "alice", "Passw0rd!").await;
     assert_eq!(r.0, StatusCode::OK);
     let refresh = r.1["AuthenticationResult"]["RefreshToken"]
         .as_str()
@@ -357,26 +292,13 @@ async fn refresh_and_signed_operations_are_not_limited() {
         )
         .await;
     }
-    let r = call_from(
-        &app,
-        "192.0.2.1",
-        &[],
-        "InitiateAuth",
-        sign_in(&client, "alice", "Passw0rd!"),
-    )
-    .await;
+    let r = sign_in_from(&app, "192.0.2.1", &client, "alice", "Passw0rd!").await;
     assert!(is_throttled(&r), "the password flow itself is limited: {r:?}");
 }
 
 #[tokio::test]
 async fn the_hosted_ui_answers_429_with_retry_after() {
-    let app = app_with(LimitSettings {
-        per_address: burst(2),
-        per_client: None,
-        ..LimitSettings::default()
-    })
-    .await;
-    let (_, client) = pool_client_user(&app).await;
+    let (app, client) = limited_per_address(2).await;
     let post = |path: &str, peer: &str| {
         let mut req = Request::post(format!(
             "{path}?client_id={client}&response_type=code&redirect_uri=http://localhost/cb"
@@ -404,13 +326,7 @@ async fn the_hosted_ui_answers_429_with_retry_after() {
         assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
         let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!(wait > 60, "{wait}");
-        let html = String::from_utf8(
-            axum::body::to_bytes(resp.into_body(), 1 << 20)
-                .await
-                .unwrap()
-                .to_vec(),
-        )
-        .unwrap();
+        let html = common::text_body(resp).await;
         assert!(html.contains("Too many attempts"), "{html}");
     }
     let resp = post("/login", "192.0.2.6").await.unwrap();
@@ -443,10 +359,7 @@ async fn cognito_quotas_throttle_a_category_only_when_enabled() {
             cognito_quotas: enabled,
         })
         .await;
-        let pool = app.ok("CreateUserPool", json!({"PoolName": "p"}), true).await["UserPool"]["Id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let pool = app.create_pool(json!({"PoolName": "p"})).await;
         // UserPoolClientRead: 15 per second. Thirty calls back to back take far less than a second.
         let mut first_throttled = None;
         for i in 0..30 {

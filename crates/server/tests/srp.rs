@@ -8,6 +8,7 @@ mod common;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use common::claims;
 use crypto_bigint::U256;
 use latchkey_core::srp::math;
 use serde_json::{json, Value};
@@ -60,32 +61,11 @@ async fn setup(device_configuration: Option<Value>) -> Setup {
     if let Some(d) = device_configuration {
         pool_body["DeviceConfiguration"] = d;
     }
-    let pool = app.ok("CreateUserPool", pool_body, true).await["UserPool"]["Id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pool = app.create_pool(pool_body).await;
     let client = app
-        .ok(
-            "CreateUserPoolClient",
-            json!({"UserPoolId": pool, "ClientName": "js"}),
-            true,
-        )
-        .await["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.ok(
-        "AdminCreateUser",
-        json!({"UserPoolId": pool, "Username": "bob", "MessageAction": "SUPPRESS"}),
-        true,
-    )
-    .await;
-    app.ok(
-        "AdminSetUserPassword",
-        json!({"UserPoolId": pool, "Username": "bob", "Password": PASSWORD, "Permanent": true}),
-        true,
-    )
-    .await;
+        .create_client(json!({"UserPoolId": pool, "ClientName": "js"}))
+        .await;
+    app.create_confirmed_user(&pool, "bob", PASSWORD).await;
     Setup { app, pool, client }
 }
 
@@ -133,16 +113,6 @@ impl Setup {
             .await;
         (status.as_u16(), v)
     }
-}
-
-fn claims(token: &Value) -> Value {
-    let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
 }
 
 #[tokio::test]

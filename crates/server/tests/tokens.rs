@@ -11,25 +11,15 @@ use serde_json::{json, Value};
 
 async fn pool_and_client(app: &common::TestApp, extra_client: Value) -> (String, String) {
     let pool = app
-        .ok(
-            "CreateUserPool",
-            json!({"PoolName": "p", "AutoVerifiedAttributes": ["email"],
-            "Schema": [{"Name": "tier", "AttributeDataType": "String"}]}),
-            true,
-        )
-        .await["UserPool"]["Id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_pool(json!({"PoolName": "p", "AutoVerifiedAttributes": ["email"],
+            "Schema": [{"Name": "tier", "AttributeDataType": "String"}]}))
+        .await;
     let mut body = json!({"UserPoolId": pool, "ClientName": "web",
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]});
     body.as_object_mut()
         .unwrap()
         .extend(extra_client.as_object().unwrap().clone());
-    let client = app.ok("CreateUserPoolClient", body, true).await["UserPoolClient"]["ClientId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let client = app.create_client(body).await;
     (pool, client)
 }
 
@@ -200,17 +190,7 @@ async fn client_validity_and_read_attributes_shape_the_tokens() {
     .await;
     let tokens = signed_up_user(&app, &client).await;
     assert_eq!(tokens["ExpiresIn"], 300);
-    let claims = |t: &Value| -> Value {
-        let payload = t.as_str().unwrap().split('.').nth(1).unwrap();
-        use base64::Engine;
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(payload)
-                .unwrap(),
-        )
-        .unwrap()
-    };
-    let id = claims(&tokens["IdToken"]);
+    let id = common::claims(&tokens["IdToken"]);
     assert_eq!(id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(), 7200);
     assert!(
         id.get("custom:tier").is_none() && id.get("email_verified").is_none(),

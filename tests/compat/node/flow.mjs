@@ -15,6 +15,7 @@ import {
   ChangePasswordCommand,
   GlobalSignOutCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { codeFetcher, Steps } from "./steps.mjs";
 
 const env = (name) => {
   const v = process.env[name];
@@ -31,21 +32,10 @@ const CODES_URL = env("CODES_URL");
 // No credentials: every operation used here is unsigned (smithy.api#noAuth), as in a browser app.
 const client = new CognitoIdentityProviderClient({ region: process.env.REGION ?? "us-east-1", endpoint: ENDPOINT, maxAttempts: 1 });
 
-async function nextCode(address) {
-  const r = await fetch(`${CODES_URL}/code?to=${encodeURIComponent(address)}`);
-  if (r.status !== 200) throw new Error(`no code for ${address}: HTTP ${r.status}`);
-  return (await r.text()).trim();
-}
-
-const steps = {};
-let current = "start";
-
-async function step(name, fn) {
-  current = name;
-  const out = await fn();
-  steps[name] = out;
-  return out;
-}
+const nextCode = codeFetcher(CODES_URL);
+const record = new Steps();
+const steps = record.results;
+const step = (name, fn) => record.run(name, fn);
 
 /** Runs `fn`, which must fail; returns {name, message, status} of the SDK's error. */
 async function failure(fn) {
@@ -121,6 +111,6 @@ try {
   void signUp;
   console.log(JSON.stringify({ ok: true, steps }));
 } catch (e) {
-  console.log(JSON.stringify({ ok: false, step: current, error: e.name, message: e.message, steps }));
+  console.log(JSON.stringify({ ok: false, step: record.current, error: e.name, message: e.message, steps }));
   process.exitCode = 1;
 }

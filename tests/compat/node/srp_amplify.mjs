@@ -22,6 +22,7 @@ import {
   signUp,
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
+import { codeFetcher, Steps } from "./steps.mjs";
 
 const req = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 
@@ -80,20 +81,10 @@ cognitoUserPoolsTokenProvider.setKeyValueStorage({
 });
 const stored = (suffix) => [...store.entries()].filter(([k]) => k.endsWith(suffix)).map(([, v]) => v)[0] ?? null;
 
-async function nextCode(address) {
-  const r = await realFetch(`${req.codesUrl}/code?to=${encodeURIComponent(address)}`);
-  if (r.status !== 200) throw new Error(`no code for ${address}: HTTP ${r.status} ${await r.text()}`);
-  return (await r.text()).trim();
-}
-
-const steps = {};
-let current = "start";
-async function step(name, fn) {
-  current = name;
-  const out = await fn();
-  steps[name] = out ?? null;
-  return out;
-}
+const nextCode = codeFetcher(req.codesUrl, realFetch);
+const record = new Steps();
+const steps = record.results;
+const step = (name, fn) => record.run(name, fn);
 const tokensOut = (s) => ({
   hasTokens: !!s.tokens,
   idToken: s.tokens?.idToken?.toString(),
@@ -147,7 +138,7 @@ const scenarios = {
     await step("rememberDevice", () => rememberDevice());
     await step("fetchDevices1", () => fetchDevices());
     await step("signOut1", () => signOut());
-    current = "signIn2";
+    record.current = "signIn2";
     const mark = calls.length;
     await step("signIn2", () => signIn({ username: req.username, password: req.password }));
     steps.signIn2Calls = calls.slice(mark).map((c) => `${c.target}:${c.challengeName ?? c.authFlow ?? ""}`);
@@ -172,6 +163,6 @@ try {
   await scenarios[req.scenario]();
   console.log(JSON.stringify({ ok: true, steps, calls }));
 } catch (e) {
-  console.log(JSON.stringify({ ok: false, step: current, error: e.name, message: e.message, steps, calls }));
+  console.log(JSON.stringify({ ok: false, step: record.current, error: e.name, message: e.message, steps, calls }));
   process.exitCode = 1;
 }

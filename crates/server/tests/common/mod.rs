@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use aws_lc_rs::{digest, hmac};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use axum::response::Response;
 use latchkey_core::mail::{Mailer, OutgoingMessage};
 use latchkey_core::passwords::HashingParams;
 use latchkey_core::ports::{Clock, FixedClock, Rng};
@@ -17,7 +18,7 @@ use latchkey_core::secrets::MasterKey;
 use latchkey_core::{Latchkey, Ports, Secrets, Settings};
 use latchkey_server::metrics::Metrics;
 use latchkey_server::{AccessKeys, AppState};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 pub struct CounterRng(pub AtomicU64);
@@ -106,10 +107,13 @@ fn hex_sha256(data: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, data))
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data)
-        .as_ref()
-        .to_vec()
+/// HMAC-SHA256 of each part in turn, each keyed with the previous result: SigV4's key derivation.
+fn hmac_chain(first_key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    parts.iter().fold(first_key.to_vec(), |key, part| {
+        hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), part)
+            .as_ref()
+            .to_vec()
+    })
 }
 
 /// A SigV4 `Authorization` header for POST / as the AWS SDKs build it (signed: content-type, host, x-amz-date,
@@ -125,11 +129,17 @@ fn sign(target: &str, body: &str, amz_date: &str, region: &str) -> String {
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex_sha256(canonical.as_bytes())
     );
-    let k = hmac_sha256(format!("AWS4{SECRET_KEY}").as_bytes(), date.as_bytes());
-    let k = hmac_sha256(&k, region.as_bytes());
-    let k = hmac_sha256(&k, b"cognito-idp");
-    let k = hmac_sha256(&k, b"aws4_request");
-    let sig = hex::encode(hmac_sha256(&k, to_sign.as_bytes()));
+    let secret = format!("AWS4{SECRET_KEY}");
+    let sig = hex::encode(hmac_chain(
+        secret.as_bytes(),
+        &[
+            date.as_bytes(),
+            region.as_bytes(),
+            b"cognito-idp",
+            b"aws4_request",
+            to_sign.as_bytes(),
+        ],
+    ));
     format!("AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={sig}")
 }
 
@@ -147,16 +157,12 @@ impl TestApp {
             .header("x-amz-target", &target);
         if signed {
             let secs = self.clock.now().seconds();
-            let dt = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
-            let amz_date = format!(
-                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                dt.year(),
-                dt.month() as u8,
-                dt.day(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            );
+            let amz_date = time::OffsetDateTime::from_unix_timestamp(secs)
+                .unwrap()
+                .format(time::macros::format_description!(
+                    "[year][month][day]T[hour][minute][second]Z"
+                ))
+                .unwrap();
             req = req
                 .header("x-amz-date", &amz_date)
                 .header("authorization", sign(&target, &text, &amz_date, "us-east-1"));
@@ -167,9 +173,7 @@ impl TestApp {
             .oneshot(req.body(Body::from(text)).unwrap())
             .await
             .unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        json_answer(resp).await
     }
 
     /// Calls an operation and insists it succeeds.
@@ -186,9 +190,40 @@ impl TestApp {
             .oneshot(Request::get(path).body(Body::empty()).unwrap())
             .await
             .unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        json_answer(resp).await
+    }
+
+    /// CreateUserPool with `body`: the new pool's id.
+    pub async fn create_pool(&self, body: Value) -> String {
+        self.ok("CreateUserPool", body, true).await["UserPool"]["Id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// CreateUserPoolClient with `body`: the new client's id.
+    pub async fn create_client(&self, body: Value) -> String {
+        self.ok("CreateUserPoolClient", body, true).await["UserPoolClient"]["ClientId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A CONFIRMED user `username` with the permanent password `password`, made by an administrator (no message
+    /// sent).
+    pub async fn create_confirmed_user(&self, pool: &str, username: &str, password: &str) {
+        self.ok(
+            "AdminCreateUser",
+            json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"}),
+            true,
+        )
+        .await;
+        self.ok(
+            "AdminSetUserPassword",
+            json!({"UserPoolId": pool, "Username": username, "Password": password, "Permanent": true}),
+            true,
+        )
+        .await;
     }
 
     /// The six-digit code in the last message sent to `to`.
@@ -202,4 +237,29 @@ impl TestApp {
         }
         panic!("no message to {to}");
     }
+}
+
+/// An answer's status and JSON body (`Null` when the body is not JSON).
+pub async fn json_answer(resp: Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// An answer's body as text.
+pub async fn text_body(resp: Response) -> String {
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A JWT's claims, unverified.
+pub fn claims(token: &Value) -> Value {
+    use base64::Engine;
+    let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }
