@@ -1,0 +1,176 @@
+//! The sign-up and confirmation pages: `/signup` creates the account and sends the browser to `/confirm` with a
+//! sign-up marker; `/confirm` takes the code (or sends a new one) and, for the browser that signed the account
+//! up, goes straight on to the app.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use latchkey_core::oauth::hosted::{HostedSignUp, SignedUp};
+use latchkey_core::pools::UserPool;
+use latchkey_core::users::names::is_username_attribute;
+use serde::Deserialize;
+
+use super::page::{Frame, PageError};
+use super::request::{present, AttributeFields, HostedForm, HostedRequest};
+use crate::oauth::authorize::{finish, redirect, with_params};
+use crate::oauth::cookies;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    frame: Frame,
+    username: String,
+    email: String,
+    email_is_username: bool,
+    /// Required attributes the form asks for besides email.
+    extra_fields: Vec<String>,
+    password_rules: String,
+}
+
+impl SignupPage {
+    fn new(frame: Frame, pool: &UserPool, username: String, email: String) -> Self {
+        Self {
+            frame,
+            username,
+            email,
+            email_is_username: is_username_attribute(pool, "email"),
+            extra_fields: pool
+                .schema_attributes
+                .iter()
+                .filter(|a| a.required && !matches!(a.name.as_str(), "sub" | "email"))
+                .map(|a| a.name.clone())
+                .collect(),
+            password_rules: password_rules(pool),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub(super) struct ConfirmPage {
+    pub frame: Frame,
+    pub username: String,
+}
+
+fn password_rules(pool: &UserPool) -> String {
+    let p = &pool.policies.password_policy;
+    let mut rules = vec![format!("at least {} characters", p.minimum_length)];
+    for (required, rule) in [
+        (p.require_uppercase, "an uppercase letter"),
+        (p.require_lowercase, "a lowercase letter"),
+        (p.require_numbers, "a number"),
+        (p.require_symbols, "a symbol"),
+    ] {
+        if required {
+            rules.push(rule.into());
+        }
+    }
+    format!("Your password needs {}.", rules.join(", "))
+}
+
+pub async fn signup_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+    let pool = request.checked.pool.clone();
+    if pool.admin_create_user_config.allow_admin_create_user_only {
+        return PageError::forbidden("SignUp is not permitted for this user pool").into_response();
+    }
+    let page = SignupPage::new(request.frame(&st.latchkey), &pool, String::new(), String::new());
+    request.show(&page)
+}
+
+#[derive(Deserialize)]
+pub struct SignUpFields {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(flatten)]
+    attributes: AttributeFields,
+}
+
+pub async fn signup_submit(
+    State(st): State<Arc<AppState>>,
+    HostedForm { mut request, form }: HostedForm<SignUpFields>,
+) -> Response {
+    let lk = &st.latchkey;
+    let (pool, client) = (request.checked.pool.clone(), request.checked.client.clone());
+    let sign_up = HostedSignUp {
+        username: form.username.trim().to_string(),
+        email: form.email.trim().to_string(),
+        password: form.password,
+        attributes: form.attributes.0.into_iter().collect(),
+    };
+    let q = request.params.to_query();
+    match lk.hosted_sign_up(&pool, &client, sign_up).await {
+        Ok(SignedUp::AwaitingAdministrator) => redirect(&format!("/login?{q}&notice=admin_confirmation")),
+        Ok(SignedUp::AwaitingCode { username, marker }) => {
+            let jar = cookies::keep_sign_up_marker(lk, request.jar, marker);
+            let location = with_params(&format!("/confirm?{q}"), '?', &[("username", &username)]);
+            (jar, redirect(&location)).into_response()
+        }
+        Err(e) => {
+            let page = SignupPage::new(request.frame(lk).refused(e), &pool, form.username, form.email);
+            request.show(&page)
+        }
+    }
+}
+
+pub async fn confirm_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+    let page = ConfirmPage {
+        frame: request.frame(&st.latchkey),
+        username: request.query_field("username"),
+    };
+    request.show(&page)
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmFields {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+    /// The "Send a new code" form.
+    #[serde(default, deserialize_with = "present")]
+    resend: bool,
+}
+
+pub async fn confirm_submit(
+    State(st): State<Arc<AppState>>,
+    HostedForm { mut request, form }: HostedForm<ConfirmFields>,
+) -> Response {
+    let lk = &st.latchkey;
+    let (pool, client) = (request.checked.pool.clone(), request.checked.client.clone());
+    let frame = if form.resend {
+        match lk.hosted_resend_code(&client, &form.username).await {
+            Ok(()) => request.frame(lk).notice("We sent you a new code."),
+            Err(e) => request.frame(lk).refused(e),
+        }
+    } else {
+        let marker = cookies::sign_up_marker(&request.jar);
+        let confirmed = lk
+            .hosted_confirm_sign_up(&pool, &client, &form.username, form.code.trim(), marker)
+            .await;
+        match confirmed {
+            Ok(signed_in) => {
+                request.jar = cookies::forget_sign_up_marker(request.jar);
+                return match signed_in {
+                    Some(signed_in) => finish(lk, request, &signed_in).await,
+                    None => {
+                        let location = format!("/login?{}&notice=confirmed", request.params.to_query());
+                        (request.jar, redirect(&location)).into_response()
+                    }
+                };
+            }
+            Err(e) => request.frame(lk).refused(e),
+        }
+    };
+    let page = ConfirmPage {
+        frame,
+        username: form.username,
+    };
+    request.show(&page)
+}
