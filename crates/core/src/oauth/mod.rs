@@ -2,6 +2,7 @@
 //! authorization codes (sealed, single use, PKCE S256), the token endpoint's grants and their RFC 6749 error, UI
 //! customization, and the hosted UI's use cases (its sign-in, sign-up and browser session).
 
+mod client_auth;
 pub mod code;
 pub mod domains;
 mod error;

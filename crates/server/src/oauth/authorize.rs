@@ -2,19 +2,14 @@
 //! the browser to the sign-in page; and `finish`, which ends every successful sign-in by redirecting to the app
 //! with a code (query) or tokens (fragment).
 
-use std::sync::Arc;
-
-use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::oauth::hosted::Authenticated;
 use latchkey_core::tokens::Grant;
-use latchkey_core::Latchkey;
 
 use super::cookies;
 use super::params::Rejection;
 use super::ui::{secure_headers, HostedRequest, PageError};
-use crate::AppState;
 
 /// `base` with `pairs` appended after `sep` ('?' query or '#' fragment).
 pub fn with_params(base: &str, sep: char, pairs: &[(&str, &str)]) -> String {
@@ -49,26 +44,24 @@ pub fn reject(r: Rejection) -> Response {
     }
 }
 
-pub async fn authorize(State(st): State<Arc<AppState>>, request: HostedRequest) -> Response {
-    let lk = &st.latchkey;
-    if let Some(signed_in) = cookies::session_user(lk, &request.jar, &request.checked.pool).await {
-        return finish(lk, request, &signed_in).await;
+pub async fn authorize(request: HostedRequest) -> Response {
+    if let Some(signed_in) = request.session_user().await {
+        return finish(request, &signed_in).await;
     }
     redirect(&format!("/login?{}", request.params.to_query()))
 }
 
 /// Completes a sign-in: starts (or renews) the hosted-UI session and returns to the app.
-pub async fn finish(lk: &Latchkey, request: HostedRequest, signed_in: &Authenticated) -> Response {
+pub async fn finish(request: HostedRequest, signed_in: &Authenticated) -> Response {
+    let lk = request.lk();
     let user = &signed_in.user;
     if !user.may_start_session() {
         // Every caller has checked this already; a session for an unconfirmed or disabled account must never
         // start, whatever path led here.
-        return PageError::forbidden("User cannot sign in.").into_response();
+        return PageError::new(StatusCode::FORBIDDEN, "User cannot sign in.").into_response();
     }
-    let HostedRequest {
-        checked, params, jar, ..
-    } = request;
-    let jar = cookies::start_session(lk, jar, &checked.pool.id, signed_in);
+    let jar = cookies::start_session(lk, request.jar.clone(), &request.checked.pool.id, signed_in);
+    let (checked, params) = (&request.checked, &request.params);
     let auth_time = signed_in.auth_time;
     let state = params.state.as_deref();
     let location = if checked.code_flow {

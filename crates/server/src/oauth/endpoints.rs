@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -59,18 +60,7 @@ async fn authenticate_client(
             f.get("client_secret").cloned(),
         ),
     };
-    let invalid = || err("invalid_client", "Client authentication failed.");
-    if id.is_empty() {
-        return Err(invalid());
-    }
-    let (client, pool) = lk.client_and_pool(&id).await.map_err(|_| invalid())?;
-    if let Some(expected) = &client.client_secret {
-        let given = secret.unwrap_or_default();
-        if !latchkey_core::secrets::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-            return Err(invalid());
-        }
-    }
-    Ok((client, pool))
+    lk.authenticate_oauth_client(&id, secret.as_deref()).await
 }
 
 fn token_response(body: Value) -> Response {
@@ -92,22 +82,35 @@ fn tokens_json(t: &latchkey_core::tokens::AuthenticationResult) -> Value {
     v
 }
 
-/// The form body of a token or revocation request; anything else is an OAuth invalid_request.
-fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Fields, OAuthJsonError> {
-    let bad = || OAuthJsonError::invalid_request("The body must be application/x-www-form-urlencoded.");
-    if !super::input::is_form(headers) {
-        return Err(bad());
-    }
-    serde_urlencoded::from_bytes(body).map_err(|_| bad())
+/// A token or revocation request: its headers (HTTP Basic client authentication) and its form. Any other body
+/// is an RFC 6749 invalid_request.
+pub struct TokenForm {
+    headers: HeaderMap,
+    fields: Fields,
 }
 
-pub async fn token(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, OAuthJsonError> {
-    let f = form_body(&headers, &body)?;
-    let tokens = token_grant(&st.latchkey, &headers, &f)
+impl<S: Send + Sync> FromRequest<S> for TokenForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bad = || {
+            OAuthJsonError::invalid_request("The body must be application/x-www-form-urlencoded.")
+                .into_response()
+        };
+        if !super::input::is_form(&headers) {
+            return Err(bad());
+        }
+        let fields = serde_urlencoded::from_bytes(&body).map_err(|_| bad())?;
+        Ok(Self { headers, fields })
+    }
+}
+
+pub async fn token(State(st): State<Arc<AppState>>, form: TokenForm) -> Result<Response, OAuthJsonError> {
+    let tokens = token_grant(&st.latchkey, &form.headers, &form.fields)
         .await
         .map_err(OAuthJsonError::at_token_endpoint)?;
     Ok(token_response(tokens))
@@ -218,7 +221,7 @@ const PROFILE: &[&str] = &[
 pub async fn userinfo(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Bytes,
 ) -> Result<Response, BearerError> {
     let form: Fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let bearer = headers
@@ -253,18 +256,14 @@ pub async fn userinfo(
     Ok(resp)
 }
 
-pub async fn revoke(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<StatusCode, OAuthJsonError> {
-    let f = form_body(&headers, &body)?;
+pub async fn revoke(State(st): State<Arc<AppState>>, form: TokenForm) -> Result<StatusCode, OAuthJsonError> {
     let lk = &st.latchkey;
-    let token = f
+    let token = form
+        .fields
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthJsonError::invalid_request("token is required."))?;
-    let (client, _) = authenticate_client(lk, &headers, &f).await?;
+    let (client, _) = authenticate_client(lk, &form.headers, &form.fields).await?;
     if !client.enable_token_revocation {
         return Err(OAuthJsonError::invalid_request(
             "Token revocation is disabled for this client.",

@@ -26,26 +26,14 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/authorize", get(authorize::authorize))
-        .route("/login", get(ui::login_form).post(ui::login_submit))
-        .route("/newPassword", post(ui::new_password_submit))
-        .route("/signup", get(ui::signup_form).post(ui::signup_submit))
-        .route("/confirm", get(ui::confirm_form).post(ui::confirm_submit))
-        .route("/forgotPassword", get(ui::forgot_form).post(ui::forgot_submit))
-        .route(
-            "/confirmForgotPassword",
-            get(ui::confirm_forgot_form).post(ui::confirm_forgot_submit),
-        )
+        .merge(ui::routes())
         .route("/logout", get(logout::logout))
-        .route("/error", get(ui::error_route))
         .route("/oauth2/token", post(endpoints::token))
         .route(
             "/oauth2/userInfo",
             get(endpoints::userinfo).post(endpoints::userinfo),
         )
         .route("/oauth2/revoke", post(endpoints::revoke))
-        .route("/ui/style.css", get(ui::stylesheet))
-        .route("/ui/custom.css", get(ui::custom_css))
-        .route("/ui/logo", get(ui::logo))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             host::route_by_host,

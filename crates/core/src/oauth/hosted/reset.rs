@@ -9,13 +9,10 @@ use crate::service::Latchkey;
 impl Latchkey {
     /// Sends a reset code to the user `name`.
     pub async fn hosted_forgot_password(&self, client: &AppClient, name: &str) -> Result<()> {
-        self.forgot_password(
-            &client.client_id,
-            name,
-            hosted_secret_hash(client, name).as_deref(),
-        )
-        .await
-        .map(|_| ())
+        let hash = hosted_secret_hash(client, name);
+        self.forgot_password(&client.client_id, name, hash.as_deref())
+            .await?;
+        Ok(())
     }
 
     /// Sets the new `password` of the user `name`, who proved the reset `code`.
@@ -26,13 +23,8 @@ impl Latchkey {
         code: &str,
         password: &str,
     ) -> Result<()> {
-        self.confirm_forgot_password(
-            &client.client_id,
-            name,
-            code,
-            password,
-            hosted_secret_hash(client, name).as_deref(),
-        )
-        .await
+        let hash = hosted_secret_hash(client, name);
+        self.confirm_forgot_password(&client.client_id, name, code, password, hash.as_deref())
+            .await
     }
 }

@@ -87,14 +87,9 @@ impl Latchkey {
         code: &str,
         marker: Option<&str>,
     ) -> Result<Option<Authenticated>> {
+        let hash = hosted_secret_hash(client, name);
         let confirmed = self
-            .confirm_sign_up(
-                &client.client_id,
-                name,
-                code,
-                hosted_secret_hash(client, name).as_deref(),
-                false,
-            )
+            .confirm_sign_up(&client.client_id, name, code, hash.as_deref(), false)
             .await?;
         let signed_up_here = marker
             .and_then(|m| self.signed_up_username(&pool.id, m))
@@ -109,12 +104,9 @@ impl Latchkey {
 
     /// Sends a new confirmation code to the account `name`.
     pub async fn hosted_resend_code(&self, client: &AppClient, name: &str) -> Result<()> {
-        self.resend_confirmation_code(
-            &client.client_id,
-            name,
-            hosted_secret_hash(client, name).as_deref(),
-        )
-        .await
-        .map(|_| ())
+        let hash = hosted_secret_hash(client, name);
+        self.resend_confirmation_code(&client.client_id, name, hash.as_deref())
+            .await
+            .map(drop)
     }
 }

@@ -1,10 +1,7 @@
 //! The sign-in page: `/login` shows the form (or, with a live session, goes straight back to the app), and its
 //! post follows core's decision after the password: on to the app, or to the form that comes next.
 
-use std::sync::Arc;
-
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use latchkey_core::oauth::hosted::HostedSignIn;
 use latchkey_core::pools::UserPool;
@@ -16,8 +13,7 @@ use super::request::{HostedForm, HostedRequest};
 use super::sign_up::ConfirmPage;
 use super::username_label;
 use crate::oauth::authorize::{finish, redirect};
-use crate::oauth::cookies;
-use crate::AppState;
+use crate::oauth::params::Checked;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -51,37 +47,35 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
     }
 }
 
-pub async fn login_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
-    let lk = &st.latchkey;
-    if let Some(signed_in) = cookies::session_user(lk, &request.jar, &request.checked.pool).await {
-        return finish(lk, request, &signed_in).await;
+pub async fn login_form(mut request: HostedRequest) -> Response {
+    if let Some(signed_in) = request.session_user().await {
+        return finish(request, &signed_in).await;
     }
-    let mut frame = request.frame(lk);
+    let mut frame = request.frame();
     frame.notice = notice_text(request.query.get("notice").map(String::as_str)).map(str::to_string);
     let page = LoginPage::new(frame, &request.checked.pool, request.query_field("username"));
     request.show(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct LoginFields {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     password: String,
 }
 
-pub async fn login_submit(
-    State(st): State<Arc<AppState>>,
-    HostedForm { mut request, form }: HostedForm<LoginFields>,
-) -> Response {
-    let lk = &st.latchkey;
-    let (pool, client) = (request.checked.pool.clone(), request.checked.client.clone());
+pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFields>) -> Response {
     let username = form.username.trim();
-    match lk.hosted_sign_in(&pool, &client, username, &form.password).await {
-        Ok(HostedSignIn::SignedIn(signed_in)) => finish(lk, request, &signed_in).await,
+    let Checked { pool, client, .. } = &request.checked;
+    let outcome = request
+        .lk()
+        .hosted_sign_in(pool, client, username, &form.password)
+        .await;
+    match outcome {
+        Ok(HostedSignIn::SignedIn(signed_in)) => finish(request, &signed_in).await,
         Ok(HostedSignIn::NewPasswordRequired(prompt)) => {
             let page = NewPasswordPage {
-                frame: request.frame(lk),
+                frame: request.frame(),
                 session: prompt.session,
                 username: prompt.username,
                 required_fields: prompt.required_attributes,
@@ -91,7 +85,7 @@ pub async fn login_submit(
         Ok(HostedSignIn::ConfirmationRequired { username }) => {
             let page = ConfirmPage {
                 frame: request
-                    .frame(lk)
+                    .frame()
                     .notice("Your account is not confirmed yet. Enter the code we sent you."),
                 username,
             };
@@ -101,7 +95,8 @@ pub async fn login_submit(
             redirect(&format!("/forgotPassword?{}", request.params.to_query()))
         }
         Err(e) => {
-            let page = LoginPage::new(request.frame(lk).refused(e), &pool, username.to_string());
+            let frame = request.frame().refused(e);
+            let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
             request.show(&page)
         }
     }

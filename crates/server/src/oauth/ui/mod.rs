@@ -10,16 +10,41 @@ mod request;
 mod reset;
 mod sign_up;
 
-pub use assets::{custom_css, logo, stylesheet};
-pub use login::{login_form, login_submit};
-pub use new_password::new_password_submit;
-pub use page::{error_route, secure_headers, PageError};
+pub use page::{secure_headers, PageError};
 pub use request::{Fields, HostedRequest};
-pub use reset::{confirm_forgot_form, confirm_forgot_submit, forgot_form, forgot_submit};
-pub use sign_up::{confirm_form, confirm_submit, signup_form, signup_submit};
 
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
 use latchkey_core::pools::UserPool;
 use latchkey_core::users::names::is_username_attribute;
+
+use crate::AppState;
+
+/// The pages' routes, and the stylesheet, logo and error page they use.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/login", get(login::login_form).post(login::login_submit))
+        .route("/newPassword", post(new_password::new_password_submit))
+        .route("/signup", get(sign_up::signup_form).post(sign_up::signup_submit))
+        .route(
+            "/confirm",
+            get(sign_up::confirm_form).post(sign_up::confirm_submit),
+        )
+        .route(
+            "/forgotPassword",
+            get(reset::forgot_form).post(reset::forgot_submit),
+        )
+        .route(
+            "/confirmForgotPassword",
+            get(reset::confirm_forgot_form).post(reset::confirm_forgot_submit),
+        )
+        .route("/error", get(page::error_route))
+        .route("/ui/style.css", get(assets::stylesheet))
+        .route("/ui/custom.css", get(assets::custom_css))
+        .route("/ui/logo", get(assets::logo))
+}
 
 /// The label of the sign-in name field.
 fn username_label(pool: &UserPool) -> &'static str {

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
+use latchkey_core::oauth::hosted::Authenticated;
 use latchkey_core::Latchkey;
 use serde::de::value::MapDeserializer;
 use serde::{Deserialize, Deserializer};
@@ -26,6 +27,7 @@ pub type Fields = BTreeMap<String, String>;
 
 /// A hosted-UI request for a valid authorization request.
 pub struct HostedRequest {
+    st: Arc<AppState>,
     pub checked: Checked,
     pub params: AuthorizeParams,
     /// The whole query, for what pages pass each other besides the OAuth parameters (`username`, `notice`).
@@ -42,15 +44,25 @@ fn parse_query(raw: Option<&str>) -> (AuthorizeParams, Fields) {
 }
 
 impl HostedRequest {
-    async fn check(lk: &Latchkey, query: Option<&str>, headers: &HeaderMap) -> Result<Self, Response> {
+    async fn check(st: &Arc<AppState>, query: Option<&str>, headers: &HeaderMap) -> Result<Self, Response> {
         let (params, query) = parse_query(query);
-        let checked = check(lk, &params).await.map_err(reject)?;
+        let checked = check(&st.latchkey, &params).await.map_err(reject)?;
         Ok(Self {
+            st: st.clone(),
             checked,
             params,
             query,
             jar: CookieJar::from_headers(headers),
         })
+    }
+
+    pub fn lk(&self) -> &Latchkey {
+        &self.st.latchkey
+    }
+
+    /// The user the browser's live hosted-UI session signs in to this request's pool, if any.
+    pub async fn session_user(&self) -> Option<Authenticated> {
+        cookies::session_user(self.lk(), &self.jar, &self.checked.pool).await
     }
 
     /// A field of the query, or "".
@@ -59,8 +71,8 @@ impl HostedRequest {
     }
 
     /// The frame of a page for this request, setting the CSRF cookie when the browser has none.
-    pub fn frame(&mut self, lk: &Latchkey) -> Frame {
-        let (jar, csrf) = cookies::csrf(lk, std::mem::take(&mut self.jar));
+    pub fn frame(&mut self) -> Frame {
+        let (jar, csrf) = cookies::csrf(&self.st.latchkey, std::mem::take(&mut self.jar));
         self.jar = jar;
         Frame {
             ui: Ui::of(&self.checked.pool, &self.checked.client.client_id),
@@ -81,7 +93,7 @@ impl FromRequestParts<Arc<AppState>> for HostedRequest {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, st: &Arc<AppState>) -> Result<Self, Response> {
-        Self::check(&st.latchkey, parts.uri.query(), &parts.headers).await
+        Self::check(st, parts.uri.query(), &parts.headers).await
     }
 }
 
@@ -104,11 +116,10 @@ impl<T: for<'de> Deserialize<'de>> FromRequest<Arc<AppState>> for HostedForm<T> 
         let Form(fields) = Form::<Fields>::from_request(req, st)
             .await
             .map_err(IntoResponse::into_response)?;
-        let lk = &st.latchkey;
-        let request = HostedRequest::check(lk, query.as_deref(), &headers).await?;
+        let request = HostedRequest::check(st, query.as_deref(), &headers).await?;
         let token = fields.get("_csrf").map(String::as_str).unwrap_or_default();
-        if !cookies::csrf_ok(lk, &request.jar, token) {
-            return Err(PageError::forbidden(EXPIRED_FORM).into_response());
+        if !cookies::csrf_ok(request.lk(), &request.jar, token) {
+            return Err(PageError::new(StatusCode::FORBIDDEN, EXPIRED_FORM).into_response());
         }
         // Every field is a string, so only a form type that wanted something else could fail here.
         let form = T::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(

@@ -1,10 +1,7 @@
 //! The password-reset pages: `/forgotPassword` sends a code, `/confirmForgotPassword` takes it with the new
 //! password and sends the browser back to sign in.
 
-use std::sync::Arc;
-
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -12,7 +9,6 @@ use super::page::Frame;
 use super::request::{HostedForm, HostedRequest};
 use super::username_label;
 use crate::oauth::authorize::{redirect, with_params};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "forgot.html")]
@@ -29,26 +25,23 @@ struct ConfirmForgotPage {
     username: String,
 }
 
-pub async fn forgot_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+pub async fn forgot_form(mut request: HostedRequest) -> Response {
     let page = ForgotPage {
-        frame: request.frame(&st.latchkey),
+        frame: request.frame(),
         username: String::new(),
         username_label: username_label(&request.checked.pool),
     };
     request.show(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct ForgotFields {
-    #[serde(default)]
     username: String,
 }
 
-pub async fn forgot_submit(
-    State(st): State<Arc<AppState>>,
-    HostedForm { mut request, form }: HostedForm<ForgotFields>,
-) -> Response {
-    let lk = &st.latchkey;
+pub async fn forgot_submit(HostedForm { mut request, form }: HostedForm<ForgotFields>) -> Response {
+    let lk = request.lk();
     let username = form.username.trim().to_string();
     match lk
         .hosted_forgot_password(&request.checked.client, &username)
@@ -61,7 +54,7 @@ pub async fn forgot_submit(
         )),
         Err(e) => {
             let page = ForgotPage {
-                frame: request.frame(lk).refused(e),
+                frame: request.frame().refused(e),
                 username,
                 username_label: username_label(&request.checked.pool),
             };
@@ -70,31 +63,28 @@ pub async fn forgot_submit(
     }
 }
 
-pub async fn confirm_forgot_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+pub async fn confirm_forgot_form(mut request: HostedRequest) -> Response {
     let page = ConfirmForgotPage {
         frame: request
-            .frame(&st.latchkey)
+            .frame()
             .notice("We sent you a code. Enter it with your new password."),
         username: request.query_field("username"),
     };
     request.show(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct ConfirmForgotFields {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     code: String,
-    #[serde(default)]
     password: String,
 }
 
 pub async fn confirm_forgot_submit(
-    State(st): State<Arc<AppState>>,
     HostedForm { mut request, form }: HostedForm<ConfirmForgotFields>,
 ) -> Response {
-    let lk = &st.latchkey;
+    let lk = request.lk();
     let reset = lk
         .hosted_confirm_forgot_password(
             &request.checked.client,
@@ -110,7 +100,7 @@ pub async fn confirm_forgot_submit(
         )),
         Err(e) => {
             let page = ConfirmForgotPage {
-                frame: request.frame(lk).refused(e),
+                frame: request.frame().refused(e),
                 username: form.username,
             };
             request.show(&page)

@@ -2,10 +2,8 @@
 //! sign-up marker; `/confirm` takes the code (or sends a new one) and, for the browser that signed the account
 //! up, goes straight on to the app.
 
-use std::sync::Arc;
-
 use askama::Template;
-use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::oauth::hosted::{HostedSignUp, SignedUp};
 use latchkey_core::pools::UserPool;
@@ -16,7 +14,7 @@ use super::page::{Frame, PageError};
 use super::request::{present, AttributeFields, HostedForm, HostedRequest};
 use crate::oauth::authorize::{finish, redirect, with_params};
 use crate::oauth::cookies;
-use crate::AppState;
+use crate::oauth::params::Checked;
 
 #[derive(Template)]
 #[template(path = "signup.html")]
@@ -71,33 +69,30 @@ fn password_rules(pool: &UserPool) -> String {
     format!("Your password needs {}.", rules.join(", "))
 }
 
-pub async fn signup_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+pub async fn signup_form(mut request: HostedRequest) -> Response {
     let pool = request.checked.pool.clone();
     if pool.admin_create_user_config.allow_admin_create_user_only {
-        return PageError::forbidden("SignUp is not permitted for this user pool").into_response();
+        return PageError::new(
+            StatusCode::FORBIDDEN,
+            "SignUp is not permitted for this user pool",
+        )
+        .into_response();
     }
-    let page = SignupPage::new(request.frame(&st.latchkey), &pool, String::new(), String::new());
+    let page = SignupPage::new(request.frame(), &pool, String::new(), String::new());
     request.show(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct SignUpFields {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
     #[serde(flatten)]
     attributes: AttributeFields,
 }
 
-pub async fn signup_submit(
-    State(st): State<Arc<AppState>>,
-    HostedForm { mut request, form }: HostedForm<SignUpFields>,
-) -> Response {
-    let lk = &st.latchkey;
-    let (pool, client) = (request.checked.pool.clone(), request.checked.client.clone());
+pub async fn signup_submit(HostedForm { mut request, form }: HostedForm<SignUpFields>) -> Response {
     let sign_up = HostedSignUp {
         username: form.username.trim().to_string(),
         email: form.email.trim().to_string(),
@@ -105,67 +100,63 @@ pub async fn signup_submit(
         attributes: form.attributes.0.into_iter().collect(),
     };
     let q = request.params.to_query();
-    match lk.hosted_sign_up(&pool, &client, sign_up).await {
+    let Checked { pool, client, .. } = &request.checked;
+    let outcome = request.lk().hosted_sign_up(pool, client, sign_up).await;
+    match outcome {
         Ok(SignedUp::AwaitingAdministrator) => redirect(&format!("/login?{q}&notice=admin_confirmation")),
         Ok(SignedUp::AwaitingCode { username, marker }) => {
-            let jar = cookies::keep_sign_up_marker(lk, request.jar, marker);
+            let jar = cookies::keep_sign_up_marker(request.lk(), request.jar.clone(), marker);
             let location = with_params(&format!("/confirm?{q}"), '?', &[("username", &username)]);
             (jar, redirect(&location)).into_response()
         }
         Err(e) => {
-            let page = SignupPage::new(request.frame(lk).refused(e), &pool, form.username, form.email);
+            let frame = request.frame().refused(e);
+            let page = SignupPage::new(frame, &request.checked.pool, form.username, form.email);
             request.show(&page)
         }
     }
 }
 
-pub async fn confirm_form(State(st): State<Arc<AppState>>, mut request: HostedRequest) -> Response {
+pub async fn confirm_form(mut request: HostedRequest) -> Response {
     let page = ConfirmPage {
-        frame: request.frame(&st.latchkey),
+        frame: request.frame(),
         username: request.query_field("username"),
     };
     request.show(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
+#[serde(default)]
 pub struct ConfirmFields {
-    #[serde(default)]
     username: String,
-    #[serde(default)]
     code: String,
     /// The "Send a new code" form.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(deserialize_with = "present")]
     resend: bool,
 }
 
-pub async fn confirm_submit(
-    State(st): State<Arc<AppState>>,
-    HostedForm { mut request, form }: HostedForm<ConfirmFields>,
-) -> Response {
-    let lk = &st.latchkey;
-    let (pool, client) = (request.checked.pool.clone(), request.checked.client.clone());
-    let frame = if form.resend {
-        match lk.hosted_resend_code(&client, &form.username).await {
-            Ok(()) => request.frame(lk).notice("We sent you a new code."),
-            Err(e) => request.frame(lk).refused(e),
-        }
+pub async fn confirm_submit(HostedForm { mut request, form }: HostedForm<ConfirmFields>) -> Response {
+    let (lk, Checked { pool, client, .. }) = (request.lk(), &request.checked);
+    let outcome = if form.resend {
+        lk.hosted_resend_code(client, &form.username).await.map(|()| None)
     } else {
         let marker = cookies::sign_up_marker(&request.jar);
-        let confirmed = lk
-            .hosted_confirm_sign_up(&pool, &client, &form.username, form.code.trim(), marker)
-            .await;
-        match confirmed {
-            Ok(signed_in) => {
-                request.jar = cookies::forget_sign_up_marker(request.jar);
-                return match signed_in {
-                    Some(signed_in) => finish(lk, request, &signed_in).await,
-                    None => {
-                        let location = format!("/login?{}&notice=confirmed", request.params.to_query());
-                        (request.jar, redirect(&location)).into_response()
-                    }
-                };
-            }
-            Err(e) => request.frame(lk).refused(e),
+        lk.hosted_confirm_sign_up(pool, client, &form.username, form.code.trim(), marker)
+            .await
+            .map(Some)
+    };
+    let frame = match outcome {
+        Ok(None) => request.frame().notice("We sent you a new code."),
+        Err(e) => request.frame().refused(e),
+        Ok(Some(signed_in)) => {
+            request.jar = cookies::forget_sign_up_marker(request.jar);
+            return match signed_in {
+                Some(signed_in) => finish(request, &signed_in).await,
+                None => {
+                    let location = format!("/login?{}&notice=confirmed", request.params.to_query());
+                    (request.jar, redirect(&location)).into_response()
+                }
+            };
         }
     };
     let page = ConfirmPage {
