@@ -25,15 +25,15 @@ const CSRF_SECRET_CHARS: usize = 43;
 const CSRF_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The sealed content of the session cookie.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HostedSession {
+#[derive(Serialize, Deserialize)]
+struct HostedSession {
     /// Identifies this sign-in so /logout can end it for good, even if the cookie was copied.
     #[serde(default)]
-    pub sid: String,
-    pub pool_id: String,
-    pub username: String,
-    pub auth_time: Timestamp,
-    pub expires: Timestamp,
+    sid: String,
+    pool_id: String,
+    username: String,
+    auth_time: Timestamp,
+    expires: Timestamp,
 }
 
 /// The sealed content of the sign-up marker cookie.
@@ -81,15 +81,15 @@ impl Latchkey {
         if session.pool_id != pool.id || session.expires <= self.clock.now() {
             return None;
         }
-        // Counting on a marker that does not exist starts it at 1, expiring at once, so it stays absent.
+        // Counting on a marker that does not exist starts it at 1, expiring at once, so it stays absent. Any other
+        // answer (a sign-out, or a store that cannot tell) ends the session.
         let now = self.clock.now();
-        match self
+        let count = self
             .store
             .increment_counter(&ended_key(&session.sid), now, now)
-            .await
-        {
-            Ok(1) => {}
-            _ => return None,
+            .await;
+        if count.ok() != Some(1) {
+            return None;
         }
         let user = self
             .store

@@ -7,7 +7,7 @@ mod reset;
 mod sign_in;
 mod sign_up;
 
-pub use browser::{CsrfToken, HostedSession, SESSION_SECONDS, SIGN_UP_MARKER_SECONDS};
+pub use browser::{CsrfToken, SESSION_SECONDS, SIGN_UP_MARKER_SECONDS};
 pub use sign_in::{HostedSignIn, NewPasswordPrompt};
 pub use sign_up::{HostedSignUp, SignedUp};
 

@@ -121,17 +121,21 @@ impl<T: for<'de> Deserialize<'de>> FromRequest<Arc<AppState>> for HostedForm<T> 
         if !cookies::csrf_ok(request.lk(), &request.jar, token) {
             return Err(PageError::new(StatusCode::FORBIDDEN, EXPIRED_FORM).into_response());
         }
-        // Every field is a string, so only a form type that wanted something else could fail here.
-        let form = T::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(
-            fields.into_iter(),
-        ))
-        .map_err(|e| PageError::bad_request(format!("The form is not valid: {e}")).into_response())?;
+        let form = typed(fields)
+            .map_err(|e| PageError::bad_request(format!("The form is not valid: {e}")).into_response())?;
         Ok(Self { request, form })
     }
 }
 
+/// The fields as `T`. They are read as `Fields` first, not straight into `T`, because a form (or a hand-written
+/// request) may repeat a name and the pages always took its last value, where `T` would refuse the repeat. Every
+/// value is a string, so only a form type that wanted something else could fail here.
+fn typed<T: for<'de> Deserialize<'de>>(fields: Fields) -> Result<T, serde::de::value::Error> {
+    T::deserialize(MapDeserializer::new(fields.into_iter()))
+}
+
 /// The `attr_<name>` fields of a form (the required attributes a page asks for), by name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct AttributeFields(pub Fields);
 
 impl<'de> Deserialize<'de> for AttributeFields {
@@ -148,4 +152,46 @@ impl<'de> Deserialize<'de> for AttributeFields {
 /// For a field whose presence is what counts (a button's name), whatever its value.
 pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     String::deserialize(d).map(|_| true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        username: String,
+        #[serde(deserialize_with = "present")]
+        resend: bool,
+        #[serde(flatten)]
+        attributes: AttributeFields,
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn forms_are_typed_with_defaults_presence_flags_and_attributes() {
+        let empty: Sample = typed(Fields::new()).unwrap();
+        assert_eq!(empty, Sample::default());
+        let full: Sample = typed(fields(&[
+            ("_csrf", "t"),
+            ("username", "ann"),
+            ("resend", ""),
+            ("attr_name", "Ann"),
+            ("attr_custom:team", "blue"),
+        ]))
+        .unwrap();
+        assert_eq!(full.username, "ann");
+        assert!(full.resend, "a present field counts whatever its value");
+        assert_eq!(
+            full.attributes.0,
+            fields(&[("custom:team", "blue"), ("name", "Ann")])
+        );
+    }
 }

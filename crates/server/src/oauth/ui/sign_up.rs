@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use latchkey_core::oauth::hosted::{HostedSignUp, SignedUp};
+use latchkey_core::oauth::hosted::{Authenticated, HostedSignUp, SignedUp};
 use latchkey_core::pools::UserPool;
 use latchkey_core::users::names::is_username_attribute;
 use serde::Deserialize;
@@ -137,26 +137,20 @@ pub struct ConfirmFields {
 
 pub async fn confirm_submit(HostedForm { mut request, form }: HostedForm<ConfirmFields>) -> Response {
     let (lk, Checked { pool, client, .. }) = (request.lk(), &request.checked);
-    let outcome = if form.resend {
-        lk.hosted_resend_code(client, &form.username).await.map(|()| None)
+    let frame = if form.resend {
+        let sent = lk.hosted_resend_code(client, &form.username).await;
+        match sent {
+            Ok(()) => request.frame().notice("We sent you a new code."),
+            Err(e) => request.frame().refused(e),
+        }
     } else {
         let marker = cookies::sign_up_marker(&request.jar);
-        lk.hosted_confirm_sign_up(pool, client, &form.username, form.code.trim(), marker)
-            .await
-            .map(Some)
-    };
-    let frame = match outcome {
-        Ok(None) => request.frame().notice("We sent you a new code."),
-        Err(e) => request.frame().refused(e),
-        Ok(Some(signed_in)) => {
-            request.jar = cookies::forget_sign_up_marker(request.jar);
-            return match signed_in {
-                Some(signed_in) => finish(request, &signed_in).await,
-                None => {
-                    let location = format!("/login?{}&notice=confirmed", request.params.to_query());
-                    (request.jar, redirect(&location)).into_response()
-                }
-            };
+        let confirmed = lk
+            .hosted_confirm_sign_up(pool, client, &form.username, form.code.trim(), marker)
+            .await;
+        match confirmed {
+            Ok(signed_in) => return signed_up_and_confirmed(request, signed_in).await,
+            Err(e) => request.frame().refused(e),
         }
     };
     let page = ConfirmPage {
@@ -164,4 +158,17 @@ pub async fn confirm_submit(HostedForm { mut request, form }: HostedForm<Confirm
         username: form.username,
     };
     request.show(&page)
+}
+
+/// After the confirmation: on to the app when core let this browser sign in, else to the sign-in page. The
+/// sign-up marker has served either way.
+async fn signed_up_and_confirmed(mut request: HostedRequest, signed_in: Option<Authenticated>) -> Response {
+    request.jar = cookies::forget_sign_up_marker(request.jar);
+    match signed_in {
+        Some(signed_in) => finish(request, &signed_in).await,
+        None => {
+            let location = format!("/login?{}&notice=confirmed", request.params.to_query());
+            (request.jar, redirect(&location)).into_response()
+        }
+    }
 }
