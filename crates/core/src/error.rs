@@ -2,6 +2,28 @@
 //!
 //! Internal failures (a database that went away, a bug) carry their detail for the log only; `message()` of an
 //! internal error never returns that detail, so it cannot reach a client.
+//!
+//! # Which error type belongs where
+//!
+//! In core:
+//! - [`CognitoError`] (here): what every use case returns, and what a new use case should return. Its
+//!   [`ErrorKind`] is Cognito's exception name; build it with [`CognitoError::new`] or a shortcut such as
+//!   [`CognitoError::invalid_parameter`], and a server fault with [`CognitoError::internal`].
+//! - `store::StoreError`: what a store backend reports. It never leaves core: `?` turns it into a
+//!   `CognitoError` (the `From` below).
+//! - `oauth::OAuthError`: an RFC 6749 refusal (`invalid_grant`, `server_error`, ...), for what core does on
+//!   behalf of the OAuth endpoints (authorization codes, client authentication). `?` turns a `CognitoError` into
+//!   one, in one place (`oauth/error.rs`).
+//!
+//! In the server, one type per surface, each `IntoResponse` and each built from the errors above in one place;
+//! a handler returns `Result<_, ThatType>` and never writes an error body itself:
+//! - AWS JSON (`POST /`): `aws::error::AwsJsonError`, Cognito's `{"__type", "message"}` with `x-amzn-ErrorType`.
+//! - OAuth JSON (`/oauth2/token`, `/oauth2/revoke`): `oauth::error::OAuthJsonError`, RFC 6749's
+//!   `{"error", "error_description"}`; `/oauth2/userInfo` refuses a token with `oauth::error::BearerError`
+//!   (RFC 6750).
+//! - HTML (the hosted UI's pages, `/logout`, `/error`): `oauth::ui::PageError`, the error page with one message. A
+//!   form refused by a use case is shown again with the message instead (`Frame::refused`, through the same
+//!   mapping).
 
 use std::fmt;
 

@@ -247,8 +247,7 @@ async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
     );
     let redeemed = lk
         .redeem_authorization_code(&client, &code, Some("https://app.example/cb"), None)
-        .await
-        .unwrap();
+        .await;
     let refused = redeemed.expect_err("an unconfirmed user's code must not redeem");
     assert_eq!(refused.error, "invalid_grant");
     let grant = |user| Grant {

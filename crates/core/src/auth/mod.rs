@@ -5,12 +5,14 @@
 mod attempts;
 mod challenge;
 mod client;
+mod first_factor;
 pub mod lockout;
 mod password;
 mod refresh;
 pub mod session;
 mod srp;
 
+pub(crate) use first_factor::FirstFactorStep;
 pub(crate) use srp::{b64_u3072, exponent_from_hex, u3072_b64, MAX_TIMESTAMP_SKEW_SECONDS};
 
 pub use attempts::attempts_exceeded;

@@ -5,15 +5,14 @@
 use serde_json::{json, Map, Value};
 
 use super::client::names_of;
+use super::first_factor::FirstFactorStep;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::tokens::AuthenticationResult;
 use crate::users::attributes::missing_required;
-use crate::users::{
-    User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
-};
+use crate::users::User;
 
 /// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
 /// UI (where the browser never holds the client secret).
@@ -147,38 +146,9 @@ impl Latchkey {
         user: User,
         device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
-        if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
-        }
-        match user.status.as_str() {
-            STATUS_UNCONFIRMED => Err(CognitoError::new(
-                ErrorKind::UserNotConfirmedException,
-                "User is not confirmed.",
-            )),
-            STATUS_RESET_REQUIRED => Err(CognitoError::new(
-                ErrorKind::PasswordResetRequiredException,
-                "Password reset required for the user",
-            )),
-            STATUS_FORCE_CHANGE_PASSWORD => {
-                if user
-                    .temporary_password_expires
-                    .is_some_and(|t| t <= self.clock.now())
-                {
-                    return Err(CognitoError::new(
-                        ErrorKind::NotAuthorizedException,
-                        "Temporary password has expired and must be reset by an administrator.",
-                    ));
-                }
-                Ok(self.new_password_challenge(pool, client, &user))
-            }
-            STATUS_CONFIRMED => self.complete_sign_in(pool, client, &user, device_key).await,
-            other => Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                format!("User cannot sign in in status {other}."),
-            )),
+        match self.first_factor_step(&user)? {
+            FirstFactorStep::SignIn => self.complete_sign_in(pool, client, &user, device_key).await,
+            FirstFactorStep::NewPasswordRequired => Ok(self.new_password_challenge(pool, client, &user)),
         }
     }
 

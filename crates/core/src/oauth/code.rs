@@ -69,15 +69,15 @@ impl Latchkey {
         self.secrets.master_key.seal(self.rng.as_ref(), PURPOSE, &json)
     }
 
-    /// The token endpoint's authorization_code grant.
+    /// The token endpoint's authorization_code grant. A code that does not redeem is `invalid_grant`.
     pub async fn redeem_authorization_code(
         &self,
         client: &AppClient,
         code: &str,
         redirect_uri: Option<&str>,
         code_verifier: Option<&str>,
-    ) -> Result<std::result::Result<AuthenticationResult, OAuthError>> {
-        let bad = |d: &str| Ok(Err(OAuthError::new("invalid_grant", d)));
+    ) -> Result<AuthenticationResult, OAuthError> {
+        let bad = |d: &str| Err(OAuthError::new("invalid_grant", d));
         let Some(grant) = self
             .secrets
             .master_key
@@ -136,7 +136,7 @@ impl Latchkey {
                 with_refresh_token: true,
             })
             .await?;
-        Ok(Ok(tokens))
+        Ok(tokens)
     }
 }
 

@@ -228,6 +228,18 @@ impl Latchkey {
         let (key, found) = effective(&pool.ui_customizations, client_id);
         Ok(self.ui_wire(&pool, &key, found))
     }
+
+    /// The customization the hosted UI's stylesheet and logo routes serve for `client_id` (or the pool's own for
+    /// none or `ALL`); none when the pool cannot be read.
+    pub async fn hosted_ui_customization(
+        &self,
+        pool_id: &str,
+        client_id: Option<&str>,
+    ) -> Option<UiCustomization> {
+        let pool = self.store.get_pool(pool_id).await.ok()??;
+        let client_id = client_id.filter(|c| *c != ALL_CLIENTS);
+        effective(&pool.ui_customizations, client_id).1.cloned()
+    }
 }
 
 /// The customization that applies to `client_id`, and the key it is stored under.

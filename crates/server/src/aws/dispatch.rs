@@ -8,11 +8,11 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use latchkey_core::{CognitoError, ErrorKind};
 use serde_json::Value;
 
-use super::error::{capped, failure, success};
+use super::error::{capped, success, AwsJsonError};
 use super::{model, sigv4};
 use crate::ops::{self, Ctx};
 use crate::AppState;
@@ -66,7 +66,7 @@ pub async fn handle(
                 // Messages may repeat what the client sent: capped, and escaped so a newline cannot forge a line.
                 tracing::info!(operation = %op_name, request_id = %request_id, error = e.kind().name(), message = %capped(e.message()).escape_debug(), "request refused");
             }
-            failure(&request_id, &e)
+            AwsJsonError::new(&request_id, e).into_response()
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Cognito's JSON error dialect: `{"__type": Name, "message": ...}` with `x-amzn-ErrorType`, the status the
-//! exception maps to, and a request id on every response.
+//! Cognito's JSON dialect, the AWS JSON surface's answers: a success body, and `AwsJsonError`, the one way a
+//! refusal leaves — `{"__type": Name, "message": ...}` with `x-amzn-ErrorType`, the status the exception maps to,
+//! and a request id on every response.
 
 use std::borrow::Cow;
 
@@ -37,20 +38,38 @@ pub fn capped(message: &str) -> Cow<'_, str> {
     }
 }
 
-pub fn failure(request_id: &str, err: &CognitoError) -> Response {
-    let name = err.kind().name();
-    let message = capped(err.message());
-    let mut headers = base_headers(request_id);
-    if let Ok(v) = HeaderValue::from_str(&format!("{name}:")) {
-        headers.insert(HeaderName::from_static("x-amzn-errortype"), v);
+/// A domain error answered in Cognito's dialect, under the request's id.
+pub struct AwsJsonError {
+    request_id: String,
+    error: CognitoError,
+}
+
+impl AwsJsonError {
+    pub fn new(request_id: &str, error: CognitoError) -> Self {
+        Self {
+            request_id: request_id.to_string(),
+            error,
+        }
     }
-    // The message header is optional in AWS; send it only when it is a valid header value.
-    if let Ok(v) = HeaderValue::from_str(&message) {
-        headers.insert(HeaderName::from_static("x-amzn-errormessage"), v);
+}
+
+impl IntoResponse for AwsJsonError {
+    fn into_response(self) -> Response {
+        let kind = self.error.kind();
+        let name = kind.name();
+        let message = capped(self.error.message());
+        let mut headers = base_headers(&self.request_id);
+        if let Ok(v) = HeaderValue::from_str(&format!("{name}:")) {
+            headers.insert(HeaderName::from_static("x-amzn-errortype"), v);
+        }
+        // The message header is optional in AWS; send it only when it is a valid header value.
+        if let Ok(v) = HeaderValue::from_str(&message) {
+            headers.insert(HeaderName::from_static("x-amzn-errormessage"), v);
+        }
+        let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({"__type": name, "message": message});
+        (status, headers, body.to_string()).into_response()
     }
-    let status = StatusCode::from_u16(err.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({"__type": name, "message": message});
-    (status, headers, body.to_string()).into_response()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use latchkey_core::{CognitoError, ErrorKind};
 use serde::Deserialize;
 
 use super::dispatch::IDP_TARGET_PREFIX;
-use super::error::failure;
+use super::error::AwsJsonError;
 use crate::limits::Throttled;
 use crate::AppState;
 
@@ -133,10 +133,11 @@ fn refuse(st: &AppState, op: &str, started: Instant, t: Throttled) -> Response {
     st.metrics
         .observe(op, ErrorKind::TooManyRequestsException.name(), started.elapsed());
     tracing::debug!(operation = %op, request_id = %request_id, limit = t.limit, "throttled");
-    failure(
+    AwsJsonError::new(
         &request_id,
-        &CognitoError::new(ErrorKind::TooManyRequestsException, "Rate exceeded"),
+        CognitoError::new(ErrorKind::TooManyRequestsException, "Rate exceeded"),
     )
+    .into_response()
 }
 
 #[cfg(test)]

@@ -2,28 +2,14 @@
 //! the browser to the sign-in page; and `finish`, which ends every successful sign-in by redirecting to the app
 //! with a code (query) or tokens (fragment).
 
-use std::sync::Arc;
-
-use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::CookieJar;
-use latchkey_core::time::Timestamp;
+use latchkey_core::oauth::hosted::Authenticated;
 use latchkey_core::tokens::Grant;
-use latchkey_core::users::User;
 
 use super::cookies;
-use super::params::{check, AuthorizeParams, Checked, Rejection};
-use super::views::{error_page, secure_headers};
-use crate::AppState;
-
-/// Splits a raw query into the authorization parameters and everything else (username, notice, ...).
-pub fn parse_query(raw: Option<String>) -> (AuthorizeParams, std::collections::BTreeMap<String, String>) {
-    let raw = raw.unwrap_or_default();
-    let params: AuthorizeParams = serde_urlencoded::from_str(&raw).unwrap_or_default();
-    let all = serde_urlencoded::from_str(&raw).unwrap_or_default();
-    (params, all)
-}
+use super::params::Rejection;
+use super::ui::{secure_headers, HostedRequest, PageError};
 
 /// `base` with `pairs` appended after `sep` ('?' query or '#' fragment).
 pub fn with_params(base: &str, sep: char, pairs: &[(&str, &str)]) -> String {
@@ -42,7 +28,7 @@ pub fn redirect(location: &str) -> Response {
 
 pub fn reject(r: Rejection) -> Response {
     match r {
-        Rejection::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
+        Rejection::Page(message) => PageError::bad_request(message).into_response(),
         Rejection::Redirect {
             redirect_uri,
             error,
@@ -58,43 +44,25 @@ pub fn reject(r: Rejection) -> Response {
     }
 }
 
-pub async fn authorize(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery(raw): RawQuery) -> Response {
-    let (params, _) = parse_query(raw);
-    let checked = match check(&st.latchkey, &params).await {
-        Ok(c) => c,
-        Err(r) => return reject(r),
-    };
-    if let Some(session) = cookies::session(&st.latchkey, &jar, &checked.pool.id).await {
-        if let Ok(Some(user)) = st
-            .latchkey
-            .store
-            .get_user(&checked.pool.id, &session.username)
-            .await
-        {
-            if user.may_start_session() {
-                return finish(&st, jar, &checked, &params, &user, session.auth_time).await;
-            }
-        }
+pub async fn authorize(request: HostedRequest) -> Response {
+    if let Some(signed_in) = request.session_user().await {
+        return finish(request, &signed_in).await;
     }
-    redirect(&format!("/login?{}", params.to_query()))
+    redirect(&format!("/login?{}", request.params.to_query()))
 }
 
 /// Completes a sign-in: starts (or renews) the hosted-UI session and returns to the app.
-pub async fn finish(
-    st: &AppState,
-    jar: CookieJar,
-    checked: &Checked,
-    params: &AuthorizeParams,
-    user: &User,
-    auth_time: Timestamp,
-) -> Response {
-    let lk = &st.latchkey;
+pub async fn finish(request: HostedRequest, signed_in: &Authenticated) -> Response {
+    let lk = request.lk();
+    let user = &signed_in.user;
     if !user.may_start_session() {
         // Every caller has checked this already; a session for an unconfirmed or disabled account must never
         // start, whatever path led here.
-        return error_page(StatusCode::FORBIDDEN, "User cannot sign in.");
+        return PageError::new(StatusCode::FORBIDDEN, "User cannot sign in.").into_response();
     }
-    let jar = cookies::start_session(lk, jar, &checked.pool.id, &user.username, auth_time);
+    let jar = cookies::start_session(lk, request.jar.clone(), &request.checked.pool.id, signed_in);
+    let (checked, params) = (&request.checked, &request.params);
+    let auth_time = signed_in.auth_time;
     let state = params.state.as_deref();
     let location = if checked.code_flow {
         let code = lk.issue_authorization_code(

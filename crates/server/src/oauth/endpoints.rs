@@ -1,41 +1,26 @@
 //! The OAuth endpoints applications call directly: `/oauth2/token` (authorization_code with PKCE, refresh_token,
-//! client_credentials; client_secret_basic or client_secret_post), `/oauth2/userInfo`, `/oauth2/revoke`, and the
-//! browser's `/logout`. Errors are RFC 6749 JSON.
+//! client_credentials; client_secret_basic or client_secret_post), `/oauth2/userInfo` and `/oauth2/revoke`.
+//! Errors are RFC 6749 JSON (`super::error`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use axum_extra::extract::cookie::CookieJar;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use latchkey_core::auth::ClientProof;
 use latchkey_core::clients::AppClient;
 use latchkey_core::oauth::{scopes, OAuthError};
 use latchkey_core::pools::UserPool;
-use latchkey_core::{ErrorKind, Latchkey};
+use latchkey_core::Latchkey;
 use serde_json::{json, Map, Value};
 
-use super::authorize::{redirect, with_params};
-use super::cookies;
-use super::views::error_page;
+use super::error::{BearerError, OAuthJsonError};
+use super::ui::Fields;
 use crate::AppState;
-
-type Fields = BTreeMap<String, String>;
-
-pub(super) fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
-    let mut body = json!({"error": e.error});
-    if !e.description.is_empty() {
-        body["error_description"] = json!(e.description);
-    }
-    let mut resp = (status, Json(body)).into_response();
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
 
 /// The credentials after an authentication scheme, which RFC 7235 makes case-insensitive.
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
@@ -75,18 +60,7 @@ async fn authenticate_client(
             f.get("client_secret").cloned(),
         ),
     };
-    let invalid = || err("invalid_client", "Client authentication failed.");
-    if id.is_empty() {
-        return Err(invalid());
-    }
-    let (client, pool) = lk.client_and_pool(&id).await.map_err(|_| invalid())?;
-    if let Some(expected) = &client.client_secret {
-        let given = secret.unwrap_or_default();
-        if !latchkey_core::secrets::constant_time_eq(expected.as_bytes(), given.as_bytes()) {
-            return Err(invalid());
-        }
-    }
-    Ok((client, pool))
+    lk.authenticate_oauth_client(&id, secret.as_deref()).await
 }
 
 fn token_response(body: Value) -> Response {
@@ -108,37 +82,38 @@ fn tokens_json(t: &latchkey_core::tokens::AuthenticationResult) -> Value {
     v
 }
 
-/// The form body of a token or revocation request; anything else is an OAuth invalid_request.
-fn form_body(headers: &HeaderMap, body: &[u8]) -> Result<Fields, OAuthError> {
-    let is_form = super::input::is_form(headers);
-    let bad = || {
-        err(
-            "invalid_request",
-            "The body must be application/x-www-form-urlencoded.",
-        )
-    };
-    if !is_form {
-        return Err(bad());
-    }
-    serde_urlencoded::from_bytes(body).map_err(|_| bad())
+/// A token or revocation request: its headers (HTTP Basic client authentication) and its form. Any other body
+/// is an RFC 6749 invalid_request.
+pub struct TokenForm {
+    headers: HeaderMap,
+    fields: Fields,
 }
 
-pub async fn token(State(st): State<Arc<AppState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let f = match form_body(&headers, &body) {
-        Ok(f) => f,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, &e),
-    };
-    match token_grant(&st.latchkey, &headers, &f).await {
-        Ok(v) => token_response(v),
-        Err(e) => {
-            let status = if e.error == "invalid_client" {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            oauth_error(status, &e)
+impl<S: Send + Sync> FromRequest<S> for TokenForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bad = || {
+            OAuthJsonError::invalid_request("The body must be application/x-www-form-urlencoded.")
+                .into_response()
+        };
+        if !super::input::is_form(&headers) {
+            return Err(bad());
         }
+        let fields = serde_urlencoded::from_bytes(&body).map_err(|_| bad())?;
+        Ok(Self { headers, fields })
     }
+}
+
+pub async fn token(State(st): State<Arc<AppState>>, form: TokenForm) -> Result<Response, OAuthJsonError> {
+    let tokens = token_grant(&st.latchkey, &form.headers, &form.fields)
+        .await
+        .map_err(OAuthJsonError::at_token_endpoint)?;
+    Ok(token_response(tokens))
 }
 
 async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<Value, OAuthError> {
@@ -157,10 +132,6 @@ async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<V
     }
     let (client, pool) = authenticate_client(lk, headers, f).await?;
     let flows = client.allowed_oauth_flows.clone().unwrap_or_default();
-    let internal = |e: latchkey_core::CognitoError| {
-        tracing::error!(error = %e.detail().escape_debug(), "token endpoint failed");
-        err("server_error", "")
-    };
     match grant_type {
         "authorization_code" => {
             if !client.allowed_oauth_flows_user_pool_client || !flows.iter().any(|x| x == "code") {
@@ -179,22 +150,17 @@ async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<V
                     f.get("redirect_uri").map(String::as_str),
                     f.get("code_verifier").map(String::as_str),
                 )
-                .await
-                .map_err(internal)??;
+                .await?;
             Ok(tokens_json(&tokens))
         }
         "refresh_token" => {
             let rt = f
                 .get("refresh_token")
                 .ok_or_else(|| err("invalid_request", "refresh_token is required."))?;
-            match lk
+            let tokens = lk
                 .refresh_sign_in(&pool, &client, rt, ClientProof::HostedUi, None)
-                .await
-            {
-                Ok(t) => Ok(tokens_json(&t)),
-                Err(e) if e.kind() == ErrorKind::InternalErrorException => Err(internal(e)),
-                Err(e) => Err(err("invalid_grant", e.message())),
-            }
+                .await?;
+            Ok(tokens_json(&tokens))
         }
         _ => {
             if client.client_secret.is_none() || !flows.iter().any(|x| x == "client_credentials") {
@@ -226,10 +192,7 @@ async fn token_grant(lk: &Latchkey, headers: &HeaderMap, f: &Fields) -> Result<V
             if granted.is_empty() {
                 return Err(err("invalid_scope", "The client has no custom scopes."));
             }
-            let (token, ttl) = lk
-                .issue_client_credentials(&pool, &client, &granted)
-                .await
-                .map_err(internal)?;
+            let (token, ttl) = lk.issue_client_credentials(&pool, &client, &granted).await?;
             Ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": ttl}))
         }
     }
@@ -254,53 +217,24 @@ const PROFILE: &[&str] = &[
     "address",
 ];
 
-fn userinfo_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut resp = (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "Bearer error=\"{error}\", error_description=\"{description}\""
-    )) {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    resp
-}
-
 /// GET or POST; the token comes in the Authorization header or, for POST, as the `access_token` form field.
 pub async fn userinfo(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
+    body: Bytes,
+) -> Result<Response, BearerError> {
     let form: Fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| strip_scheme(v, "Bearer").map(str::to_string))
         .or_else(|| form.get("access_token").cloned());
-    let Some(token) = bearer else {
-        return userinfo_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Bad OAuth2 request at UserInfo Endpoint",
-        );
-    };
-    let ctx = match st
+    let token = bearer.ok_or(BearerError::Missing)?;
+    let ctx = st
         .latchkey
         .authenticate_access_token_for(token.trim(), "openid")
         .await
-    {
-        Ok(c) => c,
-        Err(_) => {
-            return userinfo_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "Access token is expired, disabled, or deleted, or the user has globally signed out.",
-            )
-        }
-    };
+        .map_err(|_| BearerError::Invalid)?;
     let has = |s: &str| ctx.scopes.iter().any(|x| x == s);
     let mut out = Map::new();
     out.insert("sub".into(), json!(ctx.user.sub));
@@ -319,85 +253,23 @@ pub async fn userinfo(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),
     );
-    resp
+    Ok(resp)
 }
 
-pub async fn revoke(
-    State(st): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let f = match form_body(&headers, &body) {
-        Ok(f) => f,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, &e),
-    };
+pub async fn revoke(State(st): State<Arc<AppState>>, form: TokenForm) -> Result<StatusCode, OAuthJsonError> {
     let lk = &st.latchkey;
-    let Some(token) = f.get("token").filter(|t| !t.is_empty()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            &err("invalid_request", "token is required."),
-        );
-    };
-    let (client, _) = match authenticate_client(lk, &headers, &f).await {
-        Ok(c) => c,
-        Err(e) => return oauth_error(StatusCode::UNAUTHORIZED, &e),
-    };
+    let token = form
+        .fields
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthJsonError::invalid_request("token is required."))?;
+    let (client, _) = authenticate_client(lk, &form.headers, &form.fields).await?;
     if !client.enable_token_revocation {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            &err("invalid_request", "Token revocation is disabled for this client."),
-        );
+        return Err(OAuthJsonError::invalid_request(
+            "Token revocation is disabled for this client.",
+        ));
     }
-    match lk
-        .revoke_token(token, &client.client_id, client.client_secret.as_deref())
-        .await
-    {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) if e.kind() == ErrorKind::UnsupportedTokenTypeException => oauth_error(
-            StatusCode::BAD_REQUEST,
-            &err("unsupported_token_type", "Only refresh tokens can be revoked."),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e.detail().escape_debug(), "revocation failed");
-            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, &err("server_error", ""))
-        }
-    }
-}
-
-pub async fn logout(State(st): State<Arc<AppState>>, jar: CookieJar, RawQuery(raw): RawQuery) -> Response {
-    let all: Fields = serde_urlencoded::from_str(&raw.unwrap_or_default()).unwrap_or_default();
-    let lk = &st.latchkey;
-    let Some(client_id) = all.get("client_id") else {
-        return error_page(StatusCode::BAD_REQUEST, "client_id is required.");
-    };
-    let Ok((client, _)) = lk.client_and_pool(client_id).await else {
-        return error_page(StatusCode::BAD_REQUEST, "The client does not exist.");
-    };
-    let jar = cookies::end_session(lk, jar).await;
-    if let Some(uri) = all.get("logout_uri") {
-        if !client.logout_urls.iter().flatten().any(|u| u == uri) {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                "The logout_uri is not registered for this client.",
-            );
-        }
-        return (jar, redirect(uri)).into_response();
-    }
-    if all.contains_key("redirect_uri") && all.contains_key("response_type") {
-        let pairs: Vec<(&str, &str)> = all
-            .iter()
-            .filter(|(k, _)| {
-                matches!(
-                    k.as_str(),
-                    "client_id" | "redirect_uri" | "response_type" | "state" | "scope" | "nonce"
-                )
-            })
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        return (jar, redirect(&with_params("/login", '?', &pairs))).into_response();
-    }
-    error_page(
-        StatusCode::BAD_REQUEST,
-        "logout_uri or redirect_uri with response_type is required.",
-    )
+    lk.revoke_token(token, &client.client_id, client.client_secret.as_deref())
+        .await?;
+    Ok(StatusCode::OK)
 }

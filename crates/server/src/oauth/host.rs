@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
-use super::views::error_page;
+use super::ui::PageError;
 use crate::AppState;
 
 pub async fn route_by_host(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -34,17 +34,12 @@ pub async fn route_by_host(State(st): State<Arc<AppState>>, req: Request, next: 
                     .ok()
                     .map(|(_, p)| p.id.clone());
                 if client_pool.as_deref() != Some(domain_pool.as_str()) {
-                    return error_page(
-                        StatusCode::BAD_REQUEST,
-                        "The client does not belong to this domain.",
-                    );
+                    return PageError::bad_request("The client does not belong to this domain.")
+                        .into_response();
                 }
             }
             Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e.detail().escape_debug(), "domain lookup failed");
-                return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.");
-            }
+            Err(e) => return PageError::from(e).into_response(),
         }
     }
     next.run(req).await

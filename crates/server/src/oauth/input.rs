@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use latchkey_core::oauth::OAuthError;
 
-use super::endpoints::oauth_error;
-use super::views::error_page;
+use super::error::OAuthJsonError;
+use super::ui::PageError;
 
 /// Larger form bodies than any page or endpoint takes are refused (axum's `Form` allows 2 MB).
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -38,9 +38,9 @@ fn has_nul(encoded: &[u8]) -> bool {
 fn refused(path: &str, status: StatusCode, why: &str) -> Response {
     // The endpoints applications call answer in RFC 6749 JSON; browser pages answer with a page.
     if path.starts_with("/oauth2/") && !path.starts_with("/oauth2/authorize") {
-        oauth_error(status, &OAuthError::new("invalid_request", why))
+        OAuthJsonError::new(status, OAuthError::new("invalid_request", why)).into_response()
     } else {
-        error_page(status, why)
+        PageError::new(status, why).into_response()
     }
 }
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::views::error_page;
+use super::ui::PageError;
 use crate::limits::retry_after_secs;
 use crate::AppState;
 
@@ -54,10 +54,11 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
                 std::time::Duration::ZERO,
             );
             tracing::debug!(path = %path, limit = t.limit, "throttled");
-            let mut page = error_page(
+            let mut page = PageError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts from your network. Wait a moment, then try again.",
-            );
+            )
+            .into_response();
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs(t.retry_after).to_string()) {
                 page.headers_mut().insert(header::RETRY_AFTER, v);
             }

@@ -1,0 +1,103 @@
+//! The sign-in page: `/login` shows the form (or, with a live session, goes straight back to the app), and its
+//! post follows core's decision after the password: on to the app, or to the form that comes next.
+
+use askama::Template;
+use axum::response::Response;
+use latchkey_core::oauth::hosted::HostedSignIn;
+use latchkey_core::pools::UserPool;
+use serde::Deserialize;
+
+use super::new_password::NewPasswordPage;
+use super::page::Frame;
+use super::request::{HostedForm, HostedRequest};
+use super::sign_up::ConfirmPage;
+use super::username_label;
+use crate::oauth::authorize::{finish, redirect};
+use crate::oauth::params::Checked;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    frame: Frame,
+    username: String,
+    username_label: &'static str,
+    signup_allowed: bool,
+}
+
+impl LoginPage {
+    fn new(frame: Frame, pool: &UserPool, username: String) -> Self {
+        Self {
+            frame,
+            username,
+            username_label: username_label(pool),
+            signup_allowed: !pool.admin_create_user_config.allow_admin_create_user_only,
+        }
+    }
+}
+
+/// What the page that sent the browser here asked to tell the user.
+fn notice_text(notice: Option<&str>) -> Option<&'static str> {
+    match notice {
+        Some("password_reset") => Some("Your password has been reset. Sign in with your new password."),
+        Some("confirmed") => Some("Your account is confirmed. Sign in to continue."),
+        Some("admin_confirmation") => {
+            Some("Your account was created. An administrator must confirm it before you can sign in.")
+        }
+        _ => None,
+    }
+}
+
+pub async fn login_form(mut request: HostedRequest) -> Response {
+    if let Some(signed_in) = request.session_user().await {
+        return finish(request, &signed_in).await;
+    }
+    let mut frame = request.frame();
+    frame.notice = notice_text(request.query.get("notice").map(String::as_str)).map(str::to_string);
+    let page = LoginPage::new(frame, &request.checked.pool, request.query_field("username"));
+    request.show(&page)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct LoginFields {
+    username: String,
+    password: String,
+}
+
+pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFields>) -> Response {
+    let username = form.username.trim();
+    let Checked { pool, client, .. } = &request.checked;
+    let outcome = request
+        .lk()
+        .hosted_sign_in(pool, client, username, &form.password)
+        .await;
+    match outcome {
+        Ok(HostedSignIn::SignedIn(signed_in)) => finish(request, &signed_in).await,
+        Ok(HostedSignIn::NewPasswordRequired(prompt)) => {
+            let page = NewPasswordPage {
+                frame: request.frame(),
+                session: prompt.session,
+                username: prompt.username,
+                required_fields: prompt.required_attributes,
+            };
+            request.show(&page)
+        }
+        Ok(HostedSignIn::ConfirmationRequired { username }) => {
+            let page = ConfirmPage {
+                frame: request
+                    .frame()
+                    .notice("Your account is not confirmed yet. Enter the code we sent you."),
+                username,
+            };
+            request.show(&page)
+        }
+        Ok(HostedSignIn::PasswordResetRequired) => {
+            redirect(&format!("/forgotPassword?{}", request.params.to_query()))
+        }
+        Err(e) => {
+            let frame = request.frame().refused(e);
+            let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
+            request.show(&page)
+        }
+    }
+}
