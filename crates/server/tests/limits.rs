@@ -9,14 +9,11 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use latchkey_server::limits::{LimitSettings, Limits, Rate, TrustedProxies};
-use latchkey_server::metrics::Metrics;
-use latchkey_server::{AccessKeys, AppState};
+use latchkey_server::limits::{LimitSettings, Rate, TrustedProxies};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -26,18 +23,6 @@ fn burst(n: u32) -> Option<Rate> {
         per_second: 0.0001,
         burst: n,
     })
-}
-
-async fn app_with(settings: LimitSettings) -> common::TestApp {
-    let mut t = common::app().await;
-    let state = AppState::new(
-        t.latchkey.clone(),
-        AccessKeys::new([(common::ACCESS_KEY.into(), common::SECRET_KEY.into())]),
-        Arc::new(Metrics::default()),
-    )
-    .with_limits(Limits::new(settings).unwrap());
-    t.router = latchkey_server::router(Arc::new(state));
-    t
 }
 
 /// An unsigned operation from `peer`, with extra headers.
@@ -109,7 +94,7 @@ async fn pool_client_user(app: &common::TestApp) -> (String, String) {
 
 /// An app limited only per address, to a burst of `n`, with `pool_client_user`'s pool: the app and the client.
 async fn limited_per_address(n: u32) -> (common::TestApp, String) {
-    let app = app_with(LimitSettings {
+    let app = common::app_with_limits(LimitSettings {
         per_address: burst(n),
         per_client: None,
         ..LimitSettings::default()
@@ -191,7 +176,7 @@ async fn a_flooding_address_is_refused_before_any_work_while_others_sign_in() {
 
 #[tokio::test]
 async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
-    let app = app_with(LimitSettings {
+    let app = common::app_with_limits(LimitSettings {
         per_address: burst(2),
         per_client: None,
         trusted_proxies: TrustedProxies::parse("10.0.0.0/8").unwrap(),
@@ -226,7 +211,7 @@ async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
 
 #[tokio::test]
 async fn one_app_clients_flood_spares_the_other_clients() {
-    let app = app_with(LimitSettings {
+    let app = common::app_with_limits(LimitSettings {
         per_address: None,
         per_client: burst(3),
         ..LimitSettings::default()
@@ -257,7 +242,7 @@ async fn one_app_clients_flood_spares_the_other_clients() {
 
 #[tokio::test]
 async fn refresh_and_signed_operations_are_not_limited() {
-    let app = app_with(LimitSettings {
+    let app = common::app_with_limits(LimitSettings {
         per_address: burst(1),
         per_client: burst(1),
         ..LimitSettings::default()
@@ -352,7 +337,7 @@ async fn the_hosted_ui_answers_429_with_retry_after() {
 #[tokio::test]
 async fn cognito_quotas_throttle_a_category_only_when_enabled() {
     for enabled in [false, true] {
-        let app = app_with(LimitSettings {
+        let app = common::app_with_limits(LimitSettings {
             per_address: None,
             per_client: None,
             trusted_proxies: TrustedProxies::default(),

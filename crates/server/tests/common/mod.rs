@@ -16,6 +16,7 @@ use latchkey_core::passwords::HashingParams;
 use latchkey_core::ports::{Clock, FixedClock, Rng};
 use latchkey_core::secrets::MasterKey;
 use latchkey_core::{Latchkey, Ports, Secrets, Settings};
+use latchkey_server::limits::{LimitSettings, Limits};
 use latchkey_server::metrics::Metrics;
 use latchkey_server::{AccessKeys, AppState};
 use serde_json::{json, Value};
@@ -90,17 +91,33 @@ pub async fn app() -> TestApp {
         },
     )
     .unwrap();
+    TestApp {
+        router: router_for(&latchkey, None),
+        clock,
+        mail,
+        latchkey,
+    }
+}
+
+/// A test app whose abuse limits are `settings` instead of the defaults.
+pub async fn app_with_limits(settings: LimitSettings) -> TestApp {
+    let mut app = app().await;
+    app.router = router_for(&app.latchkey, Some(Limits::new(settings).unwrap()));
+    app
+}
+
+/// The server's router over `latchkey`, with the test access key and the default limits unless `limits`.
+fn router_for(latchkey: &Latchkey, limits: Option<Limits>) -> axum::Router {
     let state = AppState::new(
         latchkey.clone(),
         AccessKeys::new([(ACCESS_KEY.into(), SECRET_KEY.into())]),
         Arc::new(Metrics::default()),
     );
-    TestApp {
-        router: latchkey_server::router(Arc::new(state)),
-        clock,
-        mail,
-        latchkey,
-    }
+    let state = match limits {
+        Some(limits) => state.with_limits(limits),
+        None => state,
+    };
+    latchkey_server::router(Arc::new(state))
 }
 
 fn hex_sha256(data: &[u8]) -> String {

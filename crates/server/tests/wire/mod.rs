@@ -10,15 +10,11 @@
 
 pub mod oauth;
 
-use std::sync::Arc;
-
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use latchkey_server::limits::{LimitSettings, Limits, Rate};
-use latchkey_server::metrics::Metrics;
-use latchkey_server::{AccessKeys, AppState};
+use latchkey_server::limits::{LimitSettings, Rate};
 use regex::Regex;
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
@@ -118,19 +114,6 @@ pub async fn post_operation(
     send(router, req.body(Body::from(body.to_string())).unwrap()).await
 }
 
-/// A test app whose abuse limits are `settings` instead of the defaults.
-pub async fn app_with_limits(settings: LimitSettings) -> TestApp {
-    let mut app = common::app().await;
-    let state = AppState::new(
-        app.latchkey.clone(),
-        AccessKeys::new([(common::ACCESS_KEY.into(), common::SECRET_KEY.into())]),
-        Arc::new(Metrics::default()),
-    )
-    .with_limits(Limits::new(settings).unwrap());
-    app.router = latchkey_server::router(Arc::new(state));
-    app
-}
-
 /// The redactions every wire snapshot takes, for values the test cannot name in advance: the ids a token gets
 /// from the random source and refresh-token handles. Each is checked to have its shape before it is replaced.
 pub fn snapshot_settings() -> insta::Settings {
@@ -181,7 +164,7 @@ pub(crate) use assert_wire_snapshot;
 
 /// A test app whose limiter lets each app client make one request that hashes or sends, and refuses the next.
 pub async fn app_allowing_one_request_per_client() -> TestApp {
-    app_with_limits(LimitSettings {
+    common::app_with_limits(LimitSettings {
         per_address: None,
         per_client: Some(Rate {
             // Nothing refills during a test.
