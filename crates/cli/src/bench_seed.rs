@@ -11,9 +11,8 @@ use std::time::Instant;
 
 use clap::Args;
 use latchkey_core::ids::new_uuid;
-use latchkey_core::passwords::srp_pool_name;
 use latchkey_core::pools::UserPool;
-use latchkey_core::srp::math;
+use latchkey_core::srp::{math, pool_name};
 use latchkey_core::store::{NewUserRows, StoreError};
 use latchkey_core::users::names::{lookups, search_entries};
 use latchkey_core::users::{User, STATUS_CONFIRMED};
@@ -77,27 +76,16 @@ fn build_batch(shared: &Shared, from: u64, to: u64) -> Vec<User> {
                 let mut salt_bytes = [0u8; 16];
                 shared.latchkey.rng.fill(&mut salt_bytes);
                 let salt = math::u3072_from_be(&salt_bytes);
-                let x = math::private_key(&salt, srp_pool_name(&shared.pool.id), &username, &a.password);
+                let x = math::private_key(&salt, pool_name(&shared.pool.id), &username, &a.password);
                 (Some(math::to_hex(&salt)), Some(math::to_hex(&math::verifier(&x))))
             } else {
                 (None, None)
             };
-            User {
-                pool_id: shared.pool.id.clone(),
-                username,
-                sub: new_uuid(shared.latchkey.rng.as_ref()),
-                attributes,
-                status: STATUS_CONFIRMED.into(),
-                enabled: true,
-                created: now,
-                modified: now,
-                password_hash: Some(shared.phc.clone()),
-                srp_salt,
-                srp_verifier,
-                temporary_password_expires: None,
-                tokens_valid_after: None,
-                version: 1,
-            }
+            let sub = new_uuid(shared.latchkey.rng.as_ref());
+            let mut user = User::new(&shared.pool.id, username, sub, attributes, STATUS_CONFIRMED, now);
+            user.password_hash = Some(shared.phc.clone());
+            (user.srp_salt, user.srp_verifier) = (srp_salt, srp_verifier);
+            user
         })
         .collect()
 }

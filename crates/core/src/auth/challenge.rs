@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::client::names_of;
-use super::password::AuthOutcome;
+use super::outcome::{required, AuthOutcome};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::passwords::check_policy;
@@ -12,10 +12,6 @@ use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::users::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
 use crate::users::{STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD};
-
-fn missing(name: &str) -> CognitoError {
-    CognitoError::invalid_parameter(format!("Missing required parameter {name}"))
-}
 
 impl Latchkey {
     pub async fn respond_new_password(
@@ -48,10 +44,8 @@ impl Latchkey {
         check_secret: bool,
     ) -> Result<crate::users::User> {
         let state = self.open_session(client, "NEW_PASSWORD_REQUIRED", session)?;
-        let typed = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
-        let new_password = responses
-            .get("NEW_PASSWORD")
-            .ok_or_else(|| missing("NEW_PASSWORD"))?;
+        let typed = required(responses, "USERNAME")?;
+        let new_password = required(responses, "NEW_PASSWORD")?;
         let user = self
             .find_by_sign_in_name(pool, typed)
             .await?

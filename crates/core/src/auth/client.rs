@@ -14,6 +14,23 @@ use crate::secrets::constant_time_eq;
 use crate::service::Latchkey;
 use crate::users::User;
 
+/// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
+/// UI (where the browser never holds the client secret).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientProof<'a> {
+    SecretHash(Option<&'a str>),
+    HostedUi,
+}
+
+impl ClientProof<'_> {
+    pub(crate) fn check(self, lk: &Latchkey, client: &AppClient, names: &[&str]) -> Result<()> {
+        match self {
+            ClientProof::SecretHash(h) => lk.check_secret_hash(client, names, h),
+            ClientProof::HostedUi => Ok(()),
+        }
+    }
+}
+
 /// `base64(HMAC-SHA256(client_secret, username + client_id))`.
 pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, client_secret.as_bytes());

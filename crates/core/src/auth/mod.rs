@@ -6,13 +6,15 @@ mod attempts;
 mod challenge;
 mod client;
 pub mod lockout;
+mod outcome;
 mod password;
 mod refresh;
 pub mod session;
 mod srp;
 
-pub(crate) use srp::{b64_u3072, exponent_from_hex, u3072_b64, MAX_TIMESTAMP_SKEW_SECONDS};
+pub(crate) use client::names_of;
+pub(crate) use outcome::{required, session_expired};
 
 pub use attempts::attempts_exceeded;
-pub use client::{names_of as names_for, secret_hash};
-pub use password::{incorrect, AuthOutcome, ClientProof};
+pub use client::{secret_hash, ClientProof};
+pub use outcome::{incorrect, AuthOutcome};

@@ -4,66 +4,17 @@
 
 use serde_json::{json, Map, Value};
 
-use super::client::names_of;
+use super::client::{names_of, ClientProof};
+use super::outcome::AuthOutcome;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::tokens::AuthenticationResult;
 use crate::users::attributes::missing_required;
 use crate::users::{
-    User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
+    user_disabled, user_not_found, User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD,
+    STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
 };
-
-/// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
-/// UI (where the browser never holds the client secret).
-#[derive(Debug, Clone, Copy)]
-pub enum ClientProof<'a> {
-    SecretHash(Option<&'a str>),
-    HostedUi,
-}
-
-impl ClientProof<'_> {
-    fn check(self, lk: &Latchkey, client: &AppClient, names: &[&str]) -> Result<()> {
-        match self {
-            ClientProof::SecretHash(h) => lk.check_secret_hash(client, names, h),
-            ClientProof::HostedUi => Ok(()),
-        }
-    }
-}
-
-/// What a sign-in step answers: tokens, or the next challenge.
-#[derive(Debug)]
-pub enum AuthOutcome {
-    Tokens(AuthenticationResult),
-    Challenge {
-        name: String,
-        /// None for PASSWORD_VERIFIER, whose state travels in SECRET_BLOCK.
-        session: Option<String>,
-        parameters: Map<String, Value>,
-    },
-}
-
-impl AuthOutcome {
-    /// The InitiateAuth / RespondToAuthChallenge response body.
-    pub fn to_wire(&self) -> Value {
-        match self {
-            AuthOutcome::Tokens(t) => json!({"AuthenticationResult": t, "ChallengeParameters": {}}),
-            AuthOutcome::Challenge {
-                name,
-                session,
-                parameters,
-            } => super::srp::challenge_value(name, session.as_deref(), parameters),
-        }
-    }
-}
-
-pub fn incorrect() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Incorrect username or password.",
-    )
-}
 
 /// An Argon2id hash of a random password, verified against when the user does not exist so that the answer
 /// takes as long as for a real user.
@@ -81,10 +32,7 @@ impl Latchkey {
     ) -> Result<Option<User>> {
         let user = self.find_by_sign_in_name(pool, name).await?;
         if user.is_none() && !client.hides_user_existence() {
-            return Err(CognitoError::new(
-                ErrorKind::UserNotFoundException,
-                "User does not exist.",
-            ));
+            return Err(user_not_found());
         }
         Ok(user)
     }
@@ -148,10 +96,7 @@ impl Latchkey {
         device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         match user.status.as_str() {
             STATUS_UNCONFIRMED => Err(CognitoError::new(

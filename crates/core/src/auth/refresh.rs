@@ -1,13 +1,13 @@
 //! REFRESH_TOKEN_AUTH / REFRESH_TOKEN: new ID and access tokens for a refresh token that is known, unexpired,
 //! unrevoked and the calling client's, keeping the original `auth_time` and `origin_jti`.
 
-use super::client::names_of;
-use super::password::ClientProof;
+use super::client::{names_of, ClientProof};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::tokens::{AuthenticationResult, Grant};
+use crate::users::user_disabled;
 
 fn invalid() -> CognitoError {
     CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid Refresh Token")
@@ -47,10 +47,7 @@ impl Latchkey {
             ));
         }
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         if let (Some(given), Some(bound)) = (device_key, record.device_key.as_deref()) {
             if given != bound {

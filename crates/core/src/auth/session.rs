@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::outcome::session_expired;
 use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
+use crate::error::Result;
 use crate::service::Latchkey;
 use crate::time::Timestamp;
 
@@ -20,13 +21,6 @@ pub struct SessionState {
     /// The device a DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER step is about.
     #[serde(default)]
     pub device_key: Option<String>,
-}
-
-fn expired() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Invalid session for the user, session is expired.",
-    )
 }
 
 impl Latchkey {
@@ -73,18 +67,18 @@ impl Latchkey {
         challenge: &str,
         session: Option<&str>,
     ) -> Result<SessionState> {
-        let sealed = session.ok_or_else(expired)?;
+        let sealed = session.ok_or_else(session_expired)?;
         let plain = self
             .secrets
             .master_key
             .open(PURPOSE, sealed)
-            .ok_or_else(expired)?;
-        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| expired())?;
+            .ok_or_else(session_expired)?;
+        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| session_expired())?;
         if state.client_id != client.client_id
             || state.challenge != challenge
             || state.expires <= self.clock.now()
         {
-            return Err(expired());
+            return Err(session_expired());
         }
         Ok(state)
     }

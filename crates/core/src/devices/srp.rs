@@ -6,17 +6,20 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use crypto_bigint::U256;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
-use crate::auth::AuthOutcome;
+use crate::auth::{incorrect, required, session_expired, AuthOutcome};
 use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
+use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::srp::{math, parse_timestamp};
+use crate::srp::math;
+use crate::srp::wire::{
+    check_timestamp, element_from_b64, element_to_b64, exponent_from_hex, exponent_to_hex, random_exponent,
+};
 use crate::time::Timestamp;
+use crate::users::user_disabled;
 
 const PURPOSE: &str = "device-srp-secret-block";
 
@@ -32,26 +35,6 @@ struct DeviceSrpState {
     expires: Timestamp,
 }
 
-fn session_expired() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Invalid session for the user, session is expired.",
-    )
-}
-
-fn incorrect() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Incorrect username or password.",
-    )
-}
-
-fn param<'a>(r: &'a BTreeMap<String, String>, k: &str) -> Result<&'a str> {
-    r.get(k)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid_parameter(format!("Missing required parameter {k}")))
-}
-
 impl Latchkey {
     /// DEVICE_SRP_AUTH: the client sends SRP_A for its device; the answer is DEVICE_PASSWORD_VERIFIER.
     pub async fn device_srp_auth(
@@ -61,7 +44,7 @@ impl Latchkey {
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
-        let device_key = param(responses, "DEVICE_KEY")?;
+        let device_key = required(responses, "DEVICE_KEY")?;
         let username = match session {
             Some(_) => {
                 let state = self.open_session(client, "DEVICE_SRP_AUTH", session)?;
@@ -74,7 +57,7 @@ impl Latchkey {
             // right after this user's password proof named this device.
             None => {
                 let user = self
-                    .find_by_sign_in_name(pool, param(responses, "USERNAME")?)
+                    .find_by_sign_in_name(pool, required(responses, "USERNAME")?)
                     .await?
                     .ok_or_else(session_expired)?;
                 if !self
@@ -98,21 +81,19 @@ impl Latchkey {
         ) else {
             return Err(crate::devices::operations::device_not_found());
         };
-        let a_pub = math::from_hex(param(responses, "SRP_A")?)
+        let a_pub = math::from_hex(required(responses, "SRP_A")?)
             .filter(math::valid_public)
             .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))?;
-        let mut b_bytes = [0u8; 32];
-        self.rng.fill(&mut b_bytes);
-        let b = U256::from_be_slice(&b_bytes);
+        let b = random_exponent(self.rng.as_ref());
         let b_pub = math::server_public(&v, &b);
         let sealed = DeviceSrpState {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             username: user.username.clone(),
             device_key: device_key.into(),
-            b: hex::encode(b_bytes),
-            a_pub: crate::auth::b64_u3072(&a_pub),
-            b_pub: crate::auth::b64_u3072(&b_pub),
+            b: exponent_to_hex(&b),
+            a_pub: element_to_b64(&a_pub),
+            b_pub: element_to_b64(&b_pub),
             expires: self
                 .clock
                 .now()
@@ -152,7 +133,7 @@ impl Latchkey {
             None => None,
         };
         let block = STANDARD
-            .decode(param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.trim())
+            .decode(required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.trim())
             .map_err(|_| session_expired())?;
         let state: DeviceSrpState = self
             .secrets
@@ -170,16 +151,8 @@ impl Latchkey {
         {
             return Err(session_expired());
         }
-        let timestamp = param(responses, "TIMESTAMP")?;
-        let signed_at = parse_timestamp(timestamp).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("TIMESTAMP '{timestamp}' is not in the expected format."))
-        })?;
-        if (signed_at.seconds() - now.seconds()).abs() > crate::auth::MAX_TIMESTAMP_SKEW_SECONDS {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "TIMESTAMP differs from the server's clock by more than 5 minutes.",
-            ));
-        }
+        let timestamp = required(responses, "TIMESTAMP")?;
+        check_timestamp(timestamp, now)?;
         let use_key = format!("device-srp-block:{}", crate::secrets::sha256_hex(&block));
         if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
             return Err(session_expired());
@@ -192,9 +165,9 @@ impl Latchkey {
         let device = self.user_device(pool, &user, &state.device_key).await?;
         let ok = match (
             device.verifier.as_deref().and_then(math::from_hex),
-            crate::auth::u3072_b64(&state.a_pub),
-            crate::auth::u3072_b64(&state.b_pub),
-            crate::auth::exponent_from_hex(&state.b),
+            element_from_b64(&state.a_pub),
+            element_from_b64(&state.b_pub),
+            exponent_from_hex(&state.b),
         ) {
             (Some(v), Some(a_pub), Some(b_pub), Some(b)) => math::check_claim(
                 &v,
@@ -205,7 +178,7 @@ impl Latchkey {
                 &device.device_key,
                 &block,
                 timestamp,
-                param(responses, "PASSWORD_CLAIM_SIGNATURE")?,
+                required(responses, "PASSWORD_CLAIM_SIGNATURE")?,
             )
             .ok_or_else(session_expired)?,
             _ => false,
@@ -214,10 +187,7 @@ impl Latchkey {
             return Err(incorrect());
         }
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         let device = self.touch_device(pool, &user, &device.device_key).await?;
         let tokens = self

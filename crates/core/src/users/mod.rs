@@ -2,7 +2,10 @@
 
 mod admin;
 pub mod attributes;
+mod credentials;
+mod delivery;
 mod list;
+mod lookup;
 mod model;
 pub mod names;
 mod passwords;

@@ -4,21 +4,13 @@
 use serde_json::Value;
 
 use super::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
+use super::delivery::{attribute_target, channel_of};
 use super::User;
 use crate::codes::purpose_verify;
 use crate::error::{CognitoError, Result};
-use crate::mail::{compose, delivery_details, Channel, Template};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::tokens::AccessContext;
-
-fn channel_of(attribute: &str) -> Option<Channel> {
-    match attribute {
-        "email" => Some(Channel::Email),
-        "phone_number" => Some(Channel::Sms),
-        _ => None,
-    }
-}
 
 impl Latchkey {
     /// The user behind an access token, with the client that token was issued to.
@@ -72,24 +64,9 @@ impl Latchkey {
     }
 
     async fn send_attribute_code(&self, pool: &UserPool, user: &User, attribute: &str) -> Result<Value> {
-        let channel = channel_of(attribute).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("Attribute {attribute} cannot be verified."))
-        })?;
-        let to = user.attributes.get(attribute).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("User does not have attribute {attribute}."))
-        })?;
-        let code = self
-            .issue_code(&pool.id, &user.username, &purpose_verify(attribute))
-            .await?;
-        self.deliver(compose(
-            pool,
-            Template::Verification,
-            channel,
-            to,
-            &code,
-            &user.username,
-        ));
-        Ok(delivery_details(channel, attribute, to))
+        let destination = attribute_target(user, attribute)?;
+        self.send_code(pool, user, &purpose_verify(attribute), &destination)
+            .await
     }
 
     pub async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {

@@ -6,7 +6,7 @@ use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::store::StoreError;
-use crate::users::User;
+use crate::users::{user_not_found, User};
 
 const MAX_CONFLICT_RETRIES: usize = 8;
 
@@ -104,10 +104,11 @@ impl Latchkey {
         mut change: impl FnMut(&mut User) -> Result<T>,
     ) -> Result<(User, T)> {
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let mut user =
-                self.store.get_user(&pool.id, username).await?.ok_or_else(|| {
-                    CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist.")
-                })?;
+            let mut user = self
+                .store
+                .get_user(&pool.id, username)
+                .await?
+                .ok_or_else(user_not_found)?;
             let out = change(&mut user)?;
             user.modified = self.clock.now();
             user.version += 1;
