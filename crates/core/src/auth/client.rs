@@ -55,7 +55,12 @@ impl Latchkey {
 
     /// Checks SECRET_HASH for a client with a secret. Clients compute it over the name the user typed or over the
     /// internal username, so every name of `user` is accepted.
-    pub fn check_secret_hash(&self, client: &AppClient, names: &[&str], given: Option<&str>) -> Result<()> {
+    pub(crate) fn check_secret_hash(
+        &self,
+        client: &AppClient,
+        names: &[&str],
+        given: Option<&str>,
+    ) -> Result<()> {
         let Some(secret) = &client.client_secret else {
             return Ok(());
         };
@@ -87,7 +92,7 @@ impl Latchkey {
     }
 
     /// Per-user fixed-window rate limit (e.g. 5 code resends an hour): LimitExceededException beyond `per_hour`.
-    pub async fn limit_per_hour(
+    pub(crate) async fn limit_per_hour(
         &self,
         what: &str,
         pool_id: &str,

@@ -24,7 +24,7 @@ const DUMMY_HASH: &str =
 impl Latchkey {
     /// The user a sign-in names, or the error Cognito gives for a missing one (generic when the client hides
     /// user existence).
-    pub async fn user_for_sign_in(
+    pub(crate) async fn user_for_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -88,7 +88,7 @@ impl Latchkey {
 
     /// The user proved their password: their state decides what happens next.
     /// `device_key` is the device the client says it is on (DEVICE_KEY), if any.
-    pub async fn after_first_factor(
+    pub(crate) async fn after_first_factor(
         &self,
         pool: &UserPool,
         client: &AppClient,

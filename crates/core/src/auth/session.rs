@@ -28,7 +28,7 @@ impl Latchkey {
         self.seal_session_state(client, username, challenge, None)
     }
 
-    pub fn seal_device_session(
+    pub(crate) fn seal_device_session(
         &self,
         client: &AppClient,
         username: &str,

@@ -2,8 +2,8 @@
 //! verifier, DEVICE_SRP_AUTH → DEVICE_PASSWORD_VERIFIER, and the device operations and their Admin twins.
 
 mod model;
-pub(crate) mod operations;
+mod operations;
 mod srp;
 
 pub use model::*;
-pub use operations::device_not_found;
+pub use operations::{device_not_found, DeviceOwner};

@@ -2,6 +2,8 @@
 //! known one), ConfirmDevice, and the device operations (GetDevice, ListDevices, UpdateDeviceStatus,
 //! ForgetDevice) with their Admin twins.
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Map};
@@ -22,11 +24,19 @@ pub fn device_not_found() -> CognitoError {
     CognitoError::not_found("Device does not exist.")
 }
 
+/// Whose devices an operation is about: the user an access token speaks for (GetDevice, ListDevices,
+/// UpdateDeviceStatus, ForgetDevice) or the user an administrator names (their Admin twins).
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceOwner<'a> {
+    AccessToken(&'a str),
+    Admin { pool_id: &'a str, username: &'a str },
+}
+
 impl Latchkey {
     /// The user proved their password and may have tokens: a confirmed device of theirs must now prove itself
     /// (DEVICE_SRP_AUTH); otherwise tokens, with NewDeviceMetadata when the pool tracks devices and the client
     /// named none.
-    pub async fn complete_sign_in(
+    pub(crate) async fn complete_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -165,7 +175,7 @@ impl Latchkey {
 
     /// The user's device `key`; ResourceNotFoundException for another user's or an unknown one (clients then
     /// retry without DEVICE_KEY).
-    pub async fn user_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<Device> {
+    pub(crate) async fn user_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<Device> {
         self.store
             .get_device(&pool.id, key)
             .await?
@@ -246,13 +256,30 @@ impl Latchkey {
         Ok(prompt)
     }
 
-    pub async fn set_device_status(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        key: &str,
-        status: &str,
-    ) -> Result<()> {
+    /// The pool and user `owner` denotes.
+    async fn device_owner(&self, owner: DeviceOwner<'_>) -> Result<(Arc<UserPool>, User)> {
+        match owner {
+            DeviceOwner::AccessToken(token) => {
+                let ctx = self.authenticate_access_token(token).await?;
+                Ok((ctx.pool, ctx.user))
+            }
+            DeviceOwner::Admin { pool_id, username } => {
+                let pool = self.pool(pool_id).await?;
+                let user = self.admin_user(&pool, username).await?;
+                Ok((Arc::new(pool), user))
+            }
+        }
+    }
+
+    /// GetDevice / AdminGetDevice.
+    pub async fn get_device(&self, owner: DeviceOwner<'_>, key: &str) -> Result<Device> {
+        let (pool, user) = self.device_owner(owner).await?;
+        self.user_device(&pool, &user, key).await
+    }
+
+    /// UpdateDeviceStatus / AdminUpdateDeviceStatus: `remembered` or `not_remembered`.
+    pub async fn update_device_status(&self, owner: DeviceOwner<'_>, key: &str, status: &str) -> Result<()> {
+        let (pool, user) = self.device_owner(owner).await?;
         let remembered = match status {
             "remembered" => true,
             "not_remembered" => false,
@@ -262,26 +289,29 @@ impl Latchkey {
                 )))
             }
         };
-        self.mutate_device(pool, user, key, |d| d.remembered = remembered)
+        self.mutate_device(&pool, &user, key, |d| d.remembered = remembered)
             .await?;
         Ok(())
     }
 
-    pub async fn forget_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<()> {
-        self.user_device(pool, user, key).await?;
+    /// ForgetDevice / AdminForgetDevice.
+    pub async fn forget_device(&self, owner: DeviceOwner<'_>, key: &str) -> Result<()> {
+        let (pool, user) = self.device_owner(owner).await?;
+        self.user_device(&pool, &user, key).await?;
         if !self.store.delete_device(&pool.id, key).await? {
             return Err(device_not_found());
         }
         Ok(())
     }
 
-    pub async fn list_user_devices(
+    /// ListDevices / AdminListDevices.
+    pub async fn list_devices(
         &self,
-        pool: &UserPool,
-        user: &User,
+        owner: DeviceOwner<'_>,
         limit: Option<u32>,
         token: Option<&str>,
     ) -> Result<Page<Device>> {
+        let (pool, user) = self.device_owner(owner).await?;
         let after = token.map(|t| pagination::decode("device", t)).transpose()?;
         let mut page = self
             .store

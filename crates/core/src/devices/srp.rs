@@ -79,7 +79,7 @@ impl Latchkey {
             device.verifier.as_deref().and_then(math::from_hex),
             device.salt.clone(),
         ) else {
-            return Err(crate::devices::operations::device_not_found());
+            return Err(super::device_not_found());
         };
         let a_pub = math::from_hex(required(responses, "SRP_A")?)
             .filter(math::valid_public)

@@ -334,7 +334,7 @@ impl Latchkey {
     }
 
     /// Finds a pool from its ARN, as the tagging operations address it.
-    pub async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
+    pub(crate) async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
         let pool_id = arn
             .strip_prefix("arn:aws:cognito-idp:")
             .and_then(|rest| rest.split_once(":userpool/"))

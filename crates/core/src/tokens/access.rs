@@ -27,7 +27,7 @@ fn not_authorized(msg: &str) -> CognitoError {
 
 impl Latchkey {
     /// For Cognito's token-authorised operations: the token must carry `aws.cognito.signin.user.admin`.
-    pub async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
+    pub(crate) async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
         self.authenticate_access_token_for(token, ADMIN_SCOPE).await
     }
 

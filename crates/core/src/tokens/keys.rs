@@ -165,7 +165,7 @@ impl Latchkey {
     }
 
     /// The pool's keys when a token names `kid`: rereads the store once if the cached copy does not know it.
-    pub async fn pool_keys_with(&self, pool_id: &str, kid: &str) -> Result<Arc<PoolKeys>> {
+    pub(crate) async fn pool_keys_with(&self, pool_id: &str, kid: &str) -> Result<Arc<PoolKeys>> {
         let keys = self.pool_keys(pool_id).await?;
         if keys.verifier(kid).is_some() {
             return Ok(keys);

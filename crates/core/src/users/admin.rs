@@ -114,6 +114,12 @@ impl Latchkey {
         Ok(user)
     }
 
+    /// AdminGetUser: the user an administrator names (username or alias).
+    pub async fn admin_get_user(&self, pool_id: &str, name: &str) -> Result<User> {
+        let pool = self.pool(pool_id).await?;
+        self.admin_user(&pool, name).await
+    }
+
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, name: &str) -> Result<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.admin_user(&pool, name).await?;
@@ -152,7 +158,7 @@ impl Latchkey {
     }
 
     /// Revokes every refresh token of the user and makes their access tokens fail on token-authorised operations.
-    pub async fn sign_out_everywhere(&self, pool: &UserPool, username: &str) -> Result<()> {
+    pub(crate) async fn sign_out_everywhere(&self, pool: &UserPool, username: &str) -> Result<()> {
         let now = self.clock.now();
         self.store.revoke_user_tokens(&pool.id, username).await?;
         self.mutate_user(pool, username, |u| {

@@ -19,7 +19,7 @@ fn client_not_found() -> CognitoError {
 
 impl Latchkey {
     /// The user an administrator names (username or alias); UserNotFoundException otherwise.
-    pub async fn admin_user(&self, pool: &UserPool, name: &str) -> Result<User> {
+    pub(crate) async fn admin_user(&self, pool: &UserPool, name: &str) -> Result<User> {
         self.find_by_sign_in_name(pool, name)
             .await?
             .ok_or_else(user_not_found)

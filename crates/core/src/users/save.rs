@@ -40,7 +40,7 @@ fn clash(pool: &UserPool, kind: &str, write: Write) -> CognitoError {
 
 impl Latchkey {
     /// Inserts a new user. With `force_alias`, a verified alias another user holds moves to this one.
-    pub async fn insert_user(&self, pool: &UserPool, user: &User, force_alias: bool) -> Result<()> {
+    pub(crate) async fn insert_user(&self, pool: &UserPool, user: &User, force_alias: bool) -> Result<()> {
         for _ in 0..MAX_CONFLICT_RETRIES {
             let (lookups, search) = (names::lookups(pool, user), names::search_entries(pool, user));
             match self.store.insert_user(user, &lookups, &search).await {
@@ -87,7 +87,7 @@ impl Latchkey {
 
     /// Loads a user, applies `change`, and stores the result with fresh index entries, retrying from a fresh copy
     /// when another writer got there first. `change` must be a pure function of the user it is given.
-    pub async fn mutate_user<T>(
+    pub(crate) async fn mutate_user<T>(
         &self,
         pool: &UserPool,
         username: &str,
@@ -96,7 +96,7 @@ impl Latchkey {
         self.mutate_user_forcing(pool, username, false, change).await
     }
 
-    pub async fn mutate_user_forcing<T>(
+    pub(crate) async fn mutate_user_forcing<T>(
         &self,
         pool: &UserPool,
         username: &str,

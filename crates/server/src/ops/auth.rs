@@ -9,14 +9,13 @@ use latchkey_core::{CognitoError, ErrorKind, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, Ctx};
+use super::{input, Ctx, PoolId};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct InitiateInput {
     auth_flow: String,
     client_id: String,
-    user_pool_id: Option<String>,
     #[serde(default)]
     #[serde(deserialize_with = "without_nulls")]
     auth_parameters: BTreeMap<String, String>,
@@ -27,7 +26,6 @@ struct InitiateInput {
 struct RespondInput {
     challenge_name: String,
     client_id: String,
-    user_pool_id: Option<String>,
     session: Option<String>,
     #[serde(default)]
     #[serde(deserialize_with = "without_nulls")]
@@ -66,15 +64,12 @@ fn require_flow(client: &AppClient, allow: &str, flow: &str) -> Result<(), Cogni
 /// The client an admin call names, which must belong to the named pool.
 async fn admin_client(
     lk: &Latchkey,
-    ctx: &Ctx,
-    pool_id: Option<&str>,
+    pool: &PoolId,
     client_id: &str,
 ) -> Result<(AppClient, UserPool), CognitoError> {
-    let pool_id = pool_id.ok_or_else(|| CognitoError::invalid_parameter("UserPoolId is required."))?;
-    ctx.check_pool_region(pool_id)?;
-    let pool = lk.pool(pool_id).await?;
-    let client = lk.client_in_pool(pool_id, client_id).await?;
-    Ok((client, pool))
+    let pool_record = lk.pool(pool).await?;
+    let client = lk.client_in_pool(pool, client_id).await?;
+    Ok((client, pool_record))
 }
 
 async fn refresh(
@@ -160,9 +155,9 @@ pub async fn initiate(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, C
     }
 }
 
-pub async fn admin_initiate(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+pub async fn admin_initiate(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let req: InitiateInput = input(body)?;
-    let (client, pool) = admin_client(lk, ctx, req.user_pool_id.as_deref(), &req.client_id).await?;
+    let (client, pool) = admin_client(lk, &pool, &req.client_id).await?;
     let p = &req.auth_parameters;
     match req.auth_flow.as_str() {
         "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
@@ -214,9 +209,9 @@ pub async fn respond(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, Co
     respond_with(lk, &pool, &client, &req).await
 }
 
-pub async fn admin_respond(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+pub async fn admin_respond(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let req: RespondInput = input(body)?;
-    let (client, pool) = admin_client(lk, ctx, req.user_pool_id.as_deref(), &req.client_id).await?;
+    let (client, pool) = admin_client(lk, &pool, &req.client_id).await?;
     respond_with(lk, &pool, &client, &req).await
 }
 

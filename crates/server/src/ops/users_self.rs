@@ -3,14 +3,13 @@
 //! DeleteUser, UpdateUserAttributes, DeleteUserAttributes, GetUserAttributeVerificationCode,
 //! VerifyUserAttribute, ChangePassword, GlobalSignOut.
 
-use latchkey_core::tokens::AccessContext;
-use latchkey_core::users::attributes::{self, AttributeInput, Writer};
+use latchkey_core::users::attributes;
 use latchkey_core::users::SignUpInput;
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, string_member, Ctx};
+use super::{input, string_member, AttributesInput, Ctx};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -108,49 +107,22 @@ pub async fn get_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, C
     }))
 }
 
-async fn token_user(lk: &Latchkey, body: &Value) -> Result<AccessContext, CognitoError> {
-    lk.authenticate_access_token(string_member(body, "AccessToken")?)
-        .await
-}
-
 pub async fn delete_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     lk.delete_user(string_member(&body, "AccessToken")?).await?;
     Ok(json!({}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AttributesInput {
-    #[serde(default)]
-    user_attributes: Vec<AttributeInput>,
-    #[serde(default)]
-    user_attribute_names: Vec<String>,
-}
-
 pub async fn update_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let ctx = token_user(lk, &body).await?;
-    let client = lk
-        .store
-        .get_client(&ctx.client_id)
-        .await?
-        .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
+    let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
-    let details = lk
-        .update_attributes(
-            &ctx.pool,
-            &ctx.user.username,
-            Writer::Client(&client),
-            &r.user_attributes,
-        )
-        .await?;
+    let details = lk.update_user_attributes(&token, &r.user_attributes).await?;
     Ok(json!({"CodeDeliveryDetailsList": details}))
 }
 
 pub async fn delete_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let ctx = token_user(lk, &body).await?;
+    let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
-    lk.delete_attributes(&ctx.pool, &ctx.user.username, &r.user_attribute_names)
-        .await?;
+    lk.delete_user_attributes(&token, &r.user_attribute_names).await?;
     Ok(json!({}))
 }
 
