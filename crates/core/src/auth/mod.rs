@@ -5,7 +5,7 @@
 mod attempts;
 mod challenge;
 mod client;
-pub mod lockout;
+mod lockout;
 mod outcome;
 mod password;
 mod refresh;
