@@ -207,10 +207,31 @@ impl Latchkey {
 /// Opaque pagination tokens: the position to continue after, so a token from one listing cannot be confused
 /// with another's. They are base64url of `{kind}:{key}`.
 pub mod pagination {
+    use std::future::Future;
+
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
 
     use crate::error::{CognitoError, Result};
+    use crate::store::{Page, StoreResult};
+
+    /// How many items a page of a listing holds: `limit` within Cognito's 1 to 60, and 60 when none is given.
+    pub fn page_size(limit: Option<u32>) -> u32 {
+        limit.unwrap_or(60).clamp(1, 60)
+    }
+
+    /// One page of a `kind` listing: `list` reads on after the position `token` encodes (from the start without
+    /// one), and the position after its page goes back out encoded.
+    pub(crate) async fn page_of<T, F, Fut>(kind: &str, token: Option<&str>, list: F) -> Result<Page<T>>
+    where
+        F: FnOnce(Option<String>) -> Fut,
+        Fut: Future<Output = StoreResult<Page<T>>>,
+    {
+        let after = token.map(|t| decode(kind, t)).transpose()?;
+        let mut page = list(after).await?;
+        page.next = page.next.map(|k| encode(kind, &k));
+        Ok(page)
+    }
 
     pub fn encode(kind: &str, key: &str) -> String {
         URL_SAFE_NO_PAD.encode(format!("{kind}:{key}"))

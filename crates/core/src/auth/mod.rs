@@ -5,6 +5,7 @@
 mod attempts;
 mod challenge;
 mod client;
+mod initiate;
 mod lockout;
 mod outcome;
 mod password;
@@ -12,9 +13,11 @@ mod refresh;
 pub mod session;
 mod srp;
 
+pub(crate) use challenge::ChallengeAnswer;
 pub(crate) use client::names_of;
 pub(crate) use outcome::{required, session_expired};
 
 pub use attempts::attempts_exceeded;
 pub use client::{secret_hash, ClientProof};
+pub use initiate::Initiator;
 pub use outcome::{incorrect, AuthOutcome};

@@ -37,7 +37,7 @@ impl Latchkey {
         Ok(user)
     }
 
-    pub async fn password_sign_in(
+    pub(crate) async fn password_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,

@@ -8,6 +8,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
+use super::challenge::ChallengeAnswer;
 use super::client::names_of;
 use super::outcome::{incorrect, required, session_expired, AuthOutcome};
 use crate::clients::AppClient;
@@ -42,7 +43,7 @@ struct SrpState {
 }
 
 impl Latchkey {
-    pub async fn srp_initiate(
+    pub(crate) async fn srp_initiate(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -134,12 +135,8 @@ impl Latchkey {
         math::to_hex(&math::u3072_from_be(&bytes))
     }
 
-    pub async fn srp_verify(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        responses: &std::collections::BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
+    pub(crate) async fn srp_verify(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client, responses) = (answer.pool, answer.client, answer.responses);
         let block_text = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
         let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
         let timestamp = required(responses, "TIMESTAMP")?;

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::model::AppClient;
 use super::settings::ClientSettingsInput;
 use crate::error::{CognitoError, ErrorKind, Result};
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::page_of;
+use crate::service::Latchkey;
 use crate::store::{Page, StoreError};
 
 /// Cognito allows 1,000 app clients per pool.
@@ -110,13 +111,12 @@ impl Latchkey {
         next_token: Option<&str>,
     ) -> Result<Page<AppClient>> {
         self.pool(pool_id).await?;
-        let after = next_token.map(|t| pagination::decode("client", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_clients(pool_id, after.as_deref(), max_results)
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("client", &k));
-        Ok(page)
+        page_of("client", next_token, |after| async move {
+            self.store
+                .list_clients(pool_id, after.as_deref(), max_results)
+                .await
+        })
+        .await
     }
 
     /// Settings the request omits return to their defaults, as Cognito documents; name and secret are kept.

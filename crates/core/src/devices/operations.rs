@@ -14,7 +14,8 @@ use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
 use crate::ids::{new_uuid, random_string};
 use crate::pools::UserPool;
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::{page_of, page_size};
+use crate::service::Latchkey;
 use crate::srp::math;
 use crate::store::{Page, StoreError};
 use crate::tokens::Grant;
@@ -264,8 +265,7 @@ impl Latchkey {
                 Ok((ctx.pool, ctx.user))
             }
             DeviceOwner::Admin { pool_id, username } => {
-                let pool = self.pool(pool_id).await?;
-                let user = self.admin_user(&pool, username).await?;
+                let (pool, user) = self.admin_target(pool_id, username).await?;
                 Ok((Arc::new(pool), user))
             }
         }
@@ -312,17 +312,12 @@ impl Latchkey {
         token: Option<&str>,
     ) -> Result<Page<Device>> {
         let (pool, user) = self.device_owner(owner).await?;
-        let after = token.map(|t| pagination::decode("device", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_devices(
-                &pool.id,
-                &user.username,
-                after.as_deref(),
-                limit.unwrap_or(60).clamp(1, 60),
-            )
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("device", &k));
-        Ok(page)
+        let (pool_id, username) = (&pool.id, &user.username);
+        page_of("device", token, |after| async move {
+            self.store
+                .list_devices(pool_id, username, after.as_deref(), page_size(limit))
+                .await
+        })
+        .await
     }
 }

@@ -2,17 +2,13 @@
 //! with ConfirmDevice, by the same SRP exchange as a user's password with the device group key as the "pool
 //! name" and the device key as the "user".
 
-use std::collections::BTreeMap;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
-use crate::auth::{incorrect, required, session_expired, AuthOutcome};
-use crate::clients::AppClient;
+use crate::auth::{incorrect, required, session_expired, AuthOutcome, ChallengeAnswer};
 use crate::error::{CognitoError, Result};
-use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::srp::math;
 use crate::srp::wire::{
@@ -37,13 +33,9 @@ struct DeviceSrpState {
 
 impl Latchkey {
     /// DEVICE_SRP_AUTH: the client sends SRP_A for its device; the answer is DEVICE_PASSWORD_VERIFIER.
-    pub async fn device_srp_auth(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        session: Option<&str>,
-        responses: &BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
+    pub(crate) async fn device_srp_auth(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let (session, responses) = (answer.session, answer.responses);
         let device_key = required(responses, "DEVICE_KEY")?;
         let username = match session {
             Some(_) => {
@@ -120,13 +112,9 @@ impl Latchkey {
     }
 
     /// DEVICE_PASSWORD_VERIFIER: checks the device's proof; tokens carry its `device_key`.
-    pub async fn device_password_verifier(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        session: Option<&str>,
-        responses: &BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
+    pub(crate) async fn device_password_verifier(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let (session, responses) = (answer.session, answer.responses);
         // The SECRET_BLOCK carries the state; a Session, when sent, must agree with it.
         let session_state = match session {
             Some(_) => Some(self.open_session(client, "DEVICE_PASSWORD_VERIFIER", session)?),

@@ -116,13 +116,12 @@ impl Latchkey {
 
     /// AdminGetUser: the user an administrator names (username or alias).
     pub async fn admin_get_user(&self, pool_id: &str, name: &str) -> Result<User> {
-        let pool = self.pool(pool_id).await?;
-        self.admin_user(&pool, name).await
+        let (_, user) = self.admin_target(pool_id, name).await?;
+        Ok(user)
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.mutate_user(&pool, &user.username, |u| {
             if u.status != STATUS_UNCONFIRMED {
                 return Err(CognitoError::new(
@@ -138,8 +137,7 @@ impl Latchkey {
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         if !self.store.delete_user(&pool.id, &user.username).await? {
             return Err(user_not_found());
         }
@@ -147,8 +145,7 @@ impl Latchkey {
     }
 
     pub async fn admin_set_enabled(&self, pool_id: &str, name: &str, enabled: bool) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.mutate_user(&pool, &user.username, |u| {
             u.enabled = enabled;
             Ok(())
@@ -171,8 +168,7 @@ impl Latchkey {
     }
 
     pub async fn admin_user_global_sign_out(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.sign_out_everywhere(&pool, &user.username).await
     }
 

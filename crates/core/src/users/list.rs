@@ -7,7 +7,8 @@ use super::names::{fold, MAX_SEARCH_KEY_CHARS, SEARCHABLE};
 use super::User;
 use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::{self, page_size};
+use crate::service::Latchkey;
 use crate::store::{parse_search_position, Page, UserFilter};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,7 +103,7 @@ impl Latchkey {
         {
             return Err(CognitoError::invalid_parameter("Invalid pagination token."));
         }
-        let limit = input.limit.unwrap_or(60).clamp(1, 60);
+        let limit = page_size(input.limit);
         let mut page = self
             .store
             .list_users(&pool.id, filter.as_ref(), after.as_deref(), limit)

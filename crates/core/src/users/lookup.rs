@@ -25,6 +25,14 @@ impl Latchkey {
             .ok_or_else(user_not_found)
     }
 
+    /// The pool `pool_id` and the user an administrator names in it: ResourceNotFoundException for a missing
+    /// pool, then UserNotFoundException for a missing user.
+    pub(crate) async fn admin_target(&self, pool_id: &str, name: &str) -> Result<(UserPool, User)> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.admin_user(&pool, name).await?;
+        Ok((pool, user))
+    }
+
     /// The pool of `client_id` and the user `name` denotes in it, SECRET_HASH checked over every name of that user
     /// (or over the typed name when there is none). `None` means "answer as for a phantom": the client hides user
     /// existence and there is no such user, or `answers_as_itself` says this user's state would give them away.

@@ -139,8 +139,7 @@ impl Latchkey {
         password: &str,
         permanent: bool,
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         check_policy(&pool.policies.password_policy, password)?;
         let material = self.password_material(&pool.id, &user.username, password).await?;
         let expires = temporary_password_expiry(&pool, self.clock.now());
@@ -162,8 +161,7 @@ impl Latchkey {
     /// Invalidates the password: the user must reset it with a code, which is sent now when they have a verified
     /// address.
     pub async fn admin_reset_user_password(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         if recovery_target(&pool, &user).is_none() {
             return Err(no_recovery());
         }

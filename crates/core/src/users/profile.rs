@@ -53,8 +53,7 @@ impl Latchkey {
         name: &str,
         attrs: &[AttributeInput],
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.update_attributes(&pool, &user.username, Writer::Admin, attrs)
             .await?;
         Ok(())
@@ -67,8 +66,7 @@ impl Latchkey {
         name: &str,
         names: &[String],
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.delete_attributes(&pool, &user.username, names).await
     }
 
