@@ -111,7 +111,17 @@ pub struct Latchkey {
 pub const POOL_CACHE_MILLIS: i64 = 1_000;
 
 /// How often a read-modify-write is retried when another node changed the same record in between.
-const MAX_CONFLICT_RETRIES: usize = 8;
+pub(crate) const MAX_CONFLICT_RETRIES: usize = 8;
+
+/// Whether a versioned write landed: `false` when another writer changed the record since it was read (the
+/// caller reads it again and retries); an error for any other failure.
+pub(crate) fn landed(write: StoreResult<()>) -> Result<bool> {
+    match write {
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
 
 impl Latchkey {
     pub fn new(ports: Ports, settings: Settings, secrets: Secrets) -> Result<Self> {
@@ -191,13 +201,9 @@ impl Latchkey {
             let out = change(&mut pool)?;
             pool.last_modified_date = self.clock.now();
             pool.version += 1;
-            match self.store.update_pool(&pool).await {
-                Ok(()) => {
-                    self.pool_cache.forget(pool_id);
-                    return Ok((pool, out));
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_pool(&pool).await)? {
+                self.pool_cache.forget(pool_id);
+                return Ok((pool, out));
             }
         }
         Err(StoreError::Conflict(format!("User pool {pool_id}")).into())

@@ -53,8 +53,11 @@ impl Latchkey {
                     required(parameters, "USERNAME")?,
                     required(parameters, "PASSWORD")?,
                 );
-                self.password_sign_in(pool, client, name, password, secret_hash, device_key)
-                    .await
+                let proof = ClientProof::SecretHash(secret_hash);
+                let user = self
+                    .authenticate_password(pool, client, name, password, proof)
+                    .await?;
+                self.after_first_factor(pool, client, user, device_key).await
             }
             (_, "USER_SRP_AUTH") => {
                 require_flow(client, "ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")?;

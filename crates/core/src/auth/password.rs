@@ -37,21 +37,6 @@ impl Latchkey {
         Ok(user)
     }
 
-    pub(crate) async fn password_sign_in(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        name: &str,
-        password: &str,
-        secret_hash: Option<&str>,
-        device_key: Option<&str>,
-    ) -> Result<AuthOutcome> {
-        let user = self
-            .authenticate_password(pool, client, name, password, ClientProof::SecretHash(secret_hash))
-            .await?;
-        self.after_first_factor(pool, client, user, device_key).await
-    }
-
     /// Checks a user's password (with lockout and Cognito's rules for unknown users) and returns the user, whatever
     /// their status.
     pub async fn authenticate_password(

@@ -50,10 +50,7 @@ impl Latchkey {
             client_id: client.client_id.clone(),
             username: username.into(),
             challenge: challenge.into(),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            expires: client.session_expiry(self.clock.now()),
             device_key: device_key.map(str::to_string),
         };
         let json = serde_json::to_vec(&state).unwrap_or_default();

@@ -3,8 +3,6 @@
 //! RespondToAuthChallenge checks the client's proof of the password. Unknown users, when the client hides user
 //! existence, get a simulated challenge (stable salt and USER_ID_FOR_SRP per name) and then the generic error.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
@@ -16,10 +14,7 @@ use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::srp::math;
-use crate::srp::wire::{
-    check_timestamp, element_from_b64, element_to_b64, exponent_from_hex, exponent_to_hex, pool_name,
-    random_exponent,
-};
+use crate::srp::wire::{check_timestamp, open_block, pool_name, random_exponent, seal_block, ServerValues};
 use crate::time::Timestamp;
 use crate::users::names::fold;
 
@@ -32,9 +27,8 @@ struct SrpState {
     /// The internal username, or for a simulated challenge the name that was typed.
     username: String,
     user_id_for_srp: String,
-    b: String,
-    a_pub: String,
-    b_pub: String,
+    #[serde(flatten)]
+    exchange: ServerValues,
     expires: Timestamp,
     simulated: bool,
     /// DEVICE_KEY sent with InitiateAuth, if any.
@@ -97,25 +91,16 @@ impl Latchkey {
             client_id: client.client_id.clone(),
             username,
             user_id_for_srp: user_id.clone(),
-            b: exponent_to_hex(&b),
-            a_pub: element_to_b64(&a_pub),
-            b_pub: element_to_b64(&b_pub),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            exchange: ServerValues::new(&b, &a_pub, &b_pub),
+            expires: client.session_expiry(self.clock.now()),
             simulated,
             device_key: device_key.map(str::to_string),
         };
-        let sealed = self.secrets.master_key.seal_bytes(
-            self.rng.as_ref(),
-            PURPOSE,
-            &serde_json::to_vec(&state).map_err(|e| CognitoError::internal(e.to_string()))?,
-        );
+        let sealed = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &state)?;
         let mut parameters = Map::new();
         parameters.insert("SALT".into(), json!(salt_hex));
         parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
-        parameters.insert("SECRET_BLOCK".into(), json!(STANDARD.encode(sealed)));
+        parameters.insert("SECRET_BLOCK".into(), json!(sealed));
         parameters.insert("USER_ID_FOR_SRP".into(), json!(user_id));
         parameters.insert("USERNAME".into(), json!(user_id));
         Ok(AuthOutcome::Challenge {
@@ -141,15 +126,8 @@ impl Latchkey {
         let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
         let timestamp = required(responses, "TIMESTAMP")?;
         let typed = required(responses, "USERNAME")?;
-        let block = STANDARD
-            .decode(block_text.trim())
-            .map_err(|_| session_expired())?;
-        let state: SrpState = self
-            .secrets
-            .master_key
-            .open_bytes(PURPOSE, &block)
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-            .ok_or_else(session_expired)?;
+        let (block, state): (_, SrpState) =
+            open_block(&self.secrets.master_key, PURPOSE, block_text).ok_or_else(session_expired)?;
         let now = self.clock.now();
         if state.client_id != client.client_id || state.pool_id != pool.id || state.expires <= now {
             return Err(session_expired());
@@ -215,28 +193,18 @@ impl Latchkey {
                 let verifier = user.srp_verifier.clone();
                 async move {
                     spend_block().await?;
-                    match (
-                        verifier.as_deref().and_then(math::from_hex),
-                        element_from_b64(&state.a_pub),
-                        element_from_b64(&state.b_pub),
-                    ) {
-                        (Some(v), Some(a_pub), Some(b_pub)) => exponent_from_hex(&state.b)
-                            .and_then(|b| {
-                                math::check_claim(
-                                    &v,
-                                    &a_pub,
-                                    &b_pub,
-                                    &b,
-                                    pool_name(&pool.id),
-                                    &state.user_id_for_srp,
-                                    block,
-                                    timestamp,
-                                    signature,
-                                )
-                            })
-                            .ok_or_else(session_expired),
-                        _ => Ok(false),
-                    }
+                    let user_id = &state.user_id_for_srp;
+                    state
+                        .exchange
+                        .check_claim(
+                            verifier.as_deref(),
+                            pool_name(&pool.id),
+                            user_id,
+                            block,
+                            timestamp,
+                            signature,
+                        )
+                        .ok_or_else(session_expired)
                 }
             })
             .await?;

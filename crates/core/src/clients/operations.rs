@@ -7,7 +7,7 @@ use super::model::AppClient;
 use super::settings::ClientSettingsInput;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::service::pagination::page_of;
-use crate::service::Latchkey;
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::{Page, StoreError};
 
 /// Cognito allows 1,000 app clients per pool.
@@ -121,8 +121,7 @@ impl Latchkey {
 
     /// Settings the request omits return to their defaults, as Cognito documents; name and secret are kept.
     pub async fn update_user_pool_client(&self, input: UpdateClientInput) -> Result<AppClient> {
-        const RETRIES: usize = 8;
-        for _ in 0..RETRIES {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let pool = self.pool(&input.user_pool_id).await?;
             let mut client = self.client_in_pool(&pool.id, &input.client_id).await?;
             if let Some(name) = &input.client_name {
@@ -131,13 +130,9 @@ impl Latchkey {
             input.settings.clone().apply(&pool, &mut client)?;
             client.last_modified_date = self.clock.now();
             client.version += 1;
-            match self.store.update_client(&client).await {
-                Ok(()) => {
-                    self.client_cache.forget(&client.client_id);
-                    return Ok(client);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_client(&client).await)? {
+                self.client_cache.forget(&client.client_id);
+                return Ok(client);
             }
         }
         Err(StoreError::Conflict(format!("User pool client {}", input.client_id)).into())

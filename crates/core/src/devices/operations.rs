@@ -15,7 +15,7 @@ use crate::error::{CognitoError, Result};
 use crate::ids::{new_uuid, random_string};
 use crate::pools::UserPool;
 use crate::service::pagination::{page_of, page_size};
-use crate::service::Latchkey;
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::srp::math;
 use crate::store::{Page, StoreError};
 use crate::tokens::Grant;
@@ -98,7 +98,7 @@ impl Latchkey {
         device_key: &str,
     ) -> Result<()> {
         let now = self.clock.now();
-        let expires = now.plus_seconds(i64::from(client.auth_session_validity) * 60);
+        let expires = client.session_expiry(now);
         self.store
             .increment_counter(
                 &Self::device_challenge_key(pool, client, username, device_key),
@@ -192,15 +192,13 @@ impl Latchkey {
         key: &str,
         change: impl Fn(&mut Device),
     ) -> Result<Device> {
-        for _ in 0..8 {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let mut d = self.user_device(pool, user, key).await?;
             change(&mut d);
             d.modified = self.clock.now();
             d.version += 1;
-            match self.store.update_device(&d).await {
-                Ok(()) => return Ok(d),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_device(&d).await)? {
+                return Ok(d);
             }
         }
         Err(StoreError::Conflict(format!("Device {key}")).into())

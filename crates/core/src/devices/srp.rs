@@ -2,8 +2,6 @@
 //! with ConfirmDevice, by the same SRP exchange as a user's password with the device group key as the "pool
 //! name" and the device key as the "user".
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
@@ -11,9 +9,7 @@ use crate::auth::{incorrect, required, session_expired, AuthOutcome, ChallengeAn
 use crate::error::{CognitoError, Result};
 use crate::service::Latchkey;
 use crate::srp::math;
-use crate::srp::wire::{
-    check_timestamp, element_from_b64, element_to_b64, exponent_from_hex, exponent_to_hex, random_exponent,
-};
+use crate::srp::wire::{check_timestamp, open_block, random_exponent, seal_block, ServerValues};
 use crate::time::Timestamp;
 use crate::users::user_disabled;
 
@@ -25,9 +21,8 @@ struct DeviceSrpState {
     client_id: String,
     username: String,
     device_key: String,
-    b: String,
-    a_pub: String,
-    b_pub: String,
+    #[serde(flatten)]
+    exchange: ServerValues,
     expires: Timestamp,
 }
 
@@ -83,23 +78,14 @@ impl Latchkey {
             client_id: client.client_id.clone(),
             username: user.username.clone(),
             device_key: device_key.into(),
-            b: exponent_to_hex(&b),
-            a_pub: element_to_b64(&a_pub),
-            b_pub: element_to_b64(&b_pub),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            exchange: ServerValues::new(&b, &a_pub, &b_pub),
+            expires: client.session_expiry(self.clock.now()),
         };
-        let block = self.secrets.master_key.seal_bytes(
-            self.rng.as_ref(),
-            PURPOSE,
-            &serde_json::to_vec(&sealed).map_err(|e| CognitoError::internal(e.to_string()))?,
-        );
+        let block = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &sealed)?;
         let mut parameters = Map::new();
         parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
         parameters.insert("SALT".into(), json!(salt));
-        parameters.insert("SECRET_BLOCK".into(), json!(STANDARD.encode(block)));
+        parameters.insert("SECRET_BLOCK".into(), json!(block));
         parameters.insert("USERNAME".into(), json!(user.username));
         parameters.insert("DEVICE_KEY".into(), json!(device_key));
         let session =
@@ -120,15 +106,9 @@ impl Latchkey {
             Some(_) => Some(self.open_session(client, "DEVICE_PASSWORD_VERIFIER", session)?),
             None => None,
         };
-        let block = STANDARD
-            .decode(required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.trim())
-            .map_err(|_| session_expired())?;
-        let state: DeviceSrpState = self
-            .secrets
-            .master_key
-            .open_bytes(PURPOSE, &block)
-            .and_then(|p| serde_json::from_slice(&p).ok())
-            .ok_or_else(session_expired)?;
+        let block_text = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let (block, state): (_, DeviceSrpState) =
+            open_block(&self.secrets.master_key, PURPOSE, block_text).ok_or_else(session_expired)?;
         let now = self.clock.now();
         if state.client_id != client.client_id
             || state.pool_id != pool.id
@@ -151,26 +131,19 @@ impl Latchkey {
             .await?
             .ok_or_else(incorrect)?;
         let device = self.user_device(pool, &user, &state.device_key).await?;
-        let ok = match (
-            device.verifier.as_deref().and_then(math::from_hex),
-            element_from_b64(&state.a_pub),
-            element_from_b64(&state.b_pub),
-            exponent_from_hex(&state.b),
-        ) {
-            (Some(v), Some(a_pub), Some(b_pub), Some(b)) => math::check_claim(
-                &v,
-                &a_pub,
-                &b_pub,
-                &b,
-                &device.device_group_key,
-                &device.device_key,
+        let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let (group_key, key) = (&device.device_group_key, &device.device_key);
+        let ok = state
+            .exchange
+            .check_claim(
+                device.verifier.as_deref(),
+                group_key,
+                key,
                 &block,
                 timestamp,
-                required(responses, "PASSWORD_CLAIM_SIGNATURE")?,
+                signature,
             )
-            .ok_or_else(session_expired)?,
-            _ => false,
-        };
+            .ok_or_else(session_expired)?;
         if !ok {
             return Err(incorrect());
         }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::service::pagination::{page_of, page_size};
-use crate::service::Latchkey;
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::{Page, StoreError};
 use crate::time::Timestamp;
 use crate::users::User;
@@ -80,7 +80,7 @@ impl Latchkey {
 
     /// Members the request gives are replaced; the others keep their values.
     pub async fn update_group(&self, input: GroupInput) -> Result<Group> {
-        for _ in 0..8 {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let mut g = self.get_group(&input.user_pool_id, &input.group_name).await?;
             if input.description.is_some() {
                 g.description = input.description.clone();
@@ -93,10 +93,8 @@ impl Latchkey {
             }
             g.last_modified_date = self.clock.now();
             g.version += 1;
-            match self.store.update_group(&g).await {
-                Ok(()) => return Ok(g),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_group(&g).await)? {
+                return Ok(g);
             }
         }
         Err(StoreError::Conflict(format!("Group {}", input.group_name)).into())

@@ -5,11 +5,14 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crypto_bigint::{U256, U3072};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::math;
 use super::timestamp::parse_timestamp;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ports::Rng;
+use crate::secrets::MasterKey;
 use crate::time::Timestamp;
 
 /// How far a TIMESTAMP may be from the server's clock.
@@ -45,6 +48,69 @@ pub fn element_to_b64(v: &U3072) -> String {
 pub fn element_from_b64(s: &str) -> Option<U3072> {
     let bytes = STANDARD.decode(s).ok()?;
     (bytes.len() <= math::ELEMENT_BYTES).then(|| math::u3072_from_be(&bytes))
+}
+
+/// The server's values of an exchange (its secret b, the client's A and its own B), as they travel sealed in
+/// SECRET_BLOCK from the first round trip to the second. Flattened into each exchange's state, so the sealed
+/// JSON keeps the members `b`, `a_pub` and `b_pub`.
+#[derive(Serialize, Deserialize)]
+pub struct ServerValues {
+    b: String,
+    a_pub: String,
+    b_pub: String,
+}
+
+impl ServerValues {
+    pub fn new(b: &U256, a_pub: &U3072, b_pub: &U3072) -> Self {
+        Self {
+            b: exponent_to_hex(b),
+            a_pub: element_to_b64(a_pub),
+            b_pub: element_to_b64(b_pub),
+        }
+    }
+
+    /// (b, A, B) again.
+    fn open(&self) -> Option<(U256, U3072, U3072)> {
+        Some((
+            exponent_from_hex(&self.b)?,
+            element_from_b64(&self.a_pub)?,
+            element_from_b64(&self.b_pub)?,
+        ))
+    }
+
+    /// Checks the client's claim (its signature over the SECRET_BLOCK `block` and `timestamp`) that it knows the
+    /// password of `user_id` in `pool_name`, whose verifier is `verifier` (hex): `false` without a verifier,
+    /// `None` when the exchange is one SRP forbids (see `math::check_claim`).
+    pub fn check_claim(
+        &self,
+        verifier: Option<&str>,
+        pool_name: &str,
+        user_id: &str,
+        block: &[u8],
+        timestamp: &str,
+        signature: &str,
+    ) -> Option<bool> {
+        match (verifier.and_then(math::from_hex), self.open()) {
+            (Some(v), Some((b, a_pub, b_pub))) => math::check_claim(
+                &v, &a_pub, &b_pub, &b, pool_name, user_id, block, timestamp, signature,
+            ),
+            _ => Some(false),
+        }
+    }
+}
+
+/// A SECRET_BLOCK: `state` sealed with the master key for `purpose`, in base64.
+pub fn seal_block<T: Serialize>(key: &MasterKey, rng: &dyn Rng, purpose: &str, state: &T) -> Result<String> {
+    let plain = serde_json::to_vec(state).map_err(|e| CognitoError::internal(e.to_string()))?;
+    Ok(STANDARD.encode(key.seal_bytes(rng, purpose, &plain)))
+}
+
+/// A SECRET_BLOCK's bytes (which the client's claim signs) and the state sealed in it; `None` for a block that is
+/// not base64, not sealed by us for `purpose`, or not such a state.
+pub fn open_block<T: DeserializeOwned>(key: &MasterKey, purpose: &str, text: &str) -> Option<(Vec<u8>, T)> {
+    let block = STANDARD.decode(text.trim()).ok()?;
+    let state = serde_json::from_slice(&key.open_bytes(purpose, &block)?).ok()?;
+    Some((block, state))
 }
 
 /// Checks that a PASSWORD_VERIFIER response's TIMESTAMP is well formed and within five minutes of `now`.

@@ -28,6 +28,16 @@ fn no_recovery() -> CognitoError {
 }
 
 impl Latchkey {
+    /// ForgotPassword's and ConfirmForgotPassword's checks on a real user: enabled, and within `what`'s hourly
+    /// limit.
+    async fn may_request_reset(&self, what: &str, pool: &UserPool, user: &User, per_hour: u64) -> Result<()> {
+        if !user.enabled {
+            return Err(user_disabled());
+        }
+        self.limit_per_hour(what, &pool.id, &user.username, per_hour)
+            .await
+    }
+
     async fn send_reset_code(&self, pool: &UserPool, user: &User) -> Result<Value> {
         let destination = recovery_target(pool, user).ok_or_else(no_recovery)?;
         self.send_code(pool, user, PURPOSE_FORGOT_PASSWORD, &destination)
@@ -47,16 +57,8 @@ impl Latchkey {
         let Some(user) = user else {
             return self.phantom_forgot_password(&pool, name).await;
         };
-        if !user.enabled {
-            return Err(user_disabled());
-        }
-        self.limit_per_hour(
-            "ForgotPassword",
-            &pool.id,
-            &user.username,
-            FORGOT_PASSWORD_PER_HOUR,
-        )
-        .await?;
+        self.may_request_reset("ForgotPassword", &pool, &user, FORGOT_PASSWORD_PER_HOUR)
+            .await?;
         self.send_reset_code(&pool, &user).await
     }
 
@@ -74,13 +76,10 @@ impl Latchkey {
         let Some(user) = user else {
             return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
         };
-        if !user.enabled {
-            return Err(user_disabled());
-        }
-        self.limit_per_hour(
+        self.may_request_reset(
             "ConfirmForgotPassword",
-            &pool.id,
-            &user.username,
+            &pool,
+            &user,
             CONFIRM_FORGOT_PASSWORD_PER_HOUR,
         )
         .await?;

@@ -4,11 +4,9 @@
 use super::names::{self, fold, is_username_attribute};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
-use crate::service::Latchkey;
+use crate::service::{Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::StoreError;
 use crate::users::{user_not_found, User};
-
-const MAX_CONFLICT_RETRIES: usize = 8;
 
 /// Whether a clash happened creating a user or changing one: in a pool that signs in by email or phone, the
 /// address is the sign-in name, so creating a second account with it is UsernameExistsException, while changing

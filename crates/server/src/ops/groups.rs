@@ -71,21 +71,23 @@ pub async fn remove_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Val
     Ok(json!({}))
 }
 
+/// A listing of one user's groups or one group's users: the string `member` that names it, and the paging.
+fn listing_of(body: Value, member: &str) -> Result<(String, LimitPaging), CognitoError> {
+    let named = string_member(&body, member)?.to_string();
+    Ok((named, input(body)?))
+}
+
 pub async fn groups_for_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let name = string_member(&body, "Username")?.to_string();
-    let p: LimitPaging = input(body)?;
-    let page = lk
-        .admin_list_groups_for_user(&pool, &name, p.limit, p.next_token.as_deref())
-        .await?;
+    let (name, p) = listing_of(body, "Username")?;
+    let (limit, token) = (p.limit, p.next_token.as_deref());
+    let page = lk.admin_list_groups_for_user(&pool, &name, limit, token).await?;
     Ok(groups_answer(page.items, page.next))
 }
 
 pub async fn users_in_group(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let group = string_member(&body, "GroupName")?.to_string();
-    let p: LimitPaging = input(body)?;
-    let page = lk
-        .list_users_in_group(&pool, &group, p.limit, p.next_token.as_deref())
-        .await?;
+    let (group, p) = listing_of(body, "GroupName")?;
+    let (limit, token) = (p.limit, p.next_token.as_deref());
+    let page = lk.list_users_in_group(&pool, &group, limit, token).await?;
     let users = page.items.iter().map(|u| user_type(u, |_| true)).collect();
     Ok(page_answer("Users", users, "NextToken", page.next))
 }

@@ -7,6 +7,28 @@ use serde_json::{json, Value};
 
 use super::{input, page_answer, string_member, Ctx, Paging, PoolId};
 
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DomainInput {
+    custom_domain_config: Option<Value>,
+    managed_login_version: Option<i64>,
+}
+
+/// CreateUserPoolDomain and UpdateUserPoolDomain: the domain and its settings.
+fn domain_request(body: Value) -> Result<(String, DomainInput), CognitoError> {
+    let domain = string_member(&body, "Domain")?.to_string();
+    Ok((domain, input(body)?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UiInput {
+    client_id: Option<String>,
+    #[serde(rename = "CSS")]
+    css: Option<String>,
+    image_file: Option<String>,
+}
+
 fn resource_server_answer(rs: &ResourceServer, pool: &PoolId) -> Value {
     json!({"ResourceServer": rs.to_wire(pool)})
 }
@@ -51,19 +73,6 @@ pub async fn delete_resource_server(lk: &Latchkey, pool: PoolId, body: Value) ->
     Ok(json!({}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DomainInput {
-    custom_domain_config: Option<Value>,
-    managed_login_version: Option<i64>,
-}
-
-/// CreateUserPoolDomain and UpdateUserPoolDomain: the domain and its settings.
-fn domain_request(body: Value) -> Result<(String, DomainInput), CognitoError> {
-    let domain = string_member(&body, "Domain")?.to_string();
-    Ok((domain, input(body)?))
-}
-
 pub async fn create_domain(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let (domain, r) = domain_request(body)?;
     lk.create_user_pool_domain(&pool, &domain, r.custom_domain_config, r.managed_login_version)
@@ -84,15 +93,6 @@ pub async fn delete_domain(lk: &Latchkey, pool: PoolId, body: Value) -> Result<V
     lk.delete_user_pool_domain(&pool, string_member(&body, "Domain")?)
         .await?;
     Ok(json!({}))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct UiInput {
-    client_id: Option<String>,
-    #[serde(rename = "CSS")]
-    css: Option<String>,
-    image_file: Option<String>,
 }
 
 pub async fn set_ui_customization(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {

@@ -50,17 +50,21 @@ pub async fn confirm_sign_up(lk: &Latchkey, pool: PoolId, body: Value) -> Result
     Ok(json!({}))
 }
 
-pub async fn update_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+/// The user an attribute operation names, and its attribute members.
+fn attributes_request(body: Value) -> Result<(String, AttributesInput), CognitoError> {
     let name = username(&body)?.to_string();
-    let r: AttributesInput = input(body)?;
+    Ok((name, input(body)?))
+}
+
+pub async fn update_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    let (name, r) = attributes_request(body)?;
     lk.admin_update_user_attributes(&pool, &name, &r.user_attributes)
         .await?;
     Ok(json!({}))
 }
 
 pub async fn delete_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let name = username(&body)?.to_string();
-    let r: AttributesInput = input(body)?;
+    let (name, r) = attributes_request(body)?;
     lk.admin_delete_user_attributes(&pool, &name, &r.user_attribute_names)
         .await?;
     Ok(json!({}))

@@ -23,6 +23,11 @@ struct ByClient {
     force_alias_creation: bool,
 }
 
+/// The answer of the operations that send a code: where it went.
+fn code_delivery(details: Value) -> Value {
+    json!({ "CodeDeliveryDetails": details })
+}
+
 pub async fn sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let out = lk.sign_up(input::<SignUpInput>(body)?).await?;
     let mut v = json!({"UserConfirmed": out.user_confirmed, "UserSub": out.user_sub});
@@ -48,18 +53,19 @@ pub async fn confirm_sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<V
 
 pub async fn resend_confirmation_code(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let r: ByClient = input(body)?;
-    let details = lk
-        .resend_confirmation_code(&r.client_id, &r.username, r.secret_hash.as_deref())
-        .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    let hash = r.secret_hash.as_deref();
+    Ok(code_delivery(
+        lk.resend_confirmation_code(&r.client_id, &r.username, hash)
+            .await?,
+    ))
 }
 
 pub async fn forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let r: ByClient = input(body)?;
-    let details = lk
-        .forgot_password(&r.client_id, &r.username, r.secret_hash.as_deref())
-        .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    let hash = r.secret_hash.as_deref();
+    Ok(code_delivery(
+        lk.forgot_password(&r.client_id, &r.username, hash).await?,
+    ))
 }
 
 pub async fn confirm_forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
@@ -137,7 +143,7 @@ pub async fn get_user_attribute_verification_code(
             string_member(&body, "AttributeName")?,
         )
         .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    Ok(code_delivery(details))
 }
 
 pub async fn verify_user_attribute(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
