@@ -4,7 +4,7 @@
 
 pub mod math;
 mod timestamp;
-pub mod wire;
+pub(crate) mod wire;
 
 pub use timestamp::parse_timestamp;
 pub use wire::pool_name;
