@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::client::names_of;
+use super::initiate::Initiator;
 use super::outcome::{required, AuthOutcome};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
@@ -29,15 +30,16 @@ impl Latchkey {
     /// The next step of a sign-in after an answer to `challenge_name`: tokens, or the next challenge.
     pub async fn respond_to_auth_challenge(
         &self,
-        pool: &UserPool,
-        client: &AppClient,
+        initiator: Initiator<'_>,
+        client_id: &str,
         challenge_name: &str,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
+        let (client, pool) = self.sign_in_client(initiator, client_id).await?;
         let answer = ChallengeAnswer {
-            pool,
-            client,
+            pool: &pool,
+            client: &client,
             session,
             responses,
         };

@@ -1,7 +1,9 @@
-//! InitiateAuth and AdminInitiateAuth: which flows each accepts, whether the app client allows the flow, and the
-//! flow's first step (a password check, an SRP challenge, or a refresh).
+//! InitiateAuth and AdminInitiateAuth: the app client a sign-in is addressed to, which flows each operation
+//! accepts, whether the client allows the flow, and the flow's first step (a password check, an SRP challenge, or
+//! a refresh).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::client::ClientProof;
 use super::outcome::{required, AuthOutcome};
@@ -10,12 +12,13 @@ use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 
-/// Who starts a sign-in: an app (InitiateAuth, unsigned) or an administrator (AdminInitiateAuth, SigV4). Each has a
-/// password flow of its own; SRP and refresh are open to both.
+/// Who drives a sign-in, and so how its app client is found: an app (InitiateAuth, RespondToAuthChallenge;
+/// unsigned) names the client alone, an administrator (AdminInitiateAuth, AdminRespondToAuthChallenge; SigV4)
+/// the pool as well. Each has a password flow of its own; SRP and refresh are open to both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Initiator {
+pub enum Initiator<'a> {
     App,
-    Admin,
+    Admin { pool_id: &'a str },
 }
 
 /// The client must list `allow` (e.g. ALLOW_USER_SRP_AUTH) among its ExplicitAuthFlows for `flow`.
@@ -30,23 +33,41 @@ pub(crate) fn require_flow(client: &AppClient, allow: &str, flow: &str) -> Resul
 }
 
 impl Latchkey {
+    /// The app client `client_id` and its pool, as `initiator` addresses them: an administrator's client must
+    /// belong to the pool named.
+    pub(crate) async fn sign_in_client(
+        &self,
+        initiator: Initiator<'_>,
+        client_id: &str,
+    ) -> Result<(Arc<AppClient>, Arc<UserPool>)> {
+        match initiator {
+            Initiator::App => self.client_and_pool(client_id).await,
+            Initiator::Admin { pool_id } => {
+                let pool = self.pool(pool_id).await?;
+                let client = self.client_in_pool(pool_id, client_id).await?;
+                Ok((Arc::new(client), Arc::new(pool)))
+            }
+        }
+    }
+
     /// The first step of a sign-in by `auth_flow` with its AuthParameters.
     pub async fn initiate_auth(
         &self,
-        pool: &UserPool,
-        client: &AppClient,
-        initiator: Initiator,
+        initiator: Initiator<'_>,
+        client_id: &str,
         auth_flow: &str,
         parameters: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
+        let (client, pool) = self.sign_in_client(initiator, client_id).await?;
+        let (client, pool) = (client.as_ref(), pool.as_ref());
         let optional = |name: &str| parameters.get(name).map(String::as_str);
         let (secret_hash, device_key) = (optional("SECRET_HASH"), optional("DEVICE_KEY"));
         match (initiator, auth_flow) {
             (Initiator::App, "USER_PASSWORD_AUTH")
-            | (Initiator::Admin, "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => {
+            | (Initiator::Admin { .. }, "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH") => {
                 let allow = match initiator {
                     Initiator::App => "ALLOW_USER_PASSWORD_AUTH",
-                    Initiator::Admin => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    Initiator::Admin { .. } => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
                 };
                 require_flow(client, allow, auth_flow)?;
                 let (name, password) = (

@@ -93,8 +93,13 @@ impl Latchkey {
         }
     }
 
+    /// DescribeUserPoolClient.
+    pub async fn describe_user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+        self.client_in_pool(pool_id, client_id).await
+    }
+
     /// The client `client_id` of pool `pool_id`; a client of another pool is reported as missing.
-    pub async fn client_in_pool(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+    pub(crate) async fn client_in_pool(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
         match self.store.get_client(client_id).await? {
             Some(c) if c.user_pool_id == pool_id => Ok(c),
             _ => {

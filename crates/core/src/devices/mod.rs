@@ -6,4 +6,4 @@ mod operations;
 mod srp;
 
 pub use model::*;
-pub use operations::{device_not_found, DeviceOwner};
+pub use operations::device_not_found;

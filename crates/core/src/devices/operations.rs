@@ -2,8 +2,6 @@
 //! known one), ConfirmDevice, and the device operations (GetDevice, ListDevices, UpdateDeviceStatus,
 //! ForgetDevice) with their Admin twins.
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Map};
@@ -19,18 +17,10 @@ use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::srp::math;
 use crate::store::{Page, StoreError};
 use crate::tokens::Grant;
-use crate::users::User;
+use crate::users::{User, UserRef};
 
 pub fn device_not_found() -> CognitoError {
     CognitoError::not_found("Device does not exist.")
-}
-
-/// Whose devices an operation is about: the user an access token speaks for (GetDevice, ListDevices,
-/// UpdateDeviceStatus, ForgetDevice) or the user an administrator names (their Admin twins).
-#[derive(Debug, Clone, Copy)]
-pub enum DeviceOwner<'a> {
-    AccessToken(&'a str),
-    Admin { pool_id: &'a str, username: &'a str },
 }
 
 impl Latchkey {
@@ -255,29 +245,15 @@ impl Latchkey {
         Ok(prompt)
     }
 
-    /// The pool and user `owner` denotes.
-    async fn device_owner(&self, owner: DeviceOwner<'_>) -> Result<(Arc<UserPool>, User)> {
-        match owner {
-            DeviceOwner::AccessToken(token) => {
-                let ctx = self.authenticate_access_token(token).await?;
-                Ok((ctx.pool, ctx.user))
-            }
-            DeviceOwner::Admin { pool_id, username } => {
-                let (pool, user) = self.admin_target(pool_id, username).await?;
-                Ok((Arc::new(pool), user))
-            }
-        }
-    }
-
     /// GetDevice / AdminGetDevice.
-    pub async fn get_device(&self, owner: DeviceOwner<'_>, key: &str) -> Result<Device> {
-        let (pool, user) = self.device_owner(owner).await?;
+    pub async fn get_device(&self, owner: UserRef<'_>, key: &str) -> Result<Device> {
+        let (pool, user) = self.resolve_user(owner).await?;
         self.user_device(&pool, &user, key).await
     }
 
     /// UpdateDeviceStatus / AdminUpdateDeviceStatus: `remembered` or `not_remembered`.
-    pub async fn update_device_status(&self, owner: DeviceOwner<'_>, key: &str, status: &str) -> Result<()> {
-        let (pool, user) = self.device_owner(owner).await?;
+    pub async fn update_device_status(&self, owner: UserRef<'_>, key: &str, status: &str) -> Result<()> {
+        let (pool, user) = self.resolve_user(owner).await?;
         let remembered = match status {
             "remembered" => true,
             "not_remembered" => false,
@@ -293,8 +269,8 @@ impl Latchkey {
     }
 
     /// ForgetDevice / AdminForgetDevice.
-    pub async fn forget_device(&self, owner: DeviceOwner<'_>, key: &str) -> Result<()> {
-        let (pool, user) = self.device_owner(owner).await?;
+    pub async fn forget_device(&self, owner: UserRef<'_>, key: &str) -> Result<()> {
+        let (pool, user) = self.resolve_user(owner).await?;
         self.user_device(&pool, &user, key).await?;
         if !self.store.delete_device(&pool.id, key).await? {
             return Err(device_not_found());
@@ -305,11 +281,11 @@ impl Latchkey {
     /// ListDevices / AdminListDevices.
     pub async fn list_devices(
         &self,
-        owner: DeviceOwner<'_>,
+        owner: UserRef<'_>,
         limit: Option<u32>,
         token: Option<&str>,
     ) -> Result<Page<Device>> {
-        let (pool, user) = self.device_owner(owner).await?;
+        let (pool, user) = self.resolve_user(owner).await?;
         let (pool_id, username) = (&pool.id, &user.username);
         page_of("device", token, |after| async move {
             self.store

@@ -1,6 +1,7 @@
-//! Finding the user a request names: for administrators by any sign-in name, and for the unsigned code operations
-//! (ConfirmSignUp, ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword) by app client and name, with
-//! SECRET_HASH checked and — when the client hides user existence — no answer that tells a missing user apart.
+//! Finding the user a request names: by access token or, for administrators, by any sign-in name (`UserRef`), and
+//! for the unsigned code operations (ConfirmSignUp, ResendConfirmationCode, ForgotPassword,
+//! ConfirmForgotPassword) by app client and name, with SECRET_HASH checked and — when the client hides user
+//! existence — no answer that tells a missing user apart.
 
 use std::sync::Arc;
 
@@ -17,7 +18,29 @@ fn client_not_found() -> CognitoError {
     )
 }
 
+/// Whose account an operation is about: the user an access token speaks for (GetDevice, UpdateUserAttributes,
+/// ...) or the user an administrator names in a pool (their Admin twins).
+#[derive(Debug, Clone, Copy)]
+pub enum UserRef<'a> {
+    AccessToken(&'a str),
+    Named { pool_id: &'a str, username: &'a str },
+}
+
 impl Latchkey {
+    /// The pool and user `who` denotes: the access token checked, or the pool and then the user looked up.
+    pub(crate) async fn resolve_user(&self, who: UserRef<'_>) -> Result<(Arc<UserPool>, User)> {
+        match who {
+            UserRef::AccessToken(token) => {
+                let ctx = self.authenticate_access_token(token).await?;
+                Ok((ctx.pool, ctx.user))
+            }
+            UserRef::Named { pool_id, username } => {
+                let (pool, user) = self.admin_target(pool_id, username).await?;
+                Ok((Arc::new(pool), user))
+            }
+        }
+    }
+
     /// The user an administrator names (username or alias); UserNotFoundException otherwise.
     pub(crate) async fn admin_user(&self, pool: &UserPool, name: &str) -> Result<User> {
         self.find_by_sign_in_name(pool, name)

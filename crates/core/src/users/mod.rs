@@ -15,6 +15,7 @@ mod signup;
 
 pub use admin::AdminCreateUserInput;
 pub use list::{parse_filter, ListUsersInput};
+pub use lookup::UserRef;
 pub use model::*;
 pub use signup::{SignUpInput, SignUpOutcome};
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
 use super::delivery::{attribute_target, channel_of};
-use super::User;
+use super::{User, UserRef};
 use crate::codes::purpose_verify;
 use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
@@ -23,57 +23,43 @@ impl Latchkey {
         Ok((ctx, client))
     }
 
-    /// UpdateUserAttributes: the token's user writes their own attributes, as the client the token was issued to
-    /// may. Returns CodeDeliveryDetails for the codes sent.
+    /// UpdateUserAttributes and AdminUpdateUserAttributes: a user writes their own attributes, as the client
+    /// their access token was issued to may; an administrator writes any. Returns CodeDeliveryDetails for the codes
+    /// sent.
     pub async fn update_user_attributes(
         &self,
-        access_token: &str,
+        who: UserRef<'_>,
         attrs: &[AttributeInput],
     ) -> Result<Vec<Value>> {
-        let ctx = self.authenticate_access_token(access_token).await?;
-        let client = self
-            .store
-            .get_client(&ctx.client_id)
-            .await?
-            .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
-        self.update_attributes(&ctx.pool, &ctx.user.username, Writer::Client(&client), attrs)
-            .await
+        match who {
+            UserRef::AccessToken(token) => {
+                let ctx = self.authenticate_access_token(token).await?;
+                let client = self
+                    .store
+                    .get_client(&ctx.client_id)
+                    .await?
+                    .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
+                self.update_attributes(&ctx.pool, &ctx.user.username, Writer::Client(&client), attrs)
+                    .await
+            }
+            UserRef::Named { pool_id, username } => {
+                let (pool, user) = self.admin_target(pool_id, username).await?;
+                self.update_attributes(&pool, &user.username, Writer::Admin, attrs)
+                    .await
+            }
+        }
     }
 
-    /// DeleteUserAttributes: the token's user removes their own attributes.
-    pub async fn delete_user_attributes(&self, access_token: &str, names: &[String]) -> Result<()> {
-        let ctx = self.authenticate_access_token(access_token).await?;
-        self.delete_attributes(&ctx.pool, &ctx.user.username, names).await
-    }
-
-    /// AdminUpdateUserAttributes: an administrator writes any attribute of the user they name.
-    pub async fn admin_update_user_attributes(
-        &self,
-        pool_id: &str,
-        name: &str,
-        attrs: &[AttributeInput],
-    ) -> Result<()> {
-        let (pool, user) = self.admin_target(pool_id, name).await?;
-        self.update_attributes(&pool, &user.username, Writer::Admin, attrs)
-            .await?;
-        Ok(())
-    }
-
-    /// AdminDeleteUserAttributes.
-    pub async fn admin_delete_user_attributes(
-        &self,
-        pool_id: &str,
-        name: &str,
-        names: &[String],
-    ) -> Result<()> {
-        let (pool, user) = self.admin_target(pool_id, name).await?;
+    /// DeleteUserAttributes and AdminDeleteUserAttributes.
+    pub async fn delete_user_attributes(&self, who: UserRef<'_>, names: &[String]) -> Result<()> {
+        let (pool, user) = self.resolve_user(who).await?;
         self.delete_attributes(&pool, &user.username, names).await
     }
 
     /// Applies attribute writes; a changed email or phone number becomes unverified unless the same request
     /// verifies it, and gets a verification code when the pool verifies it automatically. Returns
     /// CodeDeliveryDetails for the codes sent.
-    pub(crate) async fn update_attributes(
+    async fn update_attributes(
         &self,
         pool: &UserPool,
         username: &str,
@@ -116,12 +102,7 @@ impl Latchkey {
             .await
     }
 
-    pub(crate) async fn delete_attributes(
-        &self,
-        pool: &UserPool,
-        username: &str,
-        names: &[String],
-    ) -> Result<()> {
+    async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {
         self.mutate_user(pool, username, |u| {
             for name in names {
                 if name == "sub" {

@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use latchkey_core::auth::{AuthOutcome, Initiator};
-use latchkey_core::clients::AppClient;
-use latchkey_core::pools::UserPool;
+use latchkey_core::auth::Initiator;
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -43,63 +41,37 @@ fn without_nulls<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<Stri
         .collect())
 }
 
-/// The client an admin call names, which must belong to the named pool.
-async fn admin_client(
-    lk: &Latchkey,
-    pool: &PoolId,
-    client_id: &str,
-) -> Result<(AppClient, UserPool), CognitoError> {
-    let pool_record = lk.pool(pool).await?;
-    let client = lk.client_in_pool(pool, client_id).await?;
-    Ok((client, pool_record))
+async fn initiate_with(lk: &Latchkey, initiator: Initiator<'_>, body: Value) -> Result<Value, CognitoError> {
+    let r: InitiateInput = input(body)?;
+    let outcome = lk
+        .initiate_auth(initiator, &r.client_id, &r.auth_flow, &r.auth_parameters)
+        .await?;
+    Ok(outcome.to_wire())
 }
 
-async fn initiate_with(
-    lk: &Latchkey,
-    (client, pool): (&AppClient, &UserPool),
-    initiator: Initiator,
-    req: &InitiateInput,
-) -> Result<Value, CognitoError> {
-    let outcome: AuthOutcome = lk
-        .initiate_auth(pool, client, initiator, &req.auth_flow, &req.auth_parameters)
+async fn respond_with(lk: &Latchkey, initiator: Initiator<'_>, body: Value) -> Result<Value, CognitoError> {
+    let req: RespondInput = input(body)?;
+    let (name, session) = (&req.challenge_name, req.session.as_deref());
+    let outcome = lk
+        .respond_to_auth_challenge(initiator, &req.client_id, name, session, &req.challenge_responses)
         .await?;
     Ok(outcome.to_wire())
 }
 
 pub async fn initiate(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let req: InitiateInput = input(body)?;
-    let (client, pool) = lk.client_and_pool(&req.client_id).await?;
-    initiate_with(lk, (&client, &pool), Initiator::App, &req).await
-}
-
-pub async fn admin_initiate(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let req: InitiateInput = input(body)?;
-    let (client, pool) = admin_client(lk, &pool, &req.client_id).await?;
-    initiate_with(lk, (&client, &pool), Initiator::Admin, &req).await
-}
-
-async fn respond_with(
-    lk: &Latchkey,
-    (client, pool): (&AppClient, &UserPool),
-    req: &RespondInput,
-) -> Result<Value, CognitoError> {
-    let (name, session) = (&req.challenge_name, req.session.as_deref());
-    let outcome = lk
-        .respond_to_auth_challenge(pool, client, name, session, &req.challenge_responses)
-        .await?;
-    Ok(outcome.to_wire())
+    initiate_with(lk, Initiator::App, body).await
 }
 
 pub async fn respond(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let req: RespondInput = input(body)?;
-    let (client, pool) = lk.client_and_pool(&req.client_id).await?;
-    respond_with(lk, (&client, &pool), &req).await
+    respond_with(lk, Initiator::App, body).await
+}
+
+pub async fn admin_initiate(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    initiate_with(lk, Initiator::Admin { pool_id: &pool }, body).await
 }
 
 pub async fn admin_respond(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let req: RespondInput = input(body)?;
-    let (client, pool) = admin_client(lk, &pool, &req.client_id).await?;
-    respond_with(lk, (&client, &pool), &req).await
+    respond_with(lk, Initiator::Admin { pool_id: &pool }, body).await
 }
 
 #[derive(Deserialize)]

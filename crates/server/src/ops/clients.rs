@@ -17,7 +17,9 @@ pub async fn create(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, 
 
 pub async fn describe(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let client_id = string_member(&body, "ClientId")?;
-    Ok(client_answer(lk.client_in_pool(&pool, client_id).await?))
+    Ok(client_answer(
+        lk.describe_user_pool_client(&pool, client_id).await?,
+    ))
 }
 
 pub async fn list(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {

@@ -1,7 +1,7 @@
 //! Device operations: ConfirmDevice, GetDevice, ListDevices, UpdateDeviceStatus, ForgetDevice (by access token)
 //! and AdminGetDevice, AdminListDevices, AdminUpdateDeviceStatus, AdminForgetDevice (SigV4, on a pool).
 
-use latchkey_core::devices::DeviceOwner;
+use latchkey_core::users::UserRef;
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -87,13 +87,10 @@ impl Addressed {
         })
     }
 
-    fn owner(&self) -> DeviceOwner<'_> {
+    fn owner(&self) -> UserRef<'_> {
         match &self.owner {
-            Owner::AccessToken(token) => DeviceOwner::AccessToken(token),
-            Owner::Admin { pool, username } => DeviceOwner::Admin {
-                pool_id: pool,
-                username,
-            },
+            Owner::AccessToken(token) => UserRef::AccessToken(token),
+            Owner::Admin { pool, username } => pool.user(username),
         }
     }
 }

@@ -18,6 +18,7 @@ use std::future::Future;
 use std::ops::Deref;
 
 use latchkey_core::users::attributes::AttributeInput;
+use latchkey_core::users::UserRef;
 use latchkey_core::{CognitoError, ErrorKind, Latchkey};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -53,6 +54,16 @@ impl PoolId {
                 Err(CognitoError::pool_not_found(id))
             }
             _ => Ok(Self(id.to_string())),
+        }
+    }
+}
+
+impl PoolId {
+    /// The user an administrator names in this pool.
+    pub fn user<'a>(&'a self, username: &'a str) -> UserRef<'a> {
+        UserRef::Named {
+            pool_id: &self.0,
+            username,
         }
     }
 }

@@ -58,14 +58,14 @@ fn attributes_request(body: Value) -> Result<(String, AttributesInput), CognitoE
 
 pub async fn update_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let (name, r) = attributes_request(body)?;
-    lk.admin_update_user_attributes(&pool, &name, &r.user_attributes)
+    lk.update_user_attributes(pool.user(&name), &r.user_attributes)
         .await?;
     Ok(json!({}))
 }
 
 pub async fn delete_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let (name, r) = attributes_request(body)?;
-    lk.admin_delete_user_attributes(&pool, &name, &r.user_attribute_names)
+    lk.delete_user_attributes(pool.user(&name), &r.user_attribute_names)
         .await?;
     Ok(json!({}))
 }
@@ -88,10 +88,9 @@ pub async fn user_global_sign_out(lk: &Latchkey, pool: PoolId, body: Value) -> R
     Ok(json!({}))
 }
 
-pub async fn list_users(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(&pool).await?;
+pub async fn list_users(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let req: ListUsersInput = input(body)?;
-    let page = lk.list_users(&pool, &req).await?;
+    let page = lk.list_users(&req).await?;
     let wanted = req.attributes_to_get.clone();
     let users = page
         .items

@@ -4,7 +4,7 @@
 //! VerifyUserAttribute, ChangePassword, GlobalSignOut.
 
 use latchkey_core::users::attributes;
-use latchkey_core::users::SignUpInput;
+use latchkey_core::users::{SignUpInput, UserRef};
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -121,14 +121,17 @@ pub async fn delete_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value
 pub async fn update_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
-    let details = lk.update_user_attributes(&token, &r.user_attributes).await?;
+    let details = lk
+        .update_user_attributes(UserRef::AccessToken(&token), &r.user_attributes)
+        .await?;
     Ok(json!({"CodeDeliveryDetailsList": details}))
 }
 
 pub async fn delete_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
-    lk.delete_user_attributes(&token, &r.user_attribute_names).await?;
+    lk.delete_user_attributes(UserRef::AccessToken(&token), &r.user_attribute_names)
+        .await?;
     Ok(json!({}))
 }
 
