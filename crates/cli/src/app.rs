@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use latchkey_core::mail::Mailer;
+use latchkey_core::store::Store;
 use latchkey_core::{IssuerStyle, Latchkey, Ports, Secrets, Settings};
 use latchkey_server::mail::{CountingMailer, OutboxMailer, SmtpMailer};
 use latchkey_server::metrics::Metrics;
@@ -15,6 +16,9 @@ use crate::system::{SystemClock, SystemRng};
 pub struct App {
     pub latchkey: Latchkey,
     pub metrics: Arc<Metrics>,
+    /// The store the use cases run on, for the maintenance commands that read or fill it directly (the dev
+    /// outbox, the benchmark seeder).
+    pub store: Arc<dyn Store>,
 }
 
 pub async fn build(config: &Config) -> Result<App, String> {
@@ -52,7 +56,7 @@ pub async fn build(config: &Config) -> Result<App, String> {
     };
     let latchkey = Latchkey::new(
         Ports {
-            store,
+            store: store.clone(),
             clock,
             rng,
             mailer,
@@ -61,5 +65,9 @@ pub async fn build(config: &Config) -> Result<App, String> {
         Secrets { master_key },
     )
     .map_err(|e| format!("cannot start: {e}"))?;
-    Ok(App { latchkey, metrics })
+    Ok(App {
+        latchkey,
+        metrics,
+        store,
+    })
 }

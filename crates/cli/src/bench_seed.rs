@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use clap::Args;
 use latchkey_core::ids::new_uuid;
-use latchkey_core::passwords::srp_pool_name;
+use latchkey_core::passwords::PasswordHasher;
 use latchkey_core::pools::UserPool;
-use latchkey_core::srp::math;
-use latchkey_core::store::{NewUserRows, StoreError};
+use latchkey_core::srp::{math, pool_name};
+use latchkey_core::store::{NewUserRows, Store, StoreError};
 use latchkey_core::users::names::{lookups, search_entries};
 use latchkey_core::users::{User, STATUS_CONFIRMED};
 use latchkey_core::Latchkey;
@@ -52,6 +52,7 @@ pub struct SeedArgs {
 
 struct Shared {
     latchkey: Latchkey,
+    store: Arc<dyn Store>,
     pool: UserPool,
     args: SeedArgs,
     phc: String,
@@ -65,7 +66,7 @@ struct Shared {
 }
 
 fn build_batch(shared: &Shared, from: u64, to: u64) -> Vec<User> {
-    let now = shared.latchkey.clock.now();
+    let now = shared.latchkey.clock().now();
     let a = &shared.args;
     (from..to)
         .map(|i| {
@@ -75,36 +76,25 @@ fn build_batch(shared: &Shared, from: u64, to: u64) -> Vec<User> {
             attributes.insert("email_verified".to_string(), "true".to_string());
             let (srp_salt, srp_verifier) = if i < a.start + a.srp_users {
                 let mut salt_bytes = [0u8; 16];
-                shared.latchkey.rng.fill(&mut salt_bytes);
+                shared.latchkey.rng().fill(&mut salt_bytes);
                 let salt = math::u3072_from_be(&salt_bytes);
-                let x = math::private_key(&salt, srp_pool_name(&shared.pool.id), &username, &a.password);
+                let x = math::private_key(&salt, pool_name(&shared.pool.id), &username, &a.password);
                 (Some(math::to_hex(&salt)), Some(math::to_hex(&math::verifier(&x))))
             } else {
                 (None, None)
             };
-            User {
-                pool_id: shared.pool.id.clone(),
-                username,
-                sub: new_uuid(shared.latchkey.rng.as_ref()),
-                attributes,
-                status: STATUS_CONFIRMED.into(),
-                enabled: true,
-                created: now,
-                modified: now,
-                password_hash: Some(shared.phc.clone()),
-                srp_salt,
-                srp_verifier,
-                temporary_password_expires: None,
-                tokens_valid_after: None,
-                version: 1,
-            }
+            let sub = new_uuid(shared.latchkey.rng());
+            let mut user = User::new(&shared.pool.id, username, sub, attributes, STATUS_CONFIRMED, now);
+            user.password_hash = Some(shared.phc.clone());
+            (user.srp_salt, user.srp_verifier) = (srp_salt, srp_verifier);
+            user
         })
         .collect()
 }
 
 async fn insert_one_by_one(shared: &Shared, rows: &[NewUserRows]) -> Result<(), String> {
     for (user, l, s) in rows {
-        match shared.latchkey.store.insert_user(user, l, s).await {
+        match shared.store.insert_user(user, l, s).await {
             Ok(()) => shared.inserted.fetch_add(1, Ordering::Relaxed),
             Err(StoreError::Duplicate { .. }) => shared.existing.fetch_add(1, Ordering::Relaxed),
             Err(e) => return Err(format!("inserting {} failed: {e}", user.username)),
@@ -139,7 +129,7 @@ async fn worker(shared: Arc<Shared>) -> Result<(), String> {
             .acquire()
             .await
             .map_err(|e| format!("seeding stopped: {e}"))?;
-        let inserted = shared.latchkey.store.insert_users(&rows).await;
+        let inserted = shared.store.insert_users(&rows).await;
         drop(writing);
         match inserted {
             Ok(()) => {
@@ -163,14 +153,16 @@ pub async fn run(config: &Config, args: SeedArgs) -> Result<(), String> {
         .pool(&args.pool)
         .await
         .map_err(|e| e.message().to_string())?;
-    let phc = latchkey
-        .hasher
-        .hash(latchkey.rng.as_ref(), &args.password)
+    // One hash, with the deployment's parameters, for every user.
+    let phc = PasswordHasher::new(latchkey.settings().hashing, 1, 1)
+        .map_err(|e| e.message().to_string())?
+        .hash(latchkey.rng(), &args.password)
         .await
         .map_err(|e| e.message().to_string())?;
     let jobs = args.jobs.max(1);
     let shared = Arc::new(Shared {
         latchkey,
+        store: app.store,
         pool,
         next: AtomicU64::new(args.start),
         writers: tokio::sync::Semaphore::new(if config.database_url.is_some() { jobs } else { 1 }),

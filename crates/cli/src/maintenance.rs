@@ -23,12 +23,7 @@ pub async fn rotate_keys(config: &Config, pool_id: &str) -> Result<(), String> {
 
 pub async fn print_outbox(config: &Config, limit: u32) -> Result<(), String> {
     let app = app::build(config).await?;
-    let messages = app
-        .latchkey
-        .store
-        .list_outbox(limit)
-        .await
-        .map_err(|e| e.to_string())?;
+    let messages = app.store.list_outbox(limit).await.map_err(|e| e.to_string())?;
     if messages.is_empty() {
         println!("The outbox is empty.");
     }

@@ -41,7 +41,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let limits = Limits::from_config(&config)?;
     let schedule = purge::Schedule::from_config(&config)?;
     let app = crate::app::build(&config).await?;
-    let (key, generated) = credentials::admin_key(&config, app.latchkey.rng.as_ref())?;
+    let (key, generated) = credentials::admin_key(&config, app.latchkey.rng())?;
     if generated {
         credentials::announce(&key, &config);
     }

@@ -105,7 +105,7 @@ pub fn attempts_exceeded() -> CognitoError {
 
 impl crate::service::Latchkey {
     /// Creates, stores and returns a fresh code for (user, purpose), replacing any earlier one.
-    pub async fn issue_code(&self, pool_id: &str, username: &str, purpose: &str) -> Result<String> {
+    pub(crate) async fn issue_code(&self, pool_id: &str, username: &str, purpose: &str) -> Result<String> {
         let code = generate(self.rng.as_ref());
         let rec = record(
             &self.secrets.master_key,
@@ -122,7 +122,7 @@ impl crate::service::Latchkey {
     /// Checks and consumes a code: Ok only once per code. Every attempt is counted first, atomically, so
     /// concurrent guesses cannot share a count: the first five attempts are judged, a fifth wrong one invalidates
     /// the code (LimitExceededException), and anything later finds it expired.
-    pub async fn consume_code(
+    pub(crate) async fn consume_code(
         &self,
         pool_id: &str,
         username: &str,

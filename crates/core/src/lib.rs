@@ -3,9 +3,9 @@
 //! reach the outside world. Nothing here knows about HTTP, SQL or HTML.
 
 pub mod auth;
-pub mod cache;
+pub(crate) mod cache;
 pub mod clients;
-pub mod codes;
+pub(crate) mod codes;
 pub mod devices;
 pub mod error;
 pub mod groups;
@@ -13,7 +13,7 @@ pub mod ids;
 pub mod mail;
 pub mod oauth;
 pub mod passwords;
-pub mod phantom;
+pub(crate) mod phantom;
 pub mod pools;
 pub mod ports;
 pub mod purge;

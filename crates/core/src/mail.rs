@@ -1,9 +1,6 @@
-//! Delivery of codes and invitations: the `Mailer` port, messages built from the pool's templates (`{####}`,
-//! `{username}`), and the masked destinations Cognito reports in CodeDeliveryDetails.
-//!
-//! Delivery runs in the background: a mail server that is down must not fail or slow the operation that sent
-//! the code (the user exists and can ask for the code again); the failure is logged here and counted by the
-//! mailer the binary wires in.
+//! Messages: the `Mailer` port, messages built from the pool's templates (`{####}`, `{username}`), and the masked
+//! destinations Cognito reports in CodeDeliveryDetails. Which code goes where, and its delivery in the background,
+//! is `users::delivery`.
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -129,18 +126,6 @@ pub fn delivery_details(channel: Channel, attribute: &str, to: &str) -> Value {
         "DeliveryMedium": if channel == Channel::Email { "EMAIL" } else { "SMS" },
         "AttributeName": attribute,
     })
-}
-
-impl crate::service::Latchkey {
-    /// Hands a message to the mailer in the background.
-    pub fn deliver(&self, message: OutgoingMessage) {
-        let mailer = self.mailer.clone();
-        tokio::spawn(async move {
-            if let Err(e) = mailer.send(&message).await {
-                tracing::error!(pool_id = %message.pool_id, to = %mask_destination(message.channel, &message.to).escape_debug(), error = %e.escape_debug(), "message delivery failed");
-            }
-        });
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,10 @@
-//! `Latchkey`: the use cases' entry point. It holds the ports (store, clock, randomness) and the deployment
+//! `Latchkey`: the use cases' entry point. It holds the ports (store, clock, randomness, mailer) and the deployment
 //! settings, and offers the helpers every operation shares (finding a pool, read-modify-write with retry).
+//!
+//! Its public methods are the use cases (one per Cognito operation or hosted-UI step, in the module of their
+//! family); everything they share is `pub(crate)`. The modules this one builds on — ports, models, `mail`,
+//! `passwords`, `cache`, `secrets`, the token key cache — never name `Latchkey`: only use-case modules add
+//! `impl Latchkey` blocks, so the module graph has no cycles.
 
 use std::sync::Arc;
 
@@ -11,7 +16,7 @@ use crate::passwords::{HashingParams, PasswordHasher};
 use crate::pools::UserPool;
 use crate::ports::{Clock, Rng};
 use crate::secrets::MasterKey;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreResult};
 use crate::tokens::{KeyCache, KEY_CACHE_MILLIS};
 
 /// Which `iss` tokens carry.
@@ -79,29 +84,44 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
 }
 
+/// The use cases, over the ports the binary wired in.
+///
+/// `store`, `clock`, `rng`, `settings` and `secrets` are still `pub` only because the hosted UI
+/// (`latchkey_server::oauth`) reads them while it is being moved onto core's use cases; everything else outside
+/// core uses the use cases and the accessors below.
 #[derive(Clone)]
 pub struct Latchkey {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
-    pub mailer: Arc<dyn Mailer>,
+    pub(crate) mailer: Arc<dyn Mailer>,
     pub settings: Settings,
     pub secrets: Secrets,
-    pub hasher: Arc<PasswordHasher>,
-    pub key_cache: Arc<KeyCache>,
+    pub(crate) hasher: Arc<PasswordHasher>,
+    pub(crate) key_cache: Arc<KeyCache>,
     /// Pools as token checks see them (GetUser and the other access-token operations): a pool document parsed
     /// once a second rather than on every request. Writes through `mutate_pool`/`delete_pool` forget it here;
     /// other nodes see pool changes within `POOL_CACHE_MILLIS`, as Cognito's own settings propagate.
-    pub pool_cache: Arc<TtlCache<UserPool>>,
+    pub(crate) pool_cache: Arc<TtlCache<UserPool>>,
     /// App clients as `client_and_pool` sees them, on the same terms as `pool_cache`.
-    pub client_cache: Arc<TtlCache<AppClient>>,
+    pub(crate) client_cache: Arc<TtlCache<AppClient>>,
 }
 
 /// How long a node may use a pool or app client it read earlier (token checks, client-addressed operations).
 pub const POOL_CACHE_MILLIS: i64 = 1_000;
 
 /// How often a read-modify-write is retried when another node changed the same record in between.
-const MAX_CONFLICT_RETRIES: usize = 8;
+pub(crate) const MAX_CONFLICT_RETRIES: usize = 8;
+
+/// Whether a versioned write landed: `false` when another writer changed the record since it was read (the
+/// caller reads it again and retries); an error for any other failure.
+pub(crate) fn landed(write: StoreResult<()>) -> Result<bool> {
+    match write {
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
 
 impl Latchkey {
     pub fn new(ports: Ports, settings: Settings, secrets: Secrets) -> Result<Self> {
@@ -120,6 +140,26 @@ impl Latchkey {
         })
     }
 
+    /// The clock the use cases read (SigV4 and rate limits outside core read the same one).
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The random source the use cases draw from (request ids outside core draw from the same one).
+    pub fn rng(&self) -> &dyn Rng {
+        self.rng.as_ref()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Readiness: whether the store answers.
+    pub async fn ping_store(&self) -> StoreResult<()> {
+        self.store.ping().await
+    }
+
+    /// The pool `pool_id`; ResourceNotFoundException when it does not exist.
     pub async fn pool(&self, pool_id: &str) -> Result<UserPool> {
         self.store
             .get_pool(pool_id)
@@ -129,26 +169,29 @@ impl Latchkey {
 
     /// A pool for a token check or a client-addressed operation: the cached copy when it is fresh (see
     /// `pool_cache`), `None` when it does not exist.
-    pub async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<UserPool>>> {
+    pub(crate) async fn cached_pool(&self, pool_id: &str) -> Result<Option<Arc<UserPool>>> {
         let load = self.store.get_pool(pool_id);
-        Ok(self
-            .pool_cache
-            .get_or_load(pool_id, self.clock.now(), load)
-            .await?)
+        self.cached(&self.pool_cache, pool_id, load).await
     }
 
     /// An app client, on the same terms as `cached_pool` (see `client_cache`).
-    pub async fn cached_client(&self, client_id: &str) -> Result<Option<Arc<AppClient>>> {
+    pub(crate) async fn cached_client(&self, client_id: &str) -> Result<Option<Arc<AppClient>>> {
         let load = self.store.get_client(client_id);
-        Ok(self
-            .client_cache
-            .get_or_load(client_id, self.clock.now(), load)
-            .await?)
+        self.cached(&self.client_cache, client_id, load).await
+    }
+
+    async fn cached<V>(
+        &self,
+        cache: &TtlCache<V>,
+        key: &str,
+        load: impl std::future::Future<Output = StoreResult<Option<V>>>,
+    ) -> Result<Option<Arc<V>>> {
+        Ok(cache.get_or_load(key, self.clock.now(), load).await?)
     }
 
     /// Loads a pool, applies `change`, and stores it if nobody else changed it meanwhile; otherwise starts over
     /// from the fresh copy. `change` must therefore be a pure function of the pool it is given.
-    pub async fn mutate_pool<T>(
+    pub(crate) async fn mutate_pool<T>(
         &self,
         pool_id: &str,
         mut change: impl FnMut(&mut UserPool) -> Result<T>,
@@ -158,13 +201,9 @@ impl Latchkey {
             let out = change(&mut pool)?;
             pool.last_modified_date = self.clock.now();
             pool.version += 1;
-            match self.store.update_pool(&pool).await {
-                Ok(()) => {
-                    self.pool_cache.forget(pool_id);
-                    return Ok((pool, out));
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_pool(&pool).await)? {
+                self.pool_cache.forget(pool_id);
+                return Ok((pool, out));
             }
         }
         Err(StoreError::Conflict(format!("User pool {pool_id}")).into())
@@ -174,10 +213,31 @@ impl Latchkey {
 /// Opaque pagination tokens: the position to continue after, so a token from one listing cannot be confused
 /// with another's. They are base64url of `{kind}:{key}`.
 pub mod pagination {
+    use std::future::Future;
+
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
 
     use crate::error::{CognitoError, Result};
+    use crate::store::{Page, StoreResult};
+
+    /// How many items a page of a listing holds: `limit` within Cognito's 1 to 60, and 60 when none is given.
+    pub fn page_size(limit: Option<u32>) -> u32 {
+        limit.unwrap_or(60).clamp(1, 60)
+    }
+
+    /// One page of a `kind` listing: `list` reads on after the position `token` encodes (from the start without
+    /// one), and the position after its page goes back out encoded.
+    pub(crate) async fn page_of<T, F, Fut>(kind: &str, token: Option<&str>, list: F) -> Result<Page<T>>
+    where
+        F: FnOnce(Option<String>) -> Fut,
+        Fut: Future<Output = StoreResult<Page<T>>>,
+    {
+        let after = token.map(|t| decode(kind, t)).transpose()?;
+        let mut page = list(after).await?;
+        page.next = page.next.map(|k| encode(kind, &k));
+        Ok(page)
+    }
 
     pub fn encode(kind: &str, key: &str) -> String {
         URL_SAFE_NO_PAD.encode(format!("{kind}:{key}"))

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use latchkey_core::auth::{AuthOutcome, ClientProof};
+use latchkey_core::auth::{AuthOutcome, ClientProof, Initiator};
 use latchkey_core::clients::AppClient;
 use latchkey_core::mail::{Mailer, OutgoingMessage};
 use latchkey_core::passwords::HashingParams;
@@ -159,7 +159,7 @@ impl World {
         .unwrap();
         let outcome = self.lk.sign_up(input).await.unwrap();
         assert!(!outcome.user_confirmed);
-        let user = self.lk.admin_user(&self.pool, username).await.unwrap();
+        let user = self.lk.admin_get_user(&self.pool.id, username).await.unwrap();
         assert_eq!(outcome.user_sub, user.sub);
         outcome.code_delivery.expect("a code is sent")
     }
@@ -179,8 +179,13 @@ impl World {
         username: &str,
         password: &str,
     ) -> Result<AuthOutcome, latchkey_core::CognitoError> {
+        let parameters = BTreeMap::from([
+            ("USERNAME".to_string(), username.to_string()),
+            ("PASSWORD".to_string(), password.to_string()),
+        ]);
+        let client_id = &self.client.client_id;
         self.lk
-            .password_sign_in(&self.pool, &self.client, username, password, None, None)
+            .initiate_auth(Initiator::App, client_id, "USER_PASSWORD_AUTH", &parameters)
             .await
     }
 }
@@ -239,10 +244,7 @@ async fn sign_up_confirm_sign_in_refresh_and_sign_out_everywhere() {
     assert_eq!((signed_in.expires_in, signed_in.token_type), (3600, "Bearer"));
     assert!(signed_in.id_token.is_some());
     let refresh_token = signed_in.refresh_token.clone().expect("a refresh token");
-    let access =
-        w.lk.authenticate_access_token(&signed_in.access_token)
-            .await
-            .unwrap();
+    let (access, _) = w.lk.get_user_by_token(&signed_in.access_token).await.unwrap();
     assert_eq!(access.user.username, "alice");
 
     w.clock.advance_seconds(600);
@@ -255,7 +257,7 @@ async fn sign_up_confirm_sign_in_refresh_and_sign_out_everywhere() {
 
     w.lk.global_sign_out(&refreshed.access_token).await.unwrap();
     for token in [&signed_in.access_token, &refreshed.access_token] {
-        let Err(e) = w.lk.authenticate_access_token(token).await else {
+        let Err(e) = w.lk.get_user_by_token(token).await else {
             panic!("a token of a signed-out user still works");
         };
         assert_eq!(
@@ -384,14 +386,21 @@ async fn an_administrators_new_user_must_choose_a_password() {
         let session = session.clone();
         let w = &w;
         async move {
-            w.lk.respond_new_password(&w.pool, &w.client, Some(&session), &responses)
-                .await
+            let client_id = &w.client.client_id;
+            w.lk.respond_to_auth_challenge(
+                Initiator::App,
+                client_id,
+                "NEW_PASSWORD_REQUIRED",
+                Some(&session),
+                &responses,
+            )
+            .await
         }
     };
     let weak = respond("short").await.unwrap_err();
     assert_eq!(weak.kind(), ErrorKind::InvalidPasswordException);
     tokens(respond("Chosen-passw0rd").await.unwrap());
-    let user = w.lk.admin_user(&w.pool, "carol").await.unwrap();
+    let user = w.lk.admin_get_user(&w.pool.id, "carol").await.unwrap();
     assert_eq!(user.status, "CONFIRMED");
     tokens(w.sign_in("carol", "Chosen-passw0rd").await.unwrap());
 

@@ -14,7 +14,7 @@ pub async fn live() -> Json<Value> {
 }
 
 pub async fn ready(State(st): State<Arc<AppState>>) -> (StatusCode, Json<Value>) {
-    match st.latchkey.store.ping().await {
+    match st.latchkey.ping_store().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed: store unreachable");

@@ -77,7 +77,7 @@ fn cors() -> CorsLayer {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let hsts = hsts::layer(&state.latchkey.settings.public_url);
+    let hsts = hsts::layer(&state.latchkey.settings().public_url);
     let router = Router::new()
         .route(
             "/",

@@ -35,7 +35,7 @@ pub async fn jwks(State(st): State<Arc<AppState>>, Path(pool_id): Path<String>) 
     match lk.pool_keys(&pool_id).await {
         Ok(keys) => (
             [(header::CACHE_CONTROL, CACHE_CONTROL)],
-            Json(keys.jwks(lk.clock.now())),
+            Json(keys.jwks(lk.clock().now())),
         )
             .into_response(),
         Err(e) => error(e),
@@ -47,18 +47,18 @@ pub async fn openid_configuration(State(st): State<Arc<AppState>>, Path(pool_id)
     if let Err(e) = lk.pool(&pool_id).await {
         return error(e);
     }
-    let base = format!("{}/{pool_id}", lk.settings.public_url);
+    let base = format!("{}/{pool_id}", lk.settings().public_url);
     let doc = json!({
         "issuer": lk.issuer(&pool_id),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
-        "authorization_endpoint": format!("{}/oauth2/authorize", lk.settings.public_url),
-        "token_endpoint": format!("{}/oauth2/token", lk.settings.public_url),
-        "userinfo_endpoint": format!("{}/oauth2/userInfo", lk.settings.public_url),
-        "revocation_endpoint": format!("{}/oauth2/revoke", lk.settings.public_url),
-        "end_session_endpoint": format!("{}/logout", lk.settings.public_url),
+        "authorization_endpoint": format!("{}/oauth2/authorize", lk.settings().public_url),
+        "token_endpoint": format!("{}/oauth2/token", lk.settings().public_url),
+        "userinfo_endpoint": format!("{}/oauth2/userInfo", lk.settings().public_url),
+        "revocation_endpoint": format!("{}/oauth2/revoke", lk.settings().public_url),
+        "end_session_endpoint": format!("{}/logout", lk.settings().public_url),
         "response_types_supported": ["code", "token"],
         "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

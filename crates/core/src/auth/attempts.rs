@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::lockout::{lockout_key, phantom_lockout_key, LockState, QUIET_RESET_SECONDS};
-use super::password::incorrect;
+use super::outcome::incorrect;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::ports::Clock;

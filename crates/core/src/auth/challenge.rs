@@ -1,10 +1,13 @@
-//! RespondToAuthChallenge / AdminRespondToAuthChallenge for NEW_PASSWORD_REQUIRED: the user replaces a temporary
-//! password (and supplies any required attributes they lack) to finish signing in.
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge: each answer goes to the step of its challenge
+//! (PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED). NEW_PASSWORD_REQUIRED is
+//! answered here: the user replaces a temporary password (and supplies any required attributes they lack) to
+//! finish signing in.
 
 use std::collections::BTreeMap;
 
 use super::client::names_of;
-use super::password::AuthOutcome;
+use super::initiate::Initiator;
+use super::outcome::{required, AuthOutcome};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::passwords::check_policy;
@@ -13,18 +16,48 @@ use crate::service::Latchkey;
 use crate::users::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
 use crate::users::{STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD};
 
-fn missing(name: &str) -> CognitoError {
-    CognitoError::invalid_parameter(format!("Missing required parameter {name}"))
+/// An answer to a challenge: the pool and app client it is addressed to, its Session (if any) and its
+/// ChallengeResponses.
+#[derive(Clone, Copy)]
+pub(crate) struct ChallengeAnswer<'a> {
+    pub(crate) pool: &'a UserPool,
+    pub(crate) client: &'a AppClient,
+    pub(crate) session: Option<&'a str>,
+    pub(crate) responses: &'a BTreeMap<String, String>,
 }
 
 impl Latchkey {
-    pub async fn respond_new_password(
+    /// The next step of a sign-in after an answer to `challenge_name`: tokens, or the next challenge.
+    pub async fn respond_to_auth_challenge(
         &self,
-        pool: &UserPool,
-        client: &AppClient,
+        initiator: Initiator<'_>,
+        client_id: &str,
+        challenge_name: &str,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
     ) -> Result<AuthOutcome> {
+        let (client, pool) = self.sign_in_client(initiator, client_id).await?;
+        let answer = ChallengeAnswer {
+            pool: &pool,
+            client: &client,
+            session,
+            responses,
+        };
+        match challenge_name {
+            "PASSWORD_VERIFIER" => self.srp_verify(answer).await,
+            "DEVICE_SRP_AUTH" => self.device_srp_auth(answer).await,
+            "DEVICE_PASSWORD_VERIFIER" => self.device_password_verifier(answer).await,
+            "NEW_PASSWORD_REQUIRED" => self.respond_new_password(answer).await,
+            other => Err(CognitoError::new(
+                ErrorKind::UnsupportedOperationException,
+                format!("Latchkey does not implement the {other} challenge yet."),
+            )),
+        }
+    }
+
+    async fn respond_new_password(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let (session, responses) = (answer.session, answer.responses);
         let user = self
             .set_new_password(pool, client, session, responses, true)
             .await?;
@@ -48,10 +81,8 @@ impl Latchkey {
         check_secret: bool,
     ) -> Result<crate::users::User> {
         let state = self.open_session(client, "NEW_PASSWORD_REQUIRED", session)?;
-        let typed = responses.get("USERNAME").ok_or_else(|| missing("USERNAME"))?;
-        let new_password = responses
-            .get("NEW_PASSWORD")
-            .ok_or_else(|| missing("NEW_PASSWORD"))?;
+        let typed = required(responses, "USERNAME")?;
+        let new_password = required(responses, "NEW_PASSWORD")?;
         let user = self
             .find_by_sign_in_name(pool, typed)
             .await?

@@ -14,6 +14,23 @@ use crate::secrets::constant_time_eq;
 use crate::service::Latchkey;
 use crate::users::User;
 
+/// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
+/// UI (where the browser never holds the client secret).
+#[derive(Debug, Clone, Copy)]
+pub enum ClientProof<'a> {
+    SecretHash(Option<&'a str>),
+    HostedUi,
+}
+
+impl ClientProof<'_> {
+    pub(crate) fn check(self, lk: &Latchkey, client: &AppClient, names: &[&str]) -> Result<()> {
+        match self {
+            ClientProof::SecretHash(h) => lk.check_secret_hash(client, names, h),
+            ClientProof::HostedUi => Ok(()),
+        }
+    }
+}
+
 /// `base64(HMAC-SHA256(client_secret, username + client_id))`.
 pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, client_secret.as_bytes());
@@ -38,7 +55,12 @@ impl Latchkey {
 
     /// Checks SECRET_HASH for a client with a secret. Clients compute it over the name the user typed or over the
     /// internal username, so every name of `user` is accepted.
-    pub fn check_secret_hash(&self, client: &AppClient, names: &[&str], given: Option<&str>) -> Result<()> {
+    pub(crate) fn check_secret_hash(
+        &self,
+        client: &AppClient,
+        names: &[&str],
+        given: Option<&str>,
+    ) -> Result<()> {
         let Some(secret) = &client.client_secret else {
             return Ok(());
         };
@@ -70,7 +92,7 @@ impl Latchkey {
     }
 
     /// Per-user fixed-window rate limit (e.g. 5 code resends an hour): LimitExceededException beyond `per_hour`.
-    pub async fn limit_per_hour(
+    pub(crate) async fn limit_per_hour(
         &self,
         what: &str,
         pool_id: &str,

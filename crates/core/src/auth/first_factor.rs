@@ -5,7 +5,8 @@
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::service::Latchkey;
 use crate::users::{
-    User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
+    user_disabled, User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED,
+    STATUS_UNCONFIRMED,
 };
 
 /// Where a sign-in goes once the first factor is proven.
@@ -23,10 +24,7 @@ impl Latchkey {
     /// temporary password has lapsed is refused with Cognito's error.
     pub(crate) fn first_factor_step(&self, user: &User) -> Result<FirstFactorStep> {
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         match user.status.as_str() {
             STATUS_UNCONFIRMED => Err(CognitoError::new(

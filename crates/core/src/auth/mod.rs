@@ -6,15 +6,20 @@ mod attempts;
 mod challenge;
 mod client;
 mod first_factor;
-pub mod lockout;
+mod initiate;
+mod lockout;
+mod outcome;
 mod password;
 mod refresh;
 pub mod session;
 mod srp;
 
+pub(crate) use challenge::ChallengeAnswer;
+pub(crate) use client::names_of;
 pub(crate) use first_factor::FirstFactorStep;
-pub(crate) use srp::{b64_u3072, exponent_from_hex, u3072_b64, MAX_TIMESTAMP_SKEW_SECONDS};
+pub(crate) use outcome::{required, session_expired};
 
 pub use attempts::attempts_exceeded;
-pub use client::{names_of as names_for, secret_hash};
-pub use password::{incorrect, AuthOutcome, ClientProof};
+pub use client::{secret_hash, ClientProof};
+pub use initiate::Initiator;
+pub use outcome::{incorrect, AuthOutcome};

@@ -4,65 +4,15 @@
 
 use serde_json::{json, Map, Value};
 
-use super::client::names_of;
+use super::client::{names_of, ClientProof};
 use super::first_factor::FirstFactorStep;
+use super::outcome::AuthOutcome;
 use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
+use crate::error::Result;
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::tokens::AuthenticationResult;
 use crate::users::attributes::missing_required;
-use crate::users::User;
-
-/// How the app client proves itself on a password sign-in: SECRET_HASH through the API, or nothing in the hosted
-/// UI (where the browser never holds the client secret).
-#[derive(Debug, Clone, Copy)]
-pub enum ClientProof<'a> {
-    SecretHash(Option<&'a str>),
-    HostedUi,
-}
-
-impl ClientProof<'_> {
-    fn check(self, lk: &Latchkey, client: &AppClient, names: &[&str]) -> Result<()> {
-        match self {
-            ClientProof::SecretHash(h) => lk.check_secret_hash(client, names, h),
-            ClientProof::HostedUi => Ok(()),
-        }
-    }
-}
-
-/// What a sign-in step answers: tokens, or the next challenge.
-#[derive(Debug)]
-pub enum AuthOutcome {
-    Tokens(AuthenticationResult),
-    Challenge {
-        name: String,
-        /// None for PASSWORD_VERIFIER, whose state travels in SECRET_BLOCK.
-        session: Option<String>,
-        parameters: Map<String, Value>,
-    },
-}
-
-impl AuthOutcome {
-    /// The InitiateAuth / RespondToAuthChallenge response body.
-    pub fn to_wire(&self) -> Value {
-        match self {
-            AuthOutcome::Tokens(t) => json!({"AuthenticationResult": t, "ChallengeParameters": {}}),
-            AuthOutcome::Challenge {
-                name,
-                session,
-                parameters,
-            } => super::srp::challenge_value(name, session.as_deref(), parameters),
-        }
-    }
-}
-
-pub fn incorrect() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Incorrect username or password.",
-    )
-}
+use crate::users::{user_not_found, User};
 
 /// An Argon2id hash of a random password, verified against when the user does not exist so that the answer
 /// takes as long as for a real user.
@@ -72,7 +22,7 @@ const DUMMY_HASH: &str =
 impl Latchkey {
     /// The user a sign-in names, or the error Cognito gives for a missing one (generic when the client hides
     /// user existence).
-    pub async fn user_for_sign_in(
+    pub(crate) async fn user_for_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -80,27 +30,9 @@ impl Latchkey {
     ) -> Result<Option<User>> {
         let user = self.find_by_sign_in_name(pool, name).await?;
         if user.is_none() && !client.hides_user_existence() {
-            return Err(CognitoError::new(
-                ErrorKind::UserNotFoundException,
-                "User does not exist.",
-            ));
+            return Err(user_not_found());
         }
         Ok(user)
-    }
-
-    pub async fn password_sign_in(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        name: &str,
-        password: &str,
-        secret_hash: Option<&str>,
-        device_key: Option<&str>,
-    ) -> Result<AuthOutcome> {
-        let user = self
-            .authenticate_password(pool, client, name, password, ClientProof::SecretHash(secret_hash))
-            .await?;
-        self.after_first_factor(pool, client, user, device_key).await
     }
 
     /// Checks a user's password (with lockout and Cognito's rules for unknown users) and returns the user, whatever
@@ -139,7 +71,7 @@ impl Latchkey {
 
     /// The user proved their password: their state decides what happens next.
     /// `device_key` is the device the client says it is on (DEVICE_KEY), if any.
-    pub async fn after_first_factor(
+    pub(crate) async fn after_first_factor(
         &self,
         pool: &UserPool,
         client: &AppClient,

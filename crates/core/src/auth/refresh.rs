@@ -1,19 +1,46 @@
-//! REFRESH_TOKEN_AUTH / REFRESH_TOKEN: new ID and access tokens for a refresh token that is known, unexpired,
-//! unrevoked and the calling client's, keeping the original `auth_time` and `origin_jti`.
+//! REFRESH_TOKEN_AUTH / REFRESH_TOKEN and GetTokensFromRefreshToken: new ID and access tokens for a refresh token
+//! that is known, unexpired, unrevoked and the calling client's, keeping the original `auth_time` and `origin_jti`.
 
-use super::client::names_of;
-use super::password::ClientProof;
+use super::client::{names_of, ClientProof};
+use super::initiate::require_flow;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
+use crate::secrets::constant_time_eq;
 use crate::service::Latchkey;
 use crate::tokens::{AuthenticationResult, Grant};
+use crate::users::user_disabled;
 
 fn invalid() -> CognitoError {
     CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid Refresh Token")
 }
 
 impl Latchkey {
+    /// GetTokensFromRefreshToken (what Amplify v6 refreshes with): like REFRESH_TOKEN_AUTH, the client proving
+    /// itself with its secret instead of a SECRET_HASH. Refresh-token rotation is not implemented: no new refresh
+    /// token is returned, so clients keep the one they have.
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+        device_key: Option<&str>,
+    ) -> Result<AuthenticationResult> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH")?;
+        if let Some(secret) = &client.client_secret {
+            let given = client_secret.unwrap_or_default();
+            if !constant_time_eq(secret.as_bytes(), given.as_bytes()) {
+                return Err(CognitoError::new(
+                    ErrorKind::NotAuthorizedException,
+                    format!("Unable to verify secret for client {}", client.client_id),
+                ));
+            }
+        }
+        self.refresh_sign_in(&pool, &client, refresh_token, ClientProof::HostedUi, device_key)
+            .await
+    }
+
     pub async fn refresh_sign_in(
         &self,
         pool: &UserPool,
@@ -47,10 +74,7 @@ impl Latchkey {
             ));
         }
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         if let (Some(given), Some(bound)) = (device_key, record.device_key.as_deref()) {
             if given != bound {

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::outcome::session_expired;
 use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
+use crate::error::Result;
 use crate::service::Latchkey;
 use crate::time::Timestamp;
 
@@ -22,19 +23,12 @@ pub struct SessionState {
     pub device_key: Option<String>,
 }
 
-fn expired() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Invalid session for the user, session is expired.",
-    )
-}
-
 impl Latchkey {
     pub fn seal_session(&self, client: &AppClient, username: &str, challenge: &str) -> String {
         self.seal_session_state(client, username, challenge, None)
     }
 
-    pub fn seal_device_session(
+    pub(crate) fn seal_device_session(
         &self,
         client: &AppClient,
         username: &str,
@@ -56,10 +50,7 @@ impl Latchkey {
             client_id: client.client_id.clone(),
             username: username.into(),
             challenge: challenge.into(),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            expires: client.session_expiry(self.clock.now()),
             device_key: device_key.map(str::to_string),
         };
         let json = serde_json::to_vec(&state).unwrap_or_default();
@@ -73,18 +64,18 @@ impl Latchkey {
         challenge: &str,
         session: Option<&str>,
     ) -> Result<SessionState> {
-        let sealed = session.ok_or_else(expired)?;
+        let sealed = session.ok_or_else(session_expired)?;
         let plain = self
             .secrets
             .master_key
             .open(PURPOSE, sealed)
-            .ok_or_else(expired)?;
-        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| expired())?;
+            .ok_or_else(session_expired)?;
+        let state: SessionState = serde_json::from_slice(&plain).map_err(|_| session_expired())?;
         if state.client_id != client.client_id
             || state.challenge != challenge
             || state.expires <= self.clock.now()
         {
-            return Err(expired());
+            return Err(session_expired());
         }
         Ok(state)
     }

@@ -3,26 +3,22 @@
 //! RespondToAuthChallenge checks the client's proof of the password. Unknown users, when the client hides user
 //! existence, get a simulated challenge (stable salt and USER_ID_FOR_SRP per name) and then the generic error.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use crypto_bigint::U256;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
+use super::challenge::ChallengeAnswer;
 use super::client::names_of;
-use super::password::{incorrect, AuthOutcome};
+use super::outcome::{incorrect, required, session_expired, AuthOutcome};
 use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
-use crate::passwords::srp_pool_name;
+use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::srp::{math, parse_timestamp};
+use crate::srp::math;
+use crate::srp::wire::{check_timestamp, open_block, pool_name, random_exponent, seal_block, ServerValues};
 use crate::time::Timestamp;
 use crate::users::names::fold;
 
 const PURPOSE: &str = "srp-secret-block";
-/// How far a TIMESTAMP may be from the server's clock.
-pub const MAX_TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
 
 #[derive(Serialize, Deserialize)]
 struct SrpState {
@@ -31,9 +27,8 @@ struct SrpState {
     /// The internal username, or for a simulated challenge the name that was typed.
     username: String,
     user_id_for_srp: String,
-    b: String,
-    a_pub: String,
-    b_pub: String,
+    #[serde(flatten)]
+    exchange: ServerValues,
     expires: Timestamp,
     simulated: bool,
     /// DEVICE_KEY sent with InitiateAuth, if any.
@@ -41,35 +36,8 @@ struct SrpState {
     device_key: Option<String>,
 }
 
-fn session_expired() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Invalid session for the user, session is expired.",
-    )
-}
-
-pub(crate) fn exponent_from_hex(h: &str) -> Option<U256> {
-    let bytes: [u8; 32] = hex::decode(h).ok()?.try_into().ok()?;
-    Some(U256::from_be_slice(&bytes))
-}
-
-pub(crate) fn b64_u3072(v: &crypto_bigint::U3072) -> String {
-    STANDARD.encode(v.to_be_bytes().as_ref())
-}
-
-pub(crate) fn u3072_b64(s: &str) -> Option<crypto_bigint::U3072> {
-    let bytes = STANDARD.decode(s).ok()?;
-    (bytes.len() <= math::ELEMENT_BYTES).then(|| math::u3072_from_be(&bytes))
-}
-
 impl Latchkey {
-    fn random_exponent(&self) -> U256 {
-        let mut b = [0u8; 32];
-        self.rng.fill(&mut b);
-        U256::from_be_slice(&b)
-    }
-
-    pub async fn srp_initiate(
+    pub(crate) async fn srp_initiate(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -115,33 +83,24 @@ impl Latchkey {
             }
         };
         // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
-        let v = verifier.unwrap_or_else(|| math::verifier(&self.random_exponent()));
-        let b = self.random_exponent();
+        let v = verifier.unwrap_or_else(|| math::verifier(&random_exponent(self.rng.as_ref())));
+        let b = random_exponent(self.rng.as_ref());
         let b_pub = math::server_public(&v, &b);
         let state = SrpState {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             username,
             user_id_for_srp: user_id.clone(),
-            b: hex::encode(b.to_be_bytes().as_ref()),
-            a_pub: b64_u3072(&a_pub),
-            b_pub: b64_u3072(&b_pub),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            exchange: ServerValues::new(&b, &a_pub, &b_pub),
+            expires: client.session_expiry(self.clock.now()),
             simulated,
             device_key: device_key.map(str::to_string),
         };
-        let sealed = self.secrets.master_key.seal_bytes(
-            self.rng.as_ref(),
-            PURPOSE,
-            &serde_json::to_vec(&state).map_err(|e| CognitoError::internal(e.to_string()))?,
-        );
+        let sealed = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &state)?;
         let mut parameters = Map::new();
         parameters.insert("SALT".into(), json!(salt_hex));
         parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
-        parameters.insert("SECRET_BLOCK".into(), json!(STANDARD.encode(sealed)));
+        parameters.insert("SECRET_BLOCK".into(), json!(sealed));
         parameters.insert("USER_ID_FOR_SRP".into(), json!(user_id));
         parameters.insert("USERNAME".into(), json!(user_id));
         Ok(AuthOutcome::Challenge {
@@ -161,44 +120,19 @@ impl Latchkey {
         math::to_hex(&math::u3072_from_be(&bytes))
     }
 
-    pub async fn srp_verify(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        responses: &std::collections::BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
-        let get = |k: &str| {
-            responses
-                .get(k)
-                .map(String::as_str)
-                .ok_or_else(|| CognitoError::invalid_parameter(format!("Missing required parameter {k}")))
-        };
-        let block_text = get("PASSWORD_CLAIM_SECRET_BLOCK")?;
-        let signature = get("PASSWORD_CLAIM_SIGNATURE")?;
-        let timestamp = get("TIMESTAMP")?;
-        let typed = get("USERNAME")?;
-        let block = STANDARD
-            .decode(block_text.trim())
-            .map_err(|_| session_expired())?;
-        let state: SrpState = self
-            .secrets
-            .master_key
-            .open_bytes(PURPOSE, &block)
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
-            .ok_or_else(session_expired)?;
+    pub(crate) async fn srp_verify(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client, responses) = (answer.pool, answer.client, answer.responses);
+        let block_text = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = required(responses, "TIMESTAMP")?;
+        let typed = required(responses, "USERNAME")?;
+        let (block, state): (_, SrpState) =
+            open_block(&self.secrets.master_key, PURPOSE, block_text).ok_or_else(session_expired)?;
         let now = self.clock.now();
         if state.client_id != client.client_id || state.pool_id != pool.id || state.expires <= now {
             return Err(session_expired());
         }
-        let signed_at = parse_timestamp(timestamp).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("TIMESTAMP '{timestamp}' is not in the expected format."))
-        })?;
-        if (signed_at.seconds() - now.seconds()).abs() > MAX_TIMESTAMP_SKEW_SECONDS {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "TIMESTAMP differs from the server's clock by more than 5 minutes.",
-            ));
-        }
+        check_timestamp(timestamp, now)?;
         // A missing user (simulated challenge) goes through the same checks in the same order as a real one: the
         // name, SECRET_HASH, DEVICE_KEY, then the one attempt the block allows.
         let device_key = responses
@@ -231,7 +165,7 @@ impl Latchkey {
             // The same lockout, and the same work as a real proof, before failing.
             let work = async {
                 spend_block().await?;
-                let _ = math::verifier(&self.random_exponent());
+                let _ = math::verifier(&random_exponent(self.rng.as_ref()));
                 Ok(())
             };
             return Err(self.judge_phantom_attempt(pool, &state.username, work).await);
@@ -259,40 +193,21 @@ impl Latchkey {
                 let verifier = user.srp_verifier.clone();
                 async move {
                     spend_block().await?;
-                    match (
-                        verifier.as_deref().and_then(math::from_hex),
-                        u3072_b64(&state.a_pub),
-                        u3072_b64(&state.b_pub),
-                    ) {
-                        (Some(v), Some(a_pub), Some(b_pub)) => exponent_from_hex(&state.b)
-                            .and_then(|b| {
-                                math::check_claim(
-                                    &v,
-                                    &a_pub,
-                                    &b_pub,
-                                    &b,
-                                    srp_pool_name(&pool.id),
-                                    &state.user_id_for_srp,
-                                    block,
-                                    timestamp,
-                                    signature,
-                                )
-                            })
-                            .ok_or_else(session_expired),
-                        _ => Ok(false),
-                    }
+                    let user_id = &state.user_id_for_srp;
+                    state
+                        .exchange
+                        .check_claim(
+                            verifier.as_deref(),
+                            pool_name(&pool.id),
+                            user_id,
+                            block,
+                            timestamp,
+                            signature,
+                        )
+                        .ok_or_else(session_expired)
                 }
             })
             .await?;
         self.after_first_factor(pool, client, user, device_key).await
     }
-}
-
-/// The wire form of a PASSWORD_VERIFIER challenge carries no Session (Cognito sends none for it).
-pub fn challenge_value(name: &str, session: Option<&str>, parameters: &Map<String, Value>) -> Value {
-    let mut v = json!({"ChallengeName": name, "ChallengeParameters": parameters});
-    if let Some(s) = session {
-        v["Session"] = json!(s);
-    }
-    v
 }

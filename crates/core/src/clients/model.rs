@@ -126,6 +126,11 @@ impl AppClient {
         serde_json::json!({"ClientId": self.client_id, "UserPoolId": self.user_pool_id, "ClientName": self.client_name})
     }
 
+    /// When a challenge issued now stops being answerable: the client's AuthSessionValidity, in minutes.
+    pub fn session_expiry(&self, now: Timestamp) -> Timestamp {
+        now.plus_seconds(i64::from(self.auth_session_validity) * 60)
+    }
+
     /// Whether the client allows an auth flow, reading the legacy flow names as their `ALLOW_` equivalents. A
     /// client configured with legacy names only always allowed refresh and USER_SRP_AUTH besides them, as
     /// Cognito's legacy flows did.

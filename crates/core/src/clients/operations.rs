@@ -6,7 +6,8 @@ use serde::Deserialize;
 use super::model::AppClient;
 use super::settings::ClientSettingsInput;
 use crate::error::{CognitoError, ErrorKind, Result};
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::page_of;
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::{Page, StoreError};
 
 /// Cognito allows 1,000 app clients per pool.
@@ -92,8 +93,13 @@ impl Latchkey {
         }
     }
 
+    /// DescribeUserPoolClient.
+    pub async fn describe_user_pool_client(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+        self.client_in_pool(pool_id, client_id).await
+    }
+
     /// The client `client_id` of pool `pool_id`; a client of another pool is reported as missing.
-    pub async fn client_in_pool(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+    pub(crate) async fn client_in_pool(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
         match self.store.get_client(client_id).await? {
             Some(c) if c.user_pool_id == pool_id => Ok(c),
             _ => {
@@ -110,19 +116,17 @@ impl Latchkey {
         next_token: Option<&str>,
     ) -> Result<Page<AppClient>> {
         self.pool(pool_id).await?;
-        let after = next_token.map(|t| pagination::decode("client", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_clients(pool_id, after.as_deref(), max_results)
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("client", &k));
-        Ok(page)
+        page_of("client", next_token, |after| async move {
+            self.store
+                .list_clients(pool_id, after.as_deref(), max_results)
+                .await
+        })
+        .await
     }
 
     /// Settings the request omits return to their defaults, as Cognito documents; name and secret are kept.
     pub async fn update_user_pool_client(&self, input: UpdateClientInput) -> Result<AppClient> {
-        const RETRIES: usize = 8;
-        for _ in 0..RETRIES {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let pool = self.pool(&input.user_pool_id).await?;
             let mut client = self.client_in_pool(&pool.id, &input.client_id).await?;
             if let Some(name) = &input.client_name {
@@ -131,13 +135,9 @@ impl Latchkey {
             input.settings.clone().apply(&pool, &mut client)?;
             client.last_modified_date = self.clock.now();
             client.version += 1;
-            match self.store.update_client(&client).await {
-                Ok(()) => {
-                    self.client_cache.forget(&client.client_id);
-                    return Ok(client);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_client(&client).await)? {
+                self.client_cache.forget(&client.client_id);
+                return Ok(client);
             }
         }
         Err(StoreError::Conflict(format!("User pool client {}", input.client_id)).into())

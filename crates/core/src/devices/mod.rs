@@ -2,7 +2,7 @@
 //! verifier, DEVICE_SRP_AUTH → DEVICE_PASSWORD_VERIFIER, and the device operations and their Admin twins.
 
 mod model;
-pub(crate) mod operations;
+mod operations;
 mod srp;
 
 pub use model::*;

@@ -12,11 +12,12 @@ use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
 use crate::ids::{new_uuid, random_string};
 use crate::pools::UserPool;
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::{page_of, page_size};
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::srp::math;
 use crate::store::{Page, StoreError};
 use crate::tokens::Grant;
-use crate::users::User;
+use crate::users::{User, UserRef};
 
 pub fn device_not_found() -> CognitoError {
     CognitoError::not_found("Device does not exist.")
@@ -26,7 +27,7 @@ impl Latchkey {
     /// The user proved their password and may have tokens: a confirmed device of theirs must now prove itself
     /// (DEVICE_SRP_AUTH); otherwise tokens, with NewDeviceMetadata when the pool tracks devices and the client
     /// named none.
-    pub async fn complete_sign_in(
+    pub(crate) async fn complete_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -87,7 +88,7 @@ impl Latchkey {
         device_key: &str,
     ) -> Result<()> {
         let now = self.clock.now();
-        let expires = now.plus_seconds(i64::from(client.auth_session_validity) * 60);
+        let expires = client.session_expiry(now);
         self.store
             .increment_counter(
                 &Self::device_challenge_key(pool, client, username, device_key),
@@ -165,7 +166,7 @@ impl Latchkey {
 
     /// The user's device `key`; ResourceNotFoundException for another user's or an unknown one (clients then
     /// retry without DEVICE_KEY).
-    pub async fn user_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<Device> {
+    pub(crate) async fn user_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<Device> {
         self.store
             .get_device(&pool.id, key)
             .await?
@@ -181,15 +182,13 @@ impl Latchkey {
         key: &str,
         change: impl Fn(&mut Device),
     ) -> Result<Device> {
-        for _ in 0..8 {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let mut d = self.user_device(pool, user, key).await?;
             change(&mut d);
             d.modified = self.clock.now();
             d.version += 1;
-            match self.store.update_device(&d).await {
-                Ok(()) => return Ok(d),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_device(&d).await)? {
+                return Ok(d);
             }
         }
         Err(StoreError::Conflict(format!("Device {key}")).into())
@@ -246,13 +245,15 @@ impl Latchkey {
         Ok(prompt)
     }
 
-    pub async fn set_device_status(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        key: &str,
-        status: &str,
-    ) -> Result<()> {
+    /// GetDevice / AdminGetDevice.
+    pub async fn get_device(&self, owner: UserRef<'_>, key: &str) -> Result<Device> {
+        let (pool, user) = self.resolve_user(owner).await?;
+        self.user_device(&pool, &user, key).await
+    }
+
+    /// UpdateDeviceStatus / AdminUpdateDeviceStatus: `remembered` or `not_remembered`.
+    pub async fn update_device_status(&self, owner: UserRef<'_>, key: &str, status: &str) -> Result<()> {
+        let (pool, user) = self.resolve_user(owner).await?;
         let remembered = match status {
             "remembered" => true,
             "not_remembered" => false,
@@ -262,37 +263,35 @@ impl Latchkey {
                 )))
             }
         };
-        self.mutate_device(pool, user, key, |d| d.remembered = remembered)
+        self.mutate_device(&pool, &user, key, |d| d.remembered = remembered)
             .await?;
         Ok(())
     }
 
-    pub async fn forget_device(&self, pool: &UserPool, user: &User, key: &str) -> Result<()> {
-        self.user_device(pool, user, key).await?;
+    /// ForgetDevice / AdminForgetDevice.
+    pub async fn forget_device(&self, owner: UserRef<'_>, key: &str) -> Result<()> {
+        let (pool, user) = self.resolve_user(owner).await?;
+        self.user_device(&pool, &user, key).await?;
         if !self.store.delete_device(&pool.id, key).await? {
             return Err(device_not_found());
         }
         Ok(())
     }
 
-    pub async fn list_user_devices(
+    /// ListDevices / AdminListDevices.
+    pub async fn list_devices(
         &self,
-        pool: &UserPool,
-        user: &User,
+        owner: UserRef<'_>,
         limit: Option<u32>,
         token: Option<&str>,
     ) -> Result<Page<Device>> {
-        let after = token.map(|t| pagination::decode("device", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_devices(
-                &pool.id,
-                &user.username,
-                after.as_deref(),
-                limit.unwrap_or(60).clamp(1, 60),
-            )
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("device", &k));
-        Ok(page)
+        let (pool, user) = self.resolve_user(owner).await?;
+        let (pool_id, username) = (&pool.id, &user.username);
+        page_of("device", token, |after| async move {
+            self.store
+                .list_devices(pool_id, username, after.as_deref(), page_size(limit))
+                .await
+        })
+        .await
     }
 }

@@ -2,21 +2,16 @@
 //! with ConfirmDevice, by the same SRP exchange as a user's password with the device group key as the "pool
 //! name" and the device key as the "user".
 
-use std::collections::BTreeMap;
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use crypto_bigint::U256;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map};
 
-use crate::auth::AuthOutcome;
-use crate::clients::AppClient;
-use crate::error::{CognitoError, ErrorKind, Result};
-use crate::pools::UserPool;
+use crate::auth::{incorrect, required, session_expired, AuthOutcome, ChallengeAnswer};
+use crate::error::{CognitoError, Result};
 use crate::service::Latchkey;
-use crate::srp::{math, parse_timestamp};
+use crate::srp::math;
+use crate::srp::wire::{check_timestamp, open_block, random_exponent, seal_block, ServerValues};
 use crate::time::Timestamp;
+use crate::users::user_disabled;
 
 const PURPOSE: &str = "device-srp-secret-block";
 
@@ -26,42 +21,17 @@ struct DeviceSrpState {
     client_id: String,
     username: String,
     device_key: String,
-    b: String,
-    a_pub: String,
-    b_pub: String,
+    #[serde(flatten)]
+    exchange: ServerValues,
     expires: Timestamp,
-}
-
-fn session_expired() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Invalid session for the user, session is expired.",
-    )
-}
-
-fn incorrect() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::NotAuthorizedException,
-        "Incorrect username or password.",
-    )
-}
-
-fn param<'a>(r: &'a BTreeMap<String, String>, k: &str) -> Result<&'a str> {
-    r.get(k)
-        .map(String::as_str)
-        .ok_or_else(|| CognitoError::invalid_parameter(format!("Missing required parameter {k}")))
 }
 
 impl Latchkey {
     /// DEVICE_SRP_AUTH: the client sends SRP_A for its device; the answer is DEVICE_PASSWORD_VERIFIER.
-    pub async fn device_srp_auth(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        session: Option<&str>,
-        responses: &BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
-        let device_key = param(responses, "DEVICE_KEY")?;
+    pub(crate) async fn device_srp_auth(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let (session, responses) = (answer.session, answer.responses);
+        let device_key = required(responses, "DEVICE_KEY")?;
         let username = match session {
             Some(_) => {
                 let state = self.open_session(client, "DEVICE_SRP_AUTH", session)?;
@@ -74,7 +44,7 @@ impl Latchkey {
             // right after this user's password proof named this device.
             None => {
                 let user = self
-                    .find_by_sign_in_name(pool, param(responses, "USERNAME")?)
+                    .find_by_sign_in_name(pool, required(responses, "USERNAME")?)
                     .await?
                     .ok_or_else(session_expired)?;
                 if !self
@@ -96,37 +66,26 @@ impl Latchkey {
             device.verifier.as_deref().and_then(math::from_hex),
             device.salt.clone(),
         ) else {
-            return Err(crate::devices::operations::device_not_found());
+            return Err(super::device_not_found());
         };
-        let a_pub = math::from_hex(param(responses, "SRP_A")?)
+        let a_pub = math::from_hex(required(responses, "SRP_A")?)
             .filter(math::valid_public)
             .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))?;
-        let mut b_bytes = [0u8; 32];
-        self.rng.fill(&mut b_bytes);
-        let b = U256::from_be_slice(&b_bytes);
+        let b = random_exponent(self.rng.as_ref());
         let b_pub = math::server_public(&v, &b);
         let sealed = DeviceSrpState {
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             username: user.username.clone(),
             device_key: device_key.into(),
-            b: hex::encode(b_bytes),
-            a_pub: crate::auth::b64_u3072(&a_pub),
-            b_pub: crate::auth::b64_u3072(&b_pub),
-            expires: self
-                .clock
-                .now()
-                .plus_seconds(i64::from(client.auth_session_validity) * 60),
+            exchange: ServerValues::new(&b, &a_pub, &b_pub),
+            expires: client.session_expiry(self.clock.now()),
         };
-        let block = self.secrets.master_key.seal_bytes(
-            self.rng.as_ref(),
-            PURPOSE,
-            &serde_json::to_vec(&sealed).map_err(|e| CognitoError::internal(e.to_string()))?,
-        );
+        let block = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &sealed)?;
         let mut parameters = Map::new();
         parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
         parameters.insert("SALT".into(), json!(salt));
-        parameters.insert("SECRET_BLOCK".into(), json!(STANDARD.encode(block)));
+        parameters.insert("SECRET_BLOCK".into(), json!(block));
         parameters.insert("USERNAME".into(), json!(user.username));
         parameters.insert("DEVICE_KEY".into(), json!(device_key));
         let session =
@@ -139,27 +98,17 @@ impl Latchkey {
     }
 
     /// DEVICE_PASSWORD_VERIFIER: checks the device's proof; tokens carry its `device_key`.
-    pub async fn device_password_verifier(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        session: Option<&str>,
-        responses: &BTreeMap<String, String>,
-    ) -> Result<AuthOutcome> {
+    pub(crate) async fn device_password_verifier(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let (session, responses) = (answer.session, answer.responses);
         // The SECRET_BLOCK carries the state; a Session, when sent, must agree with it.
         let session_state = match session {
             Some(_) => Some(self.open_session(client, "DEVICE_PASSWORD_VERIFIER", session)?),
             None => None,
         };
-        let block = STANDARD
-            .decode(param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.trim())
-            .map_err(|_| session_expired())?;
-        let state: DeviceSrpState = self
-            .secrets
-            .master_key
-            .open_bytes(PURPOSE, &block)
-            .and_then(|p| serde_json::from_slice(&p).ok())
-            .ok_or_else(session_expired)?;
+        let block_text = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let (block, state): (_, DeviceSrpState) =
+            open_block(&self.secrets.master_key, PURPOSE, block_text).ok_or_else(session_expired)?;
         let now = self.clock.now();
         if state.client_id != client.client_id
             || state.pool_id != pool.id
@@ -170,16 +119,8 @@ impl Latchkey {
         {
             return Err(session_expired());
         }
-        let timestamp = param(responses, "TIMESTAMP")?;
-        let signed_at = parse_timestamp(timestamp).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("TIMESTAMP '{timestamp}' is not in the expected format."))
-        })?;
-        if (signed_at.seconds() - now.seconds()).abs() > crate::auth::MAX_TIMESTAMP_SKEW_SECONDS {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "TIMESTAMP differs from the server's clock by more than 5 minutes.",
-            ));
-        }
+        let timestamp = required(responses, "TIMESTAMP")?;
+        check_timestamp(timestamp, now)?;
         let use_key = format!("device-srp-block:{}", crate::secrets::sha256_hex(&block));
         if self.store.increment_counter(&use_key, now, state.expires).await? > 1 {
             return Err(session_expired());
@@ -190,34 +131,24 @@ impl Latchkey {
             .await?
             .ok_or_else(incorrect)?;
         let device = self.user_device(pool, &user, &state.device_key).await?;
-        let ok = match (
-            device.verifier.as_deref().and_then(math::from_hex),
-            crate::auth::u3072_b64(&state.a_pub),
-            crate::auth::u3072_b64(&state.b_pub),
-            crate::auth::exponent_from_hex(&state.b),
-        ) {
-            (Some(v), Some(a_pub), Some(b_pub), Some(b)) => math::check_claim(
-                &v,
-                &a_pub,
-                &b_pub,
-                &b,
-                &device.device_group_key,
-                &device.device_key,
+        let signature = required(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let (group_key, key) = (&device.device_group_key, &device.device_key);
+        let ok = state
+            .exchange
+            .check_claim(
+                device.verifier.as_deref(),
+                group_key,
+                key,
                 &block,
                 timestamp,
-                param(responses, "PASSWORD_CLAIM_SIGNATURE")?,
+                signature,
             )
-            .ok_or_else(session_expired)?,
-            _ => false,
-        };
+            .ok_or_else(session_expired)?;
         if !ok {
             return Err(incorrect());
         }
         if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
+            return Err(user_disabled());
         }
         let device = self.touch_device(pool, &user, &device.device_key).await?;
         let tokens = self

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CognitoError, ErrorKind, Result};
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::{page_of, page_size};
+use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::{Page, StoreError};
 use crate::time::Timestamp;
 use crate::users::User;
@@ -79,7 +80,7 @@ impl Latchkey {
 
     /// Members the request gives are replaced; the others keep their values.
     pub async fn update_group(&self, input: GroupInput) -> Result<Group> {
-        for _ in 0..8 {
+        for _ in 0..MAX_CONFLICT_RETRIES {
             let mut g = self.get_group(&input.user_pool_id, &input.group_name).await?;
             if input.description.is_some() {
                 g.description = input.description.clone();
@@ -92,10 +93,8 @@ impl Latchkey {
             }
             g.last_modified_date = self.clock.now();
             g.version += 1;
-            match self.store.update_group(&g).await {
-                Ok(()) => return Ok(g),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+            if landed(self.store.update_group(&g).await)? {
+                return Ok(g);
             }
         }
         Err(StoreError::Conflict(format!("Group {}", input.group_name)).into())
@@ -116,22 +115,26 @@ impl Latchkey {
         token: Option<&str>,
     ) -> Result<Page<Group>> {
         self.pool(pool_id).await?;
-        let after = token.map(|t| pagination::decode("group", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_groups(pool_id, after.as_deref(), limit.unwrap_or(60).clamp(1, 60))
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("group", &k));
-        Ok(page)
+        page_of("group", token, |after| async move {
+            self.store
+                .list_groups(pool_id, after.as_deref(), page_size(limit))
+                .await
+        })
+        .await
     }
 
-    pub async fn admin_add_user_to_group(&self, pool_id: &str, name: &str, group: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+    /// The user an administrator names for a membership change, once the group is known to exist.
+    async fn member_of_existing_group(&self, pool_id: &str, name: &str, group: &str) -> Result<User> {
+        let (_, user) = self.admin_target(pool_id, name).await?;
         self.store
             .get_group(pool_id, group)
             .await?
             .ok_or_else(group_not_found)?;
+        Ok(user)
+    }
+
+    pub async fn admin_add_user_to_group(&self, pool_id: &str, name: &str, group: &str) -> Result<()> {
+        let user = self.member_of_existing_group(pool_id, name, group).await?;
         let current = self
             .store
             .list_groups_for_user(pool_id, &user.username, None, MAX_GROUPS_PER_USER as u32 + 1)
@@ -151,12 +154,7 @@ impl Latchkey {
     }
 
     pub async fn admin_remove_user_from_group(&self, pool_id: &str, name: &str, group: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
-        self.store
-            .get_group(pool_id, group)
-            .await?
-            .ok_or_else(group_not_found)?;
+        let user = self.member_of_existing_group(pool_id, name, group).await?;
         self.store
             .remove_user_from_group(pool_id, group, &user.username)
             .await?;
@@ -170,20 +168,14 @@ impl Latchkey {
         limit: Option<u32>,
         token: Option<&str>,
     ) -> Result<Page<Group>> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
-        let after = token.map(|t| pagination::decode("user-group", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_groups_for_user(
-                pool_id,
-                &user.username,
-                after.as_deref(),
-                limit.unwrap_or(60).clamp(1, 60),
-            )
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("user-group", &k));
-        Ok(page)
+        let (_, user) = self.admin_target(pool_id, name).await?;
+        let username = &user.username;
+        page_of("user-group", token, |after| async move {
+            self.store
+                .list_groups_for_user(pool_id, username, after.as_deref(), page_size(limit))
+                .await
+        })
+        .await
     }
 
     pub async fn list_users_in_group(
@@ -194,12 +186,11 @@ impl Latchkey {
         token: Option<&str>,
     ) -> Result<Page<User>> {
         self.get_group(pool_id, group).await?;
-        let after = token.map(|t| pagination::decode("group-user", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_users_in_group(pool_id, group, after.as_deref(), limit.unwrap_or(60).clamp(1, 60))
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("group-user", &k));
-        Ok(page)
+        page_of("group-user", token, |after| async move {
+            self.store
+                .list_users_in_group(pool_id, group, after.as_deref(), page_size(limit))
+                .await
+        })
+        .await
     }
 }

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use super::model::*;
 use super::schema::{schema_for_new_pool, SchemaAttributeInput};
 use crate::error::{CognitoError, ErrorKind, Result};
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::page_of;
+use crate::service::Latchkey;
 use crate::store::Page;
 
 /// Cognito allows at most 50 tags on a pool.
@@ -288,13 +289,10 @@ impl Latchkey {
         max_results: u32,
         next_token: Option<&str>,
     ) -> Result<Page<UserPool>> {
-        let after = next_token.map(|t| pagination::decode("pool", t)).transpose()?;
-        let mut page = self
-            .store
-            .list_pools(region, after.as_deref(), max_results)
-            .await?;
-        page.next = page.next.map(|k| pagination::encode("pool", &k));
-        Ok(page)
+        page_of("pool", next_token, |after| async move {
+            self.store.list_pools(region, after.as_deref(), max_results).await
+        })
+        .await
     }
 
     pub async fn delete_user_pool(&self, pool_id: &str) -> Result<()> {
@@ -334,7 +332,7 @@ impl Latchkey {
     }
 
     /// Finds a pool from its ARN, as the tagging operations address it.
-    pub async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
+    pub(crate) async fn pool_by_arn(&self, arn: &str) -> Result<UserPool> {
         let pool_id = arn
             .strip_prefix("arn:aws:cognito-idp:")
             .and_then(|rest| rest.split_once(":userpool/"))

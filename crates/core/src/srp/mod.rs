@@ -4,5 +4,7 @@
 
 pub mod math;
 mod timestamp;
+pub(crate) mod wire;
 
 pub use timestamp::parse_timestamp;
+pub use wire::pool_name;

@@ -9,7 +9,7 @@ use super::jwt::Unverified;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::users::User;
+use crate::users::{user_disabled, user_not_found, User};
 
 /// A verified access token and whom it speaks for.
 pub struct AccessContext {
@@ -27,7 +27,7 @@ fn not_authorized(msg: &str) -> CognitoError {
 
 impl Latchkey {
     /// For Cognito's token-authorised operations: the token must carry `aws.cognito.signin.user.admin`.
-    pub async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
+    pub(crate) async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
         self.authenticate_access_token_for(token, ADMIN_SCOPE).await
     }
 
@@ -69,14 +69,14 @@ impl Latchkey {
             .get_user_and_origin_revoked(pool_id, username, &origin_jti)
             .await?
             .filter(|(u, _)| Some(u.sub.as_str()) == t.claim_str("sub"))
-            .ok_or_else(|| CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist."))?;
+            .ok_or_else(user_not_found)?;
         let iat = t.claim_i64("iat").unwrap_or(0);
         let signed_out = user.tokens_valid_after.is_some_and(|after| iat < after.seconds());
         if signed_out || (!origin_jti.is_empty() && origin_revoked) {
             return Err(not_authorized("Access Token has been revoked"));
         }
         if !user.enabled {
-            return Err(not_authorized("User is disabled."));
+            return Err(user_disabled());
         }
         let scopes = scopes
             .split(' ')

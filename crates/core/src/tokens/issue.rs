@@ -16,7 +16,7 @@ use crate::secrets::sha256_hex;
 use crate::service::Latchkey;
 use crate::store::RefreshTokenRecord;
 use crate::time::Timestamp;
-use crate::users::{User, STATUS_UNCONFIRMED};
+use crate::users::{user_disabled, User, STATUS_UNCONFIRMED};
 
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 
@@ -81,10 +81,7 @@ pub fn handle_hash(handle: &str) -> String {
 fn may_receive_tokens(grant: &Grant<'_>) -> Result<()> {
     let user = grant.user;
     if !user.enabled {
-        return Err(CognitoError::new(
-            ErrorKind::NotAuthorizedException,
-            "User is disabled.",
-        ));
+        return Err(user_disabled());
     }
     if user.status == STATUS_UNCONFIRMED {
         return Err(CognitoError::new(

@@ -1,8 +1,6 @@
-//! Each pool's signing keys: one RSA-2048 key for ID tokens and one for access tokens, created on first use,
-//! rotated on demand. Private keys are sealed with the master key before they are stored. Nodes cache a pool's
-//! parsed keys briefly, and reload at once when they meet a `kid` they do not know (a key another node made).
-
-use std::sync::Arc;
+//! Each pool's signing keys as material: one RSA-2048 key for ID tokens and one for access tokens, their `kid`s,
+//! the JWKS, and the stored records (private keys sealed with the master key). When keys are created, cached and
+//! rotated is `keyring`.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -12,8 +10,9 @@ use serde_json::{json, Value};
 
 use crate::cache::TtlCache;
 use crate::error::{CognitoError, Result};
-use crate::service::Latchkey;
-use crate::store::{SigningKeyRecord, StoreError};
+use crate::ports::Rng;
+use crate::secrets::MasterKey;
+use crate::store::SigningKeyRecord;
 use crate::time::Timestamp;
 
 const SEAL_PURPOSE: &str = "signing-key";
@@ -87,7 +86,13 @@ fn kid_for(n: &[u8], e: &[u8]) -> String {
     STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &material))
 }
 
-fn new_record(lk: &Latchkey, pool_id: &str, token_use: &str, now: Timestamp) -> Result<SigningKeyRecord> {
+pub(super) fn new_record(
+    master_key: &MasterKey,
+    rng: &dyn Rng,
+    pool_id: &str,
+    token_use: &str,
+    now: Timestamp,
+) -> Result<SigningKeyRecord> {
     let pair = KeyPair::generate(KeySize::Rsa2048)
         .map_err(|_| CognitoError::internal("RSA key generation failed"))?;
     let der = pair
@@ -98,10 +103,7 @@ fn new_record(lk: &Latchkey, pool_id: &str, token_use: &str, now: Timestamp) -> 
         pool_id: pool_id.into(),
         kid: kid_for(&public.n, &public.e),
         token_use: token_use.into(),
-        sealed_private_key: lk
-            .secrets
-            .master_key
-            .seal(lk.rng.as_ref(), SEAL_PURPOSE, der.as_ref()),
+        sealed_private_key: master_key.seal(rng, SEAL_PURPOSE, der.as_ref()),
         n: URL_SAFE_NO_PAD.encode(&public.n),
         e: URL_SAFE_NO_PAD.encode(&public.e),
         created: now,
@@ -109,7 +111,7 @@ fn new_record(lk: &Latchkey, pool_id: &str, token_use: &str, now: Timestamp) -> 
     })
 }
 
-fn parse(lk: &Latchkey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>> {
+pub(super) fn parse(master_key: &MasterKey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>> {
     let mut public = Vec::with_capacity(records.len());
     let mut id = None;
     let mut access = None;
@@ -121,9 +123,7 @@ fn parse(lk: &Latchkey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>
             .decode(&r.e)
             .map_err(|_| CognitoError::internal("stored key exponent is corrupt"))?;
         if r.retired.is_none() {
-            let der = lk
-                .secrets
-                .master_key
+            let der = master_key
                 .open(SEAL_PURPOSE, &r.sealed_private_key)
                 .ok_or_else(|| {
                     CognitoError::internal(format!("cannot unseal signing key {} (wrong master key?)", r.kid))
@@ -152,72 +152,4 @@ fn parse(lk: &Latchkey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>
         (Some(id), Some(access)) => Some(PoolKeys { id, access, public }),
         _ => None,
     })
-}
-
-impl Latchkey {
-    /// The pool's keys, creating them on first use.
-    pub async fn pool_keys(&self, pool_id: &str) -> Result<Arc<PoolKeys>> {
-        let now = self.clock.now();
-        if let Some(k) = self.key_cache.get(pool_id, now) {
-            return Ok(k);
-        }
-        self.load_keys(pool_id).await
-    }
-
-    /// The pool's keys when a token names `kid`: rereads the store once if the cached copy does not know it.
-    pub async fn pool_keys_with(&self, pool_id: &str, kid: &str) -> Result<Arc<PoolKeys>> {
-        let keys = self.pool_keys(pool_id).await?;
-        if keys.verifier(kid).is_some() {
-            return Ok(keys);
-        }
-        self.load_keys(pool_id).await
-    }
-
-    async fn load_keys(&self, pool_id: &str) -> Result<Arc<PoolKeys>> {
-        for _ in 0..3 {
-            let records = self.store.list_signing_keys(pool_id).await?;
-            if let Some(keys) = parse(self, &records)? {
-                let keys = Arc::new(keys);
-                self.key_cache.put(pool_id, self.clock.now(), keys.clone());
-                return Ok(keys);
-            }
-            let active: Vec<String> = records
-                .iter()
-                .filter(|r| r.retired.is_none())
-                .map(|r| r.kid.clone())
-                .collect();
-            match self.replace_keys(pool_id, &active).await {
-                Ok(()) | Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(CognitoError::internal(format!(
-            "could not create signing keys for {pool_id}"
-        )))
-    }
-
-    async fn replace_keys(&self, pool_id: &str, expected_active: &[String]) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        let id = new_record(self, pool_id, "id", now).map_err(|e| StoreError::Backend(e.detail().into()))?;
-        let access =
-            new_record(self, pool_id, "access", now).map_err(|e| StoreError::Backend(e.detail().into()))?;
-        self.store
-            .rotate_signing_keys(pool_id, expected_active, &[id, access], now)
-            .await
-    }
-
-    /// Replaces the pool's active keys with new ones. Tokens signed by the old keys keep verifying: the old keys
-    /// stay in the JWKS until every token they signed has expired.
-    pub async fn rotate_keys(&self, pool_id: &str) -> Result<()> {
-        self.pool(pool_id).await?;
-        let records = self.store.list_signing_keys(pool_id).await?;
-        let active: Vec<String> = records
-            .iter()
-            .filter(|r| r.retired.is_none())
-            .map(|r| r.kid.clone())
-            .collect();
-        self.replace_keys(pool_id, &active).await?;
-        self.key_cache.forget(pool_id);
-        Ok(())
-    }
 }

@@ -6,6 +6,7 @@ mod access;
 mod claims;
 mod issue;
 pub mod jwt;
+mod keyring;
 mod keys;
 
 pub use access::AccessContext;

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::attributes::{check_required, validate_writes, AttributeInput, Writer};
-use super::{User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_UNCONFIRMED};
+use super::{user_not_found, User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_UNCONFIRMED};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ids::new_uuid;
-use crate::mail::{compose, Channel, Template};
+use crate::mail::Channel;
 use crate::passwords::{check_policy, generate_temporary_password};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -29,16 +30,7 @@ pub struct AdminCreateUserInput {
     pub desired_delivery_mediums: Option<Vec<String>>,
 }
 
-fn not_found() -> CognitoError {
-    CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist.")
-}
-
 impl Latchkey {
-    /// The user an administrator names (username or alias); UserNotFoundException otherwise.
-    pub async fn admin_user(&self, pool: &UserPool, name: &str) -> Result<User> {
-        self.find_by_sign_in_name(pool, name).await?.ok_or_else(not_found)
-    }
-
     pub async fn admin_create_user(&self, input: AdminCreateUserInput) -> Result<User> {
         let pool = self.pool(&input.user_pool_id).await?;
         let policy = &pool.policies.password_policy;
@@ -67,25 +59,16 @@ impl Latchkey {
         };
         let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
-        let mut user = User {
-            pool_id: pool.id.clone(),
+        let mut user = User::new(
+            &pool.id,
             username,
             sub,
             attributes,
-            status: STATUS_FORCE_CHANGE_PASSWORD.into(),
-            enabled: true,
-            created: now,
-            modified: now,
-            password_hash: None,
-            srp_salt: None,
-            srp_verifier: None,
-            temporary_password_expires: Some(
-                now.plus_seconds(i64::from(policy.temporary_password_validity_days.max(1)) * 86_400),
-            ),
-            tokens_valid_after: None,
-            version: 1,
-        };
+            STATUS_FORCE_CHANGE_PASSWORD,
+            now,
+        );
         material.apply(&mut user);
+        user.temporary_password_expires = Some(temporary_password_expiry(&pool, now));
         self.insert_user(&pool, &user, input.force_alias_creation)
             .await
             .map_err(|e| {
@@ -95,16 +78,7 @@ impl Latchkey {
                     e
                 }
             })?;
-        for (channel, to) in invitations {
-            self.deliver(compose(
-                &pool,
-                Template::Invitation,
-                channel,
-                &to,
-                &password,
-                &input.username,
-            ));
-        }
+        self.send_invitations(&pool, invitations, &password, &input.username);
         Ok(user)
     }
 
@@ -128,36 +102,26 @@ impl Latchkey {
         let material = self
             .password_material(&pool.id, &existing.username, password)
             .await?;
-        let days = i64::from(
-            pool.policies
-                .password_policy
-                .temporary_password_validity_days
-                .max(1),
-        );
-        let now = self.clock.now();
+        let expires = temporary_password_expiry(pool, self.clock.now());
         let (user, ()) = self
             .mutate_user(pool, &existing.username, |u| {
                 material.apply(u);
-                u.temporary_password_expires = Some(now.plus_seconds(days * 86_400));
+                u.temporary_password_expires = Some(expires);
                 Ok(())
             })
             .await?;
-        for (channel, to) in invitations {
-            self.deliver(compose(
-                pool,
-                Template::Invitation,
-                channel,
-                &to,
-                password,
-                &input.username,
-            ));
-        }
+        self.send_invitations(pool, invitations, password, &input.username);
+        Ok(user)
+    }
+
+    /// AdminGetUser: the user an administrator names (username or alias).
+    pub async fn admin_get_user(&self, pool_id: &str, name: &str) -> Result<User> {
+        let (_, user) = self.admin_target(pool_id, name).await?;
         Ok(user)
     }
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.mutate_user(&pool, &user.username, |u| {
             if u.status != STATUS_UNCONFIRMED {
                 return Err(CognitoError::new(
@@ -173,17 +137,15 @@ impl Latchkey {
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         if !self.store.delete_user(&pool.id, &user.username).await? {
-            return Err(not_found());
+            return Err(user_not_found());
         }
         Ok(())
     }
 
     pub async fn admin_set_enabled(&self, pool_id: &str, name: &str, enabled: bool) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.mutate_user(&pool, &user.username, |u| {
             u.enabled = enabled;
             Ok(())
@@ -193,7 +155,7 @@ impl Latchkey {
     }
 
     /// Revokes every refresh token of the user and makes their access tokens fail on token-authorised operations.
-    pub async fn sign_out_everywhere(&self, pool: &UserPool, username: &str) -> Result<()> {
+    pub(crate) async fn sign_out_everywhere(&self, pool: &UserPool, username: &str) -> Result<()> {
         let now = self.clock.now();
         self.store.revoke_user_tokens(&pool.id, username).await?;
         self.mutate_user(pool, username, |u| {
@@ -206,8 +168,7 @@ impl Latchkey {
     }
 
     pub async fn admin_user_global_sign_out(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         self.sign_out_everywhere(&pool, &user.username).await
     }
 
@@ -260,6 +221,16 @@ impl Latchkey {
         }
         Ok(())
     }
+}
+
+/// When a temporary password set now stops working: the policy's TemporaryPasswordValidityDays (at least one).
+pub(crate) fn temporary_password_expiry(pool: &UserPool, now: Timestamp) -> Timestamp {
+    let days = pool
+        .policies
+        .password_policy
+        .temporary_password_validity_days
+        .max(1);
+    now.plus_seconds(i64::from(days) * 86_400)
 }
 
 /// Where invitations go. Every medium named in DesiredDeliveryMediums must be one the user has: Cognito refuses

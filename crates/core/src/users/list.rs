@@ -6,8 +6,8 @@ use serde::Deserialize;
 use super::names::{fold, MAX_SEARCH_KEY_CHARS, SEARCHABLE};
 use super::User;
 use crate::error::{CognitoError, Result};
-use crate::pools::UserPool;
-use crate::service::{pagination, Latchkey};
+use crate::service::pagination::{self, page_size};
+use crate::service::Latchkey;
 use crate::store::{parse_search_position, Page, UserFilter};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,7 +68,8 @@ pub fn parse_filter(text: &str) -> Result<UserFilter> {
 }
 
 impl Latchkey {
-    pub async fn list_users(&self, pool: &UserPool, input: &ListUsersInput) -> Result<Page<User>> {
+    pub async fn list_users(&self, input: &ListUsersInput) -> Result<Page<User>> {
+        let pool = &self.pool(&input.user_pool_id).await?;
         for name in input.attributes_to_get.iter().flatten() {
             if !pool.schema_attributes.iter().any(|a| &a.name == name) {
                 return Err(CognitoError::invalid_parameter(
@@ -102,7 +103,7 @@ impl Latchkey {
         {
             return Err(CognitoError::invalid_parameter("Invalid pagination token."));
         }
-        let limit = input.limit.unwrap_or(60).clamp(1, 60);
+        let limit = page_size(input.limit);
         let mut page = self
             .store
             .list_users(&pool.id, filter.as_ref(), after.as_deref(), limit)

@@ -2,7 +2,10 @@
 
 mod admin;
 pub mod attributes;
+mod credentials;
+mod delivery;
 mod list;
+mod lookup;
 mod model;
 pub mod names;
 mod passwords;
@@ -12,6 +15,7 @@ mod signup;
 
 pub use admin::AdminCreateUserInput;
 pub use list::{parse_filter, ListUsersInput};
+pub use lookup::UserRef;
 pub use model::*;
 pub use signup::{SignUpInput, SignUpOutcome};
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{CognitoError, ErrorKind};
 use crate::time::Timestamp;
 
 pub const STATUS_UNCONFIRMED: &str = "UNCONFIRMED";
@@ -14,6 +15,16 @@ pub const STATUS_FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
 pub const STATUS_RESET_REQUIRED: &str = "RESET_REQUIRED";
 /// Users signed in through a federated identity provider (none yet; the status is reserved for them).
 pub const STATUS_EXTERNAL_PROVIDER: &str = "EXTERNAL_PROVIDER";
+
+/// UserNotFoundException, as Cognito words it wherever a named user is missing.
+pub(crate) fn user_not_found() -> CognitoError {
+    CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist.")
+}
+
+/// The refusal on every path that would act for a disabled user (sign-in, refresh, tokens, password reset).
+pub(crate) fn user_disabled() -> CognitoError {
+    CognitoError::new(ErrorKind::NotAuthorizedException, "User is disabled.")
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -46,6 +57,34 @@ pub struct User {
 }
 
 impl User {
+    /// A new, enabled user in `status`, created at `now`, with no password yet (sign-up and AdminCreateUser add
+    /// theirs with `PasswordMaterial::apply`; the benchmark seeder sets a shared hash).
+    pub fn new(
+        pool_id: &str,
+        username: String,
+        sub: String,
+        attributes: BTreeMap<String, String>,
+        status: &str,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            pool_id: pool_id.to_string(),
+            username,
+            sub,
+            attributes,
+            status: status.to_string(),
+            enabled: true,
+            created: now,
+            modified: now,
+            password_hash: None,
+            srp_salt: None,
+            srp_verifier: None,
+            temporary_password_expires: None,
+            tokens_valid_after: None,
+            version: 1,
+        }
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&str> {
         if name == "sub" {
             return Some(&self.sub);

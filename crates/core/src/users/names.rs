@@ -98,7 +98,7 @@ pub fn search_entries(pool: &UserPool, user: &User) -> Vec<IndexEntry> {
 impl Latchkey {
     /// The user a sign-in name denotes: the username, or email/phone when they are the username, or a verified
     /// alias.
-    pub async fn find_by_sign_in_name(&self, pool: &UserPool, name: &str) -> Result<Option<User>> {
+    pub(crate) async fn find_by_sign_in_name(&self, pool: &UserPool, name: &str) -> Result<Option<User>> {
         let key = fold(pool, name);
         if let Some(u) = self.store.find_user(&pool.id, "username", &key).await? {
             return Ok(Some(u));

@@ -3,62 +3,22 @@
 
 use serde_json::Value;
 
+use super::admin::temporary_password_expiry;
+use super::delivery::recovery_target;
 use super::{
-    User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED, STATUS_UNCONFIRMED,
+    user_disabled, User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_RESET_REQUIRED,
+    STATUS_UNCONFIRMED,
 };
-use crate::auth::names_for;
 use crate::codes::PURPOSE_FORGOT_PASSWORD;
-use crate::error::{CognitoError, ErrorKind, Result};
-use crate::mail::{compose, delivery_details, Channel, Template};
+use crate::error::{CognitoError, Result};
 use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_FORGOT_PASSWORD_PER_HOUR, FORGOT_PASSWORD_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 
-/// Where a reset code goes: the pool's AccountRecoverySetting order, else a verified email, else a verified phone.
-fn recovery_target(pool: &UserPool, user: &User) -> Option<(Channel, &'static str, String)> {
-    let mut order: Vec<&str> = pool
-        .account_recovery_setting
-        .as_ref()
-        .and_then(|s| s.get("RecoveryMechanisms"))
-        .and_then(Value::as_array)
-        .map(|mechs| {
-            let mut m: Vec<(i64, &str)> = mechs
-                .iter()
-                .filter_map(|x| Some((x.get("Priority")?.as_i64()?, x.get("Name")?.as_str()?)))
-                .collect();
-            m.sort();
-            m.into_iter().map(|(_, n)| n).collect()
-        })
-        .unwrap_or_default();
-    if order.is_empty() {
-        order = vec!["verified_email", "verified_phone_number"];
-    }
-    for mechanism in order {
-        let (attr, channel) = match mechanism {
-            "verified_email" => ("email", Channel::Email),
-            "verified_phone_number" => ("phone_number", Channel::Sms),
-            _ => continue,
-        };
-        if user.is_verified(attr) {
-            if let Some(v) = user.attributes.get(attr) {
-                return Some((channel, attr, v.clone()));
-            }
-        }
-    }
-    None
-}
-
 /// Whether `user` could be sent a reset code: enabled, with a verified address to send it to.
 fn may_reset(pool: &UserPool, user: &User) -> bool {
     user.enabled && recovery_target(pool, user).is_some()
-}
-
-pub(crate) fn not_found() -> CognitoError {
-    CognitoError::new(
-        ErrorKind::UserNotFoundException,
-        "Username/client id combination not found.",
-    )
 }
 
 fn no_recovery() -> CognitoError {
@@ -68,20 +28,20 @@ fn no_recovery() -> CognitoError {
 }
 
 impl Latchkey {
+    /// ForgotPassword's and ConfirmForgotPassword's checks on a real user: enabled, and within `what`'s hourly
+    /// limit.
+    async fn may_request_reset(&self, what: &str, pool: &UserPool, user: &User, per_hour: u64) -> Result<()> {
+        if !user.enabled {
+            return Err(user_disabled());
+        }
+        self.limit_per_hour(what, &pool.id, &user.username, per_hour)
+            .await
+    }
+
     async fn send_reset_code(&self, pool: &UserPool, user: &User) -> Result<Value> {
-        let (channel, attr, to) = recovery_target(pool, user).ok_or_else(no_recovery)?;
-        let code = self
-            .issue_code(&pool.id, &user.username, PURPOSE_FORGOT_PASSWORD)
-            .await?;
-        self.deliver(compose(
-            pool,
-            Template::Verification,
-            channel,
-            &to,
-            &code,
-            &user.username,
-        ));
-        Ok(delivery_details(channel, attr, &to))
+        let destination = recovery_target(pool, user).ok_or_else(no_recovery)?;
+        self.send_code(pool, user, PURPOSE_FORGOT_PASSWORD, &destination)
+            .await
     }
 
     pub async fn forgot_password(
@@ -90,37 +50,15 @@ impl Latchkey {
         name: &str,
         secret_hash: Option<&str>,
     ) -> Result<Value> {
-        let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.hides_user_existence();
-        let user = match self.find_by_sign_in_name(&pool, name).await? {
-            // Hiding users, one who could not get a code (disabled, no verified address) is a phantom too.
-            Some(u) if !hide || may_reset(&pool, &u) => u,
-            Some(u) => {
-                self.check_secret_hash(&client, &names_for(name, &u), secret_hash)?;
-                return self.phantom_forgot_password(&pool, name).await;
-            }
-            None => {
-                self.check_secret_hash(&client, &[name], secret_hash)?;
-                if hide {
-                    return self.phantom_forgot_password(&pool, name).await;
-                }
-                return Err(not_found());
-            }
+        // Hiding users, one who could not get a code (disabled, no verified address) is a phantom too.
+        let (pool, user) = self
+            .user_named_by_client(client_id, name, secret_hash, may_reset)
+            .await?;
+        let Some(user) = user else {
+            return self.phantom_forgot_password(&pool, name).await;
         };
-        self.check_secret_hash(&client, &names_for(name, &user), secret_hash)?;
-        if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
-        }
-        self.limit_per_hour(
-            "ForgotPassword",
-            &pool.id,
-            &user.username,
-            FORGOT_PASSWORD_PER_HOUR,
-        )
-        .await?;
+        self.may_request_reset("ForgotPassword", &pool, &user, FORGOT_PASSWORD_PER_HOUR)
+            .await?;
         self.send_reset_code(&pool, &user).await
     }
 
@@ -132,33 +70,16 @@ impl Latchkey {
         password: &str,
         secret_hash: Option<&str>,
     ) -> Result<()> {
-        let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.hides_user_existence();
-        let user = match self.find_by_sign_in_name(&pool, name).await? {
-            Some(u) if !hide || may_reset(&pool, &u) => u,
-            Some(u) => {
-                self.check_secret_hash(&client, &names_for(name, &u), secret_hash)?;
-                return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
-            }
-            None => {
-                self.check_secret_hash(&client, &[name], secret_hash)?;
-                if hide {
-                    return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
-                }
-                return Err(not_found());
-            }
+        let (pool, user) = self
+            .user_named_by_client(client_id, name, secret_hash, may_reset)
+            .await?;
+        let Some(user) = user else {
+            return Err(self.phantom_confirm_forgot_password(&pool, name, password).await);
         };
-        self.check_secret_hash(&client, &names_for(name, &user), secret_hash)?;
-        if !user.enabled {
-            return Err(CognitoError::new(
-                ErrorKind::NotAuthorizedException,
-                "User is disabled.",
-            ));
-        }
-        self.limit_per_hour(
+        self.may_request_reset(
             "ConfirmForgotPassword",
-            &pool.id,
-            &user.username,
+            &pool,
+            &user,
             CONFIRM_FORGOT_PASSWORD_PER_HOUR,
         )
         .await?;
@@ -166,7 +87,7 @@ impl Latchkey {
         self.consume_code(&pool.id, &user.username, PURPOSE_FORGOT_PASSWORD, code)
             .await?;
         let material = self.password_material(&pool.id, &user.username, password).await?;
-        let target = recovery_target(&pool, &user).map(|(_, attr, _)| attr);
+        let target = recovery_target(&pool, &user).map(|d| d.attribute);
         self.mutate_user(&pool, &user.username, |u| {
             material.apply(u);
             // The code reached an address the user controls: that confirms them and proves the address.
@@ -217,17 +138,10 @@ impl Latchkey {
         password: &str,
         permanent: bool,
     ) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         check_policy(&pool.policies.password_policy, password)?;
         let material = self.password_material(&pool.id, &user.username, password).await?;
-        let days = i64::from(
-            pool.policies
-                .password_policy
-                .temporary_password_validity_days
-                .max(1),
-        );
-        let now = self.clock.now();
+        let expires = temporary_password_expiry(&pool, self.clock.now());
         self.mutate_user(&pool, &user.username, |u| {
             material.apply(u);
             if permanent {
@@ -235,7 +149,7 @@ impl Latchkey {
                 u.temporary_password_expires = None;
             } else {
                 u.status = STATUS_FORCE_CHANGE_PASSWORD.into();
-                u.temporary_password_expires = Some(now.plus_seconds(days * 86_400));
+                u.temporary_password_expires = Some(expires);
             }
             Ok(())
         })
@@ -246,8 +160,7 @@ impl Latchkey {
     /// Invalidates the password: the user must reset it with a code, which is sent now when they have a verified
     /// address.
     pub async fn admin_reset_user_password(&self, pool_id: &str, name: &str) -> Result<()> {
-        let pool = self.pool(pool_id).await?;
-        let user = self.admin_user(&pool, name).await?;
+        let (pool, user) = self.admin_target(pool_id, name).await?;
         if recovery_target(&pool, &user).is_none() {
             return Err(no_recovery());
         }

@@ -4,21 +4,13 @@
 use serde_json::Value;
 
 use super::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
-use super::User;
+use super::delivery::{attribute_target, channel_of};
+use super::{User, UserRef};
 use crate::codes::purpose_verify;
 use crate::error::{CognitoError, Result};
-use crate::mail::{compose, delivery_details, Channel, Template};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::tokens::AccessContext;
-
-fn channel_of(attribute: &str) -> Option<Channel> {
-    match attribute {
-        "email" => Some(Channel::Email),
-        "phone_number" => Some(Channel::Sms),
-        _ => None,
-    }
-}
 
 impl Latchkey {
     /// The user behind an access token, with the client that token was issued to.
@@ -31,10 +23,43 @@ impl Latchkey {
         Ok((ctx, client))
     }
 
+    /// UpdateUserAttributes and AdminUpdateUserAttributes: a user writes their own attributes, as the client
+    /// their access token was issued to may; an administrator writes any. Returns CodeDeliveryDetails for the codes
+    /// sent.
+    pub async fn update_user_attributes(
+        &self,
+        who: UserRef<'_>,
+        attrs: &[AttributeInput],
+    ) -> Result<Vec<Value>> {
+        match who {
+            UserRef::AccessToken(token) => {
+                let ctx = self.authenticate_access_token(token).await?;
+                let client = self
+                    .store
+                    .get_client(&ctx.client_id)
+                    .await?
+                    .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
+                self.update_attributes(&ctx.pool, &ctx.user.username, Writer::Client(&client), attrs)
+                    .await
+            }
+            UserRef::Named { pool_id, username } => {
+                let (pool, user) = self.admin_target(pool_id, username).await?;
+                self.update_attributes(&pool, &user.username, Writer::Admin, attrs)
+                    .await
+            }
+        }
+    }
+
+    /// DeleteUserAttributes and AdminDeleteUserAttributes.
+    pub async fn delete_user_attributes(&self, who: UserRef<'_>, names: &[String]) -> Result<()> {
+        let (pool, user) = self.resolve_user(who).await?;
+        self.delete_attributes(&pool, &user.username, names).await
+    }
+
     /// Applies attribute writes; a changed email or phone number becomes unverified unless the same request
     /// verifies it, and gets a verification code when the pool verifies it automatically. Returns
     /// CodeDeliveryDetails for the codes sent.
-    pub async fn update_attributes(
+    async fn update_attributes(
         &self,
         pool: &UserPool,
         username: &str,
@@ -72,27 +97,12 @@ impl Latchkey {
     }
 
     async fn send_attribute_code(&self, pool: &UserPool, user: &User, attribute: &str) -> Result<Value> {
-        let channel = channel_of(attribute).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("Attribute {attribute} cannot be verified."))
-        })?;
-        let to = user.attributes.get(attribute).ok_or_else(|| {
-            CognitoError::invalid_parameter(format!("User does not have attribute {attribute}."))
-        })?;
-        let code = self
-            .issue_code(&pool.id, &user.username, &purpose_verify(attribute))
-            .await?;
-        self.deliver(compose(
-            pool,
-            Template::Verification,
-            channel,
-            to,
-            &code,
-            &user.username,
-        ));
-        Ok(delivery_details(channel, attribute, to))
+        let destination = attribute_target(user, attribute)?;
+        self.send_code(pool, user, &purpose_verify(attribute), &destination)
+            .await
     }
 
-    pub async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {
+    async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {
         self.mutate_user(pool, username, |u| {
             for name in names {
                 if name == "sub" {

@@ -4,11 +4,9 @@
 use super::names::{self, fold, is_username_attribute};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
-use crate::service::Latchkey;
+use crate::service::{Latchkey, MAX_CONFLICT_RETRIES};
 use crate::store::StoreError;
-use crate::users::User;
-
-const MAX_CONFLICT_RETRIES: usize = 8;
+use crate::users::{user_not_found, User};
 
 /// Whether a clash happened creating a user or changing one: in a pool that signs in by email or phone, the
 /// address is the sign-in name, so creating a second account with it is UsernameExistsException, while changing
@@ -40,7 +38,7 @@ fn clash(pool: &UserPool, kind: &str, write: Write) -> CognitoError {
 
 impl Latchkey {
     /// Inserts a new user. With `force_alias`, a verified alias another user holds moves to this one.
-    pub async fn insert_user(&self, pool: &UserPool, user: &User, force_alias: bool) -> Result<()> {
+    pub(crate) async fn insert_user(&self, pool: &UserPool, user: &User, force_alias: bool) -> Result<()> {
         for _ in 0..MAX_CONFLICT_RETRIES {
             let (lookups, search) = (names::lookups(pool, user), names::search_entries(pool, user));
             match self.store.insert_user(user, &lookups, &search).await {
@@ -87,7 +85,7 @@ impl Latchkey {
 
     /// Loads a user, applies `change`, and stores the result with fresh index entries, retrying from a fresh copy
     /// when another writer got there first. `change` must be a pure function of the user it is given.
-    pub async fn mutate_user<T>(
+    pub(crate) async fn mutate_user<T>(
         &self,
         pool: &UserPool,
         username: &str,
@@ -96,7 +94,7 @@ impl Latchkey {
         self.mutate_user_forcing(pool, username, false, change).await
     }
 
-    pub async fn mutate_user_forcing<T>(
+    pub(crate) async fn mutate_user_forcing<T>(
         &self,
         pool: &UserPool,
         username: &str,
@@ -104,10 +102,11 @@ impl Latchkey {
         mut change: impl FnMut(&mut User) -> Result<T>,
     ) -> Result<(User, T)> {
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let mut user =
-                self.store.get_user(&pool.id, username).await?.ok_or_else(|| {
-                    CognitoError::new(ErrorKind::UserNotFoundException, "User does not exist.")
-                })?;
+            let mut user = self
+                .store
+                .get_user(&pool.id, username)
+                .await?
+                .ok_or_else(user_not_found)?;
             let out = change(&mut user)?;
             user.modified = self.clock.now();
             user.version += 1;

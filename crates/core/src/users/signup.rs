@@ -7,13 +7,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::attributes::{check_required, validate_writes, AttributeInput, Writer};
+use super::delivery::verification_target;
 use super::names::is_username_attribute;
-use super::passwords::not_found;
 use super::{User, STATUS_CONFIRMED, STATUS_UNCONFIRMED};
 use crate::codes::PURPOSE_SIGN_UP;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ids::new_uuid;
-use crate::mail::{compose, delivery_details, Channel, Template};
 use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_SIGN_UP_PER_HOUR, RESEND_PER_HOUR};
 use crate::pools::UserPool;
@@ -36,18 +35,6 @@ pub struct SignUpOutcome {
     pub code_delivery: Option<Value>,
 }
 
-/// The attribute a new user's code goes to: the first auto-verified attribute they have, email before phone.
-pub fn verification_target(pool: &UserPool, user: &User) -> Option<(Channel, &'static str, String)> {
-    for (attr, channel) in [("email", Channel::Email), ("phone_number", Channel::Sms)] {
-        if pool.auto_verified_attributes.iter().any(|a| a == attr) {
-            if let Some(v) = user.attributes.get(attr) {
-                return Some((channel, attr, v.clone()));
-            }
-        }
-    }
-    None
-}
-
 impl Latchkey {
     /// Sends a new verification-purpose code for `user` to the attribute the pool verifies; returns
     /// CodeDeliveryDetails (None when the pool verifies nothing the user has).
@@ -57,19 +44,10 @@ impl Latchkey {
         user: &User,
         purpose: &str,
     ) -> Result<Option<Value>> {
-        let Some((channel, attr, to)) = verification_target(pool, user) else {
-            return Ok(None);
-        };
-        let code = self.issue_code(&pool.id, &user.username, purpose).await?;
-        self.deliver(compose(
-            pool,
-            Template::Verification,
-            channel,
-            &to,
-            &code,
-            &user.username,
-        ));
-        Ok(Some(delivery_details(channel, attr, &to)))
+        match verification_target(pool, user) {
+            Some(destination) => Ok(Some(self.send_code(pool, user, purpose, &destination).await?)),
+            None => Ok(None),
+        }
     }
 
     pub async fn sign_up(&self, input: SignUpInput) -> Result<SignUpOutcome> {
@@ -94,23 +72,14 @@ impl Latchkey {
         check_required(&pool, &attributes)?;
         check_policy(&pool.policies.password_policy, password)?;
         let material = self.password_material(&pool.id, &username, password).await?;
-        let now = self.clock.now();
-        let mut user = User {
-            pool_id: pool.id.clone(),
+        let mut user = User::new(
+            &pool.id,
             username,
-            sub: sub.clone(),
+            sub.clone(),
             attributes,
-            status: STATUS_UNCONFIRMED.into(),
-            enabled: true,
-            created: now,
-            modified: now,
-            password_hash: None,
-            srp_salt: None,
-            srp_verifier: None,
-            temporary_password_expires: None,
-            tokens_valid_after: None,
-            version: 1,
-        };
+            STATUS_UNCONFIRMED,
+            self.clock.now(),
+        );
         material.apply(&mut user);
         self.insert_user(&pool, &user, false).await?;
         let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
@@ -178,20 +147,15 @@ impl Latchkey {
         secret_hash: Option<&str>,
         force_alias: bool,
     ) -> Result<User> {
-        let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.hides_user_existence();
-        let Some(user) = self.find_by_sign_in_name(&pool, name).await? else {
-            self.check_secret_hash(&client, &[name], secret_hash)?;
-            if hide {
-                return Err(self.phantom_confirm_sign_up(&pool, name).await);
-            }
-            return Err(not_found());
-        };
-        self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
-        if hide && user.status != STATUS_UNCONFIRMED {
-            // "Already confirmed" would say the account exists: answered as a wrong code for a phantom.
+        // Hiding users, "already confirmed" would say the account exists: answered as a wrong code for a phantom.
+        let (pool, user) = self
+            .user_named_by_client(client_id, name, secret_hash, |_, u| {
+                u.status == STATUS_UNCONFIRMED
+            })
+            .await?;
+        let Some(user) = user else {
             return Err(self.phantom_confirm_sign_up(&pool, name).await);
-        }
+        };
         if user.status != STATUS_UNCONFIRMED {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
@@ -207,7 +171,7 @@ impl Latchkey {
         .await?;
         self.consume_code(&pool.id, &user.username, PURPOSE_SIGN_UP, code)
             .await?;
-        let verified = verification_target(&pool, &user).map(|(_, attr, _)| attr);
+        let verified = verification_target(&pool, &user).map(|d| d.attribute);
         let (confirmed, ()) = self
             .mutate_user_forcing(&pool, &user.username, force_alias, |u| {
                 u.status = STATUS_CONFIRMED.into();
@@ -226,24 +190,13 @@ impl Latchkey {
         name: &str,
         secret_hash: Option<&str>,
     ) -> Result<Value> {
-        let (client, pool) = self.client_and_pool(client_id).await?;
-        let hide = client.hides_user_existence();
-        let user = match self.find_by_sign_in_name(&pool, name).await? {
-            // Hiding users, one who needs no code (disabled, already confirmed, nothing to verify) is a phantom.
-            Some(u) if !hide || awaits_sign_up_code(&pool, &u) => u,
-            Some(u) => {
-                self.check_secret_hash(&client, &crate::auth::names_for(name, &u), secret_hash)?;
-                return self.phantom_resend_confirmation_code(&pool, name).await;
-            }
-            None => {
-                self.check_secret_hash(&client, &[name], secret_hash)?;
-                if hide {
-                    return self.phantom_resend_confirmation_code(&pool, name).await;
-                }
-                return Err(not_found());
-            }
+        // Hiding users, one who needs no code (disabled, already confirmed, nothing to verify) is a phantom.
+        let (pool, user) = self
+            .user_named_by_client(client_id, name, secret_hash, awaits_sign_up_code)
+            .await?;
+        let Some(user) = user else {
+            return self.phantom_resend_confirmation_code(&pool, name).await;
         };
-        self.check_secret_hash(&client, &crate::auth::names_for(name, &user), secret_hash)?;
         if user.status != STATUS_UNCONFIRMED {
             return Err(CognitoError::invalid_parameter("User is already confirmed."));
         }

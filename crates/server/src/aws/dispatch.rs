@@ -27,7 +27,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng.as_ref());
+    let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng());
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -97,7 +97,7 @@ async fn run(
             uri,
             headers,
             body,
-            st.latchkey.clock.now(),
+            st.latchkey.clock().now(),
             "cognito-idp",
         )?;
         Some(signed.region)
@@ -123,7 +123,7 @@ async fn run(
         region,
         request_id: request_id.to_string(),
     };
-    match ops::call(op_name, st, &ctx, input).await {
+    match ops::call(op_name, &st.latchkey, &ctx, input).await {
         Some(result) => result,
         None => Err(CognitoError::new(
             ErrorKind::UnsupportedOperationException,

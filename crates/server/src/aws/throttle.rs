@@ -127,7 +127,7 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
 }
 
 fn refuse(st: &AppState, op: &str, started: Instant, t: Throttled) -> Response {
-    let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng.as_ref());
+    let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng());
     // Only operations of the fixed lists above get here, so the metric's label set stays bounded. Refusals are
     // counted, not logged one by one: a flood would otherwise become a flood of log lines.
     st.metrics

@@ -1,15 +1,12 @@
 //! Device operations: ConfirmDevice, GetDevice, ListDevices, UpdateDeviceStatus, ForgetDevice (by access token)
-//! and AdminGetDevice, AdminListDevices, AdminUpdateDeviceStatus, AdminForgetDevice (SigV4).
+//! and AdminGetDevice, AdminListDevices, AdminUpdateDeviceStatus, AdminForgetDevice (SigV4, on a pool).
 
-use std::sync::Arc;
-
-use latchkey_core::pools::UserPool;
-use latchkey_core::users::User;
+use latchkey_core::users::UserRef;
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, string_member, Ctx};
+use super::{input, page_answer, string_member, Ctx, PoolId};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -20,31 +17,12 @@ struct DeviceInput {
     pagination_token: Option<String>,
 }
 
-/// Whose devices: the access token's user, or the user an administrator names.
-async fn owner(
-    lk: &Latchkey,
-    ctx: &Ctx,
-    body: &Value,
-    admin: bool,
-) -> Result<(Arc<UserPool>, User), CognitoError> {
-    if admin {
-        let pool_id = string_member(body, "UserPoolId")?;
-        ctx.check_pool_region(pool_id)?;
-        let pool = lk.pool(pool_id).await?;
-        let user = lk.admin_user(&pool, string_member(body, "Username")?).await?;
-        Ok((Arc::new(pool), user))
-    } else {
-        let t = lk
-            .authenticate_access_token(string_member(body, "AccessToken")?)
-            .await?;
-        Ok((t.pool, t.user))
+impl DeviceInput {
+    fn key(&self) -> Result<&str, CognitoError> {
+        self.device_key
+            .as_deref()
+            .ok_or_else(|| CognitoError::invalid_parameter("DeviceKey is required."))
     }
-}
-
-fn key(r: &DeviceInput) -> Result<&str, CognitoError> {
-    r.device_key
-        .as_deref()
-        .ok_or_else(|| CognitoError::invalid_parameter("DeviceKey is required."))
 }
 
 #[derive(Deserialize)]
@@ -80,65 +58,95 @@ pub async fn confirm(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, Co
     Ok(json!({"UserConfirmationNecessary": necessary}))
 }
 
-async fn get(lk: &Latchkey, ctx: &Ctx, body: Value, admin: bool) -> Result<Value, CognitoError> {
-    let (pool, user) = owner(lk, ctx, &body, admin).await?;
-    let r: DeviceInput = input(body)?;
-    Ok(json!({"Device": lk.user_device(&pool, &user, key(&r)?).await?.to_wire()}))
+/// Whose devices a request is about: the access token's user, or the user an administrator names in a pool.
+enum Owner {
+    AccessToken(String),
+    Admin { pool: PoolId, username: String },
 }
 
-async fn list(lk: &Latchkey, ctx: &Ctx, body: Value, admin: bool) -> Result<Value, CognitoError> {
-    let (pool, user) = owner(lk, ctx, &body, admin).await?;
-    let r: DeviceInput = input(body)?;
-    let page = lk
-        .list_user_devices(&pool, &user, r.limit, r.pagination_token.as_deref())
-        .await?;
-    let mut out = json!({"Devices": page.items.iter().map(|d| d.to_wire()).collect::<Vec<_>>()});
-    if let Some(t) = page.next {
-        out["PaginationToken"] = Value::String(t);
+/// A device request: its owner and the rest of its input.
+struct Addressed {
+    owner: Owner,
+    input: DeviceInput,
+}
+
+impl Addressed {
+    fn by_token(body: Value) -> Result<Self, CognitoError> {
+        let owner = Owner::AccessToken(string_member(&body, "AccessToken")?.to_string());
+        Ok(Self {
+            owner,
+            input: input(body)?,
+        })
     }
-    Ok(out)
+
+    fn by_admin(pool: PoolId, body: Value) -> Result<Self, CognitoError> {
+        let username = string_member(&body, "Username")?.to_string();
+        Ok(Self {
+            owner: Owner::Admin { pool, username },
+            input: input(body)?,
+        })
+    }
+
+    fn owner(&self) -> UserRef<'_> {
+        match &self.owner {
+            Owner::AccessToken(token) => UserRef::AccessToken(token),
+            Owner::Admin { pool, username } => pool.user(username),
+        }
+    }
 }
 
-async fn update_status(lk: &Latchkey, ctx: &Ctx, body: Value, admin: bool) -> Result<Value, CognitoError> {
-    let (pool, user) = owner(lk, ctx, &body, admin).await?;
-    let r: DeviceInput = input(body)?;
-    let status = r.device_remembered_status.as_deref().unwrap_or("not_remembered");
-    lk.set_device_status(&pool, &user, key(&r)?, status).await?;
+async fn get(lk: &Latchkey, r: Addressed) -> Result<Value, CognitoError> {
+    let device = lk.get_device(r.owner(), r.input.key()?).await?;
+    Ok(json!({"Device": device.to_wire()}))
+}
+
+async fn list(lk: &Latchkey, r: Addressed) -> Result<Value, CognitoError> {
+    let (limit, token) = (r.input.limit, r.input.pagination_token.as_deref());
+    let page = lk.list_devices(r.owner(), limit, token).await?;
+    let devices = page.items.iter().map(|d| d.to_wire()).collect();
+    Ok(page_answer("Devices", devices, "PaginationToken", page.next))
+}
+
+async fn update_status(lk: &Latchkey, r: Addressed) -> Result<Value, CognitoError> {
+    let status = r
+        .input
+        .device_remembered_status
+        .as_deref()
+        .unwrap_or("not_remembered");
+    lk.update_device_status(r.owner(), r.input.key()?, status).await?;
     Ok(json!({}))
 }
 
-async fn forget(lk: &Latchkey, ctx: &Ctx, body: Value, admin: bool) -> Result<Value, CognitoError> {
-    let (pool, user) = owner(lk, ctx, &body, admin).await?;
-    let r: DeviceInput = input(body)?;
-    lk.forget_device(&pool, &user, key(&r)?).await?;
+async fn forget(lk: &Latchkey, r: Addressed) -> Result<Value, CognitoError> {
+    lk.forget_device(r.owner(), r.input.key()?).await?;
     Ok(json!({}))
 }
 
-pub async fn get_device(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    get(lk, ctx, body, false).await
+pub async fn get_device(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    get(lk, Addressed::by_token(body)?).await
 }
-pub async fn admin_get_device(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    get(lk, ctx, body, true).await
+pub async fn admin_get_device(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    get(lk, Addressed::by_admin(pool, body)?).await
 }
-pub async fn list_devices(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    list(lk, ctx, body, false).await
+pub async fn list_devices(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    list(lk, Addressed::by_token(body)?).await
 }
-pub async fn admin_list_devices(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    list(lk, ctx, body, true).await
+pub async fn admin_list_devices(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    list(lk, Addressed::by_admin(pool, body)?).await
 }
-pub async fn update_device_status(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    update_status(lk, ctx, body, false).await
+pub async fn update_device_status(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    update_status(lk, Addressed::by_token(body)?).await
 }
 pub async fn admin_update_device_status(
     lk: &Latchkey,
-    ctx: &Ctx,
+    pool: PoolId,
     body: Value,
 ) -> Result<Value, CognitoError> {
-    update_status(lk, ctx, body, true).await
+    update_status(lk, Addressed::by_admin(pool, body)?).await
 }
-pub async fn forget_device(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    forget(lk, ctx, body, false).await
+pub async fn forget_device(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    forget(lk, Addressed::by_token(body)?).await
 }
-pub async fn admin_forget_device(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    forget(lk, ctx, body, true).await
+pub async fn admin_forget_device(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    forget(lk, Addressed::by_admin(pool, body)?).await
 }

@@ -1,5 +1,9 @@
 //! Cognito operations, one small file per family. Each handler takes the validated JSON input, calls the
 //! domain, and shapes the response exactly as Cognito's output shape.
+//!
+//! An operation on a pool (its input has a `UserPoolId`) is registered with `on_pool`, and its handler receives
+//! the id as a `PoolId`: the only way to get one is the check that the pool belongs to the region the request was
+//! signed for, so no operation can skip it (and a test holds every such operation of the model to it).
 
 mod auth;
 mod clients;
@@ -10,11 +14,15 @@ mod user_pools;
 mod users_admin;
 mod users_self;
 
-use latchkey_core::{CognitoError, ErrorKind};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use std::future::Future;
+use std::ops::Deref;
 
-use crate::AppState;
+use latchkey_core::users::attributes::AttributeInput;
+use latchkey_core::users::UserRef;
+use latchkey_core::{CognitoError, ErrorKind, Latchkey};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
 
 /// What the dispatcher learned about the request.
 #[derive(Debug, Clone)]
@@ -31,16 +39,56 @@ impl Ctx {
             .as_deref()
             .ok_or_else(|| CognitoError::internal("signed operation without a region"))
     }
+}
 
-    /// Pools belong to a region: a client signing for another region does not see them.
-    pub fn check_pool_region(&self, pool_id: &str) -> Result<(), CognitoError> {
-        match (&self.region, latchkey_core::ids::region_of_pool(pool_id)) {
+/// The `UserPoolId` of a request, known to name a pool of the signing region: a client signing for another region
+/// does not see the pool (ResourceNotFoundException, as for a pool that does not exist).
+#[derive(Debug)]
+pub struct PoolId(String);
+
+impl PoolId {
+    fn checked(ctx: &Ctx, body: &Value) -> Result<Self, CognitoError> {
+        let id = string_member(body, "UserPoolId")?;
+        match (&ctx.region, latchkey_core::ids::region_of_pool(id)) {
             (Some(signed), Some(pool_region)) if signed != pool_region => {
-                Err(CognitoError::pool_not_found(pool_id))
+                Err(CognitoError::pool_not_found(id))
             }
-            _ => Ok(()),
+            _ => Ok(Self(id.to_string())),
         }
     }
+}
+
+impl PoolId {
+    /// The user an administrator names in this pool.
+    pub fn user<'a>(&'a self, username: &'a str) -> UserRef<'a> {
+        UserRef::Named {
+            pool_id: &self.0,
+            username,
+        }
+    }
+}
+
+impl Deref for PoolId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Runs an operation on a pool: the region check first, then `handler` with the checked id.
+async fn on_pool<'a, F, Fut>(
+    lk: &'a Latchkey,
+    ctx: &Ctx,
+    body: Value,
+    handler: F,
+) -> Result<Value, CognitoError>
+where
+    F: FnOnce(&'a Latchkey, PoolId, Value) -> Fut,
+    Fut: Future<Output = Result<Value, CognitoError>>,
+{
+    let pool = PoolId::checked(ctx, &body)?;
+    handler(lk, pool, body).await
 }
 
 /// Deserialises a validated input into its typed form.
@@ -56,27 +104,43 @@ pub fn string_member<'a>(body: &'a Value, name: &str) -> Result<&'a str, Cognito
         .ok_or_else(|| CognitoError::invalid_parameter(format!("{name} is required.")))
 }
 
+/// The attribute members of the attribute operations (UpdateUserAttributes, DeleteUserAttributes and their Admin
+/// twins).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttributesInput {
+    #[serde(default)]
+    user_attributes: Vec<AttributeInput>,
+    #[serde(default)]
+    user_attribute_names: Vec<String>,
+}
+
+/// The paging members of the list operations that page with `MaxResults` and `NextToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Paging {
+    max_results: Option<u32>,
+    next_token: Option<String>,
+}
+
+/// A list answer: `items` under `member`, and `token` under `token_member` when there is a next page.
+fn page_answer(member: &str, items: Vec<Value>, token_member: &str, token: Option<String>) -> Value {
+    let mut out = serde_json::json!({ member: items });
+    if let Some(t) = token {
+        out[token_member] = Value::String(t);
+    }
+    out
+}
+
 /// Runs the named operation, or `None` when Latchkey does not implement it.
-pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Result<Value, CognitoError>> {
-    let lk = &st.latchkey;
+pub async fn call(op: &str, lk: &Latchkey, ctx: &Ctx, body: Value) -> Option<Result<Value, CognitoError>> {
     Some(match op {
+        // Operations authorised by ClientId, Session or access token, and those on no single pool.
         "CreateUserPool" => user_pools::create(lk, ctx, body).await,
-        "DescribeUserPool" => user_pools::describe(lk, ctx, body).await,
         "ListUserPools" => user_pools::list(lk, ctx, body).await,
-        "UpdateUserPool" => user_pools::update(lk, ctx, body).await,
-        "DeleteUserPool" => user_pools::delete(lk, ctx, body).await,
-        "AddCustomAttributes" => user_pools::add_custom_attributes(lk, ctx, body).await,
-        "GetUserPoolMfaConfig" => user_pools::get_mfa_config(lk, ctx, body).await,
-        "SetUserPoolMfaConfig" => user_pools::set_mfa_config(lk, ctx, body).await,
         "TagResource" => user_pools::tag(lk, ctx, body).await,
         "UntagResource" => user_pools::untag(lk, ctx, body).await,
         "ListTagsForResource" => user_pools::list_tags(lk, ctx, body).await,
-        "GetCSVHeader" => user_pools::csv_header(lk, ctx, body).await,
-        "CreateUserPoolClient" => clients::create(lk, ctx, body).await,
-        "DescribeUserPoolClient" => clients::describe(lk, ctx, body).await,
-        "ListUserPoolClients" => clients::list(lk, ctx, body).await,
-        "UpdateUserPoolClient" => clients::update(lk, ctx, body).await,
-        "DeleteUserPoolClient" => clients::delete(lk, ctx, body).await,
         "SignUp" => users_self::sign_up(lk, ctx, body).await,
         "ConfirmSignUp" => users_self::confirm_sign_up(lk, ctx, body).await,
         "ResendConfirmationCode" => users_self::resend_confirmation_code(lk, ctx, body).await,
@@ -93,52 +157,68 @@ pub async fn call(op: &str, st: &AppState, ctx: &Ctx, body: Value) -> Option<Res
         "VerifyUserAttribute" => users_self::verify_user_attribute(lk, ctx, body).await,
         "ChangePassword" => users_self::change_password(lk, ctx, body).await,
         "GlobalSignOut" => users_self::global_sign_out(lk, ctx, body).await,
-        "AdminCreateUser" => users_admin::create_user(lk, ctx, body).await,
-        "AdminGetUser" => users_admin::get_user(lk, ctx, body).await,
-        "AdminDeleteUser" => users_admin::delete_user(lk, ctx, body).await,
-        "AdminEnableUser" => users_admin::enable_user(lk, ctx, body).await,
-        "AdminDisableUser" => users_admin::disable_user(lk, ctx, body).await,
-        "AdminConfirmSignUp" => users_admin::confirm_sign_up(lk, ctx, body).await,
-        "AdminUpdateUserAttributes" => users_admin::update_user_attributes(lk, ctx, body).await,
-        "AdminDeleteUserAttributes" => users_admin::delete_user_attributes(lk, ctx, body).await,
-        "AdminSetUserPassword" => users_admin::set_user_password(lk, ctx, body).await,
-        "AdminResetUserPassword" => users_admin::reset_user_password(lk, ctx, body).await,
-        "AdminUserGlobalSignOut" => users_admin::user_global_sign_out(lk, ctx, body).await,
-        "ListUsers" => users_admin::list_users(lk, ctx, body).await,
         "InitiateAuth" => auth::initiate(lk, ctx, body).await,
         "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(lk, ctx, body).await,
-        "AdminInitiateAuth" => auth::admin_initiate(lk, ctx, body).await,
         "RespondToAuthChallenge" => auth::respond(lk, ctx, body).await,
-        "AdminRespondToAuthChallenge" => auth::admin_respond(lk, ctx, body).await,
-        "CreateGroup" => groups::create(lk, ctx, body).await,
-        "GetGroup" => groups::get(lk, ctx, body).await,
-        "UpdateGroup" => groups::update(lk, ctx, body).await,
-        "DeleteGroup" => groups::delete(lk, ctx, body).await,
-        "ListGroups" => groups::list(lk, ctx, body).await,
-        "AdminAddUserToGroup" => groups::add_user(lk, ctx, body).await,
-        "AdminRemoveUserFromGroup" => groups::remove_user(lk, ctx, body).await,
-        "AdminListGroupsForUser" => groups::groups_for_user(lk, ctx, body).await,
-        "ListUsersInGroup" => groups::users_in_group(lk, ctx, body).await,
-        "CreateResourceServer" => oauth_config::create_resource_server(lk, ctx, body).await,
-        "DescribeResourceServer" => oauth_config::describe_resource_server(lk, ctx, body).await,
-        "ListResourceServers" => oauth_config::list_resource_servers(lk, ctx, body).await,
-        "UpdateResourceServer" => oauth_config::update_resource_server(lk, ctx, body).await,
-        "DeleteResourceServer" => oauth_config::delete_resource_server(lk, ctx, body).await,
-        "CreateUserPoolDomain" => oauth_config::create_domain(lk, ctx, body).await,
         "DescribeUserPoolDomain" => oauth_config::describe_domain(lk, ctx, body).await,
-        "UpdateUserPoolDomain" => oauth_config::update_domain(lk, ctx, body).await,
-        "DeleteUserPoolDomain" => oauth_config::delete_domain(lk, ctx, body).await,
-        "SetUICustomization" => oauth_config::set_ui_customization(lk, ctx, body).await,
-        "GetUICustomization" => oauth_config::get_ui_customization(lk, ctx, body).await,
         "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
         "GetDevice" => devices::get_device(lk, ctx, body).await,
         "ListDevices" => devices::list_devices(lk, ctx, body).await,
         "UpdateDeviceStatus" => devices::update_device_status(lk, ctx, body).await,
         "ForgetDevice" => devices::forget_device(lk, ctx, body).await,
-        "AdminGetDevice" => devices::admin_get_device(lk, ctx, body).await,
-        "AdminListDevices" => devices::admin_list_devices(lk, ctx, body).await,
-        "AdminUpdateDeviceStatus" => devices::admin_update_device_status(lk, ctx, body).await,
-        "AdminForgetDevice" => devices::admin_forget_device(lk, ctx, body).await,
+        // Operations on a pool: the region check comes first.
+        "DescribeUserPool" => on_pool(lk, ctx, body, user_pools::describe).await,
+        "UpdateUserPool" => on_pool(lk, ctx, body, user_pools::update).await,
+        "DeleteUserPool" => on_pool(lk, ctx, body, user_pools::delete).await,
+        "AddCustomAttributes" => on_pool(lk, ctx, body, user_pools::add_custom_attributes).await,
+        "GetUserPoolMfaConfig" => on_pool(lk, ctx, body, user_pools::get_mfa_config).await,
+        "SetUserPoolMfaConfig" => on_pool(lk, ctx, body, user_pools::set_mfa_config).await,
+        "GetCSVHeader" => on_pool(lk, ctx, body, user_pools::csv_header).await,
+        "CreateUserPoolClient" => on_pool(lk, ctx, body, clients::create).await,
+        "DescribeUserPoolClient" => on_pool(lk, ctx, body, clients::describe).await,
+        "ListUserPoolClients" => on_pool(lk, ctx, body, clients::list).await,
+        "UpdateUserPoolClient" => on_pool(lk, ctx, body, clients::update).await,
+        "DeleteUserPoolClient" => on_pool(lk, ctx, body, clients::delete).await,
+        "AdminCreateUser" => on_pool(lk, ctx, body, users_admin::create_user).await,
+        "AdminGetUser" => on_pool(lk, ctx, body, users_admin::get_user).await,
+        "AdminDeleteUser" => on_pool(lk, ctx, body, users_admin::delete_user).await,
+        "AdminEnableUser" => on_pool(lk, ctx, body, users_admin::enable_user).await,
+        "AdminDisableUser" => on_pool(lk, ctx, body, users_admin::disable_user).await,
+        "AdminConfirmSignUp" => on_pool(lk, ctx, body, users_admin::confirm_sign_up).await,
+        "AdminUpdateUserAttributes" => on_pool(lk, ctx, body, users_admin::update_user_attributes).await,
+        "AdminDeleteUserAttributes" => on_pool(lk, ctx, body, users_admin::delete_user_attributes).await,
+        "AdminSetUserPassword" => on_pool(lk, ctx, body, users_admin::set_user_password).await,
+        "AdminResetUserPassword" => on_pool(lk, ctx, body, users_admin::reset_user_password).await,
+        "AdminUserGlobalSignOut" => on_pool(lk, ctx, body, users_admin::user_global_sign_out).await,
+        "ListUsers" => on_pool(lk, ctx, body, users_admin::list_users).await,
+        "AdminInitiateAuth" => on_pool(lk, ctx, body, auth::admin_initiate).await,
+        "AdminRespondToAuthChallenge" => on_pool(lk, ctx, body, auth::admin_respond).await,
+        "CreateGroup" => on_pool(lk, ctx, body, groups::create).await,
+        "GetGroup" => on_pool(lk, ctx, body, groups::get).await,
+        "UpdateGroup" => on_pool(lk, ctx, body, groups::update).await,
+        "DeleteGroup" => on_pool(lk, ctx, body, groups::delete).await,
+        "ListGroups" => on_pool(lk, ctx, body, groups::list).await,
+        "AdminAddUserToGroup" => on_pool(lk, ctx, body, groups::add_user).await,
+        "AdminRemoveUserFromGroup" => on_pool(lk, ctx, body, groups::remove_user).await,
+        "AdminListGroupsForUser" => on_pool(lk, ctx, body, groups::groups_for_user).await,
+        "ListUsersInGroup" => on_pool(lk, ctx, body, groups::users_in_group).await,
+        "CreateResourceServer" => on_pool(lk, ctx, body, oauth_config::create_resource_server).await,
+        "DescribeResourceServer" => on_pool(lk, ctx, body, oauth_config::describe_resource_server).await,
+        "ListResourceServers" => on_pool(lk, ctx, body, oauth_config::list_resource_servers).await,
+        "UpdateResourceServer" => on_pool(lk, ctx, body, oauth_config::update_resource_server).await,
+        "DeleteResourceServer" => on_pool(lk, ctx, body, oauth_config::delete_resource_server).await,
+        "CreateUserPoolDomain" => on_pool(lk, ctx, body, oauth_config::create_domain).await,
+        "UpdateUserPoolDomain" => on_pool(lk, ctx, body, oauth_config::update_domain).await,
+        "DeleteUserPoolDomain" => on_pool(lk, ctx, body, oauth_config::delete_domain).await,
+        "SetUICustomization" => on_pool(lk, ctx, body, oauth_config::set_ui_customization).await,
+        "GetUICustomization" => on_pool(lk, ctx, body, oauth_config::get_ui_customization).await,
+        "AdminGetDevice" => on_pool(lk, ctx, body, devices::admin_get_device).await,
+        "AdminListDevices" => on_pool(lk, ctx, body, devices::admin_list_devices).await,
+        "AdminUpdateDeviceStatus" => on_pool(lk, ctx, body, devices::admin_update_device_status).await,
+        "AdminForgetDevice" => on_pool(lk, ctx, body, devices::admin_forget_device).await,
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,14 +10,7 @@ use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, string_member, Ctx};
-
-/// The pool id member of a request, after checking it belongs to the signing region.
-fn pool_id<'a>(ctx: &Ctx, body: &'a Value) -> Result<&'a str, CognitoError> {
-    let id = string_member(body, "UserPoolId")?;
-    ctx.check_pool_region(id)?;
-    Ok(id)
-}
+use super::{input, page_answer, Ctx, PoolId};
 
 pub async fn create(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let pool = lk
@@ -26,8 +19,8 @@ pub async fn create(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, Cogn
     Ok(json!({"UserPool": pool.to_wire(0)}))
 }
 
-pub async fn describe(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let (pool, users) = lk.describe_user_pool(pool_id(ctx, &body)?).await?;
+pub async fn describe(lk: &Latchkey, pool: PoolId, _body: Value) -> Result<Value, CognitoError> {
+    let (pool, users) = lk.describe_user_pool(&pool).await?;
     Ok(json!({"UserPool": pool.to_wire(users)}))
 }
 
@@ -43,21 +36,17 @@ pub async fn list(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, Cognit
     let page = lk
         .list_user_pools(ctx.region()?, req.max_results, req.next_token.as_deref())
         .await?;
-    let mut out = json!({"UserPools": page.items.iter().map(|p| p.to_description()).collect::<Vec<_>>()});
-    if let Some(next) = page.next {
-        out["NextToken"] = Value::String(next);
-    }
-    Ok(out)
+    let pools = page.items.iter().map(|p| p.to_description()).collect();
+    Ok(page_answer("UserPools", pools, "NextToken", page.next))
 }
 
-pub async fn update(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    pool_id(ctx, &body)?;
+pub async fn update(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     lk.update_user_pool(input::<UpdateUserPoolInput>(body)?).await?;
     Ok(json!({}))
 }
 
-pub async fn delete(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.delete_user_pool(pool_id(ctx, &body)?).await?;
+pub async fn delete(lk: &Latchkey, pool: PoolId, _body: Value) -> Result<Value, CognitoError> {
+    lk.delete_user_pool(&pool).await?;
     Ok(json!({}))
 }
 
@@ -67,19 +56,17 @@ struct AddCustomAttributesInput {
     custom_attributes: Vec<SchemaAttributeInput>,
 }
 
-pub async fn add_custom_attributes(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let id = pool_id(ctx, &body)?.to_string();
+pub async fn add_custom_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let req: AddCustomAttributesInput = input(body)?;
-    lk.add_custom_attributes(&id, req.custom_attributes).await?;
+    lk.add_custom_attributes(&pool, req.custom_attributes).await?;
     Ok(json!({}))
 }
 
-pub async fn get_mfa_config(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.get_user_pool_mfa_config(pool_id(ctx, &body)?).await
+pub async fn get_mfa_config(lk: &Latchkey, pool: PoolId, _body: Value) -> Result<Value, CognitoError> {
+    lk.get_user_pool_mfa_config(&pool).await
 }
 
-pub async fn set_mfa_config(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    pool_id(ctx, &body)?;
+pub async fn set_mfa_config(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     lk.set_user_pool_mfa_config(input::<SetMfaConfigInput>(body)?)
         .await
 }
@@ -127,7 +114,6 @@ pub async fn list_tags(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, C
     Ok(json!({"Tags": lk.list_tags_for_resource(&req.resource_arn).await?}))
 }
 
-pub async fn csv_header(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let id = pool_id(ctx, &body)?;
-    Ok(json!({"UserPoolId": id, "CSVHeader": lk.csv_header(id).await?}))
+pub async fn csv_header(lk: &Latchkey, pool: PoolId, _body: Value) -> Result<Value, CognitoError> {
+    Ok(json!({"UserPoolId": &*pool, "CSVHeader": lk.csv_header(&pool).await?}))
 }

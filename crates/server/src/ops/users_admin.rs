@@ -2,33 +2,23 @@
 //! AdminDisableUser, AdminConfirmSignUp, AdminUpdateUserAttributes, AdminDeleteUserAttributes,
 //! AdminSetUserPassword, AdminResetUserPassword, AdminUserGlobalSignOut and ListUsers.
 
-use latchkey_core::users::attributes::{AttributeInput, Writer};
 use latchkey_core::users::{user_type, AdminCreateUserInput, ListUsersInput};
 use latchkey_core::{CognitoError, Latchkey};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, string_member, Ctx};
-
-fn pool_id<'a>(ctx: &Ctx, body: &'a Value) -> Result<&'a str, CognitoError> {
-    let id = string_member(body, "UserPoolId")?;
-    ctx.check_pool_region(id)?;
-    Ok(id)
-}
+use super::{input, page_answer, string_member, AttributesInput, PoolId};
 
 fn username(body: &Value) -> Result<&str, CognitoError> {
     string_member(body, "Username")
 }
 
-pub async fn create_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    pool_id(ctx, &body)?;
+pub async fn create_user(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let user = lk.admin_create_user(input::<AdminCreateUserInput>(body)?).await?;
     Ok(json!({"User": user_type(&user, |_| true)}))
 }
 
-pub async fn get_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(pool_id(ctx, &body)?).await?;
-    let user = lk.admin_user(&pool, username(&body)?).await?;
+pub async fn get_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    let user = lk.admin_get_user(&pool, username(&body)?).await?;
     let t = user_type(&user, |_| true);
     Ok(json!({
         "Username": t["Username"],
@@ -40,94 +30,72 @@ pub async fn get_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, Co
     }))
 }
 
-pub async fn delete_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_delete_user(pool_id(ctx, &body)?, username(&body)?)
+pub async fn delete_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_delete_user(&pool, username(&body)?).await?;
+    Ok(json!({}))
+}
+
+pub async fn enable_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_set_enabled(&pool, username(&body)?, true).await?;
+    Ok(json!({}))
+}
+
+pub async fn disable_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_set_enabled(&pool, username(&body)?, false).await?;
+    Ok(json!({}))
+}
+
+pub async fn confirm_sign_up(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_confirm_sign_up(&pool, username(&body)?).await?;
+    Ok(json!({}))
+}
+
+/// The user an attribute operation names, and its attribute members.
+fn attributes_request(body: Value) -> Result<(String, AttributesInput), CognitoError> {
+    let name = username(&body)?.to_string();
+    Ok((name, input(body)?))
+}
+
+pub async fn update_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    let (name, r) = attributes_request(body)?;
+    lk.update_user_attributes(pool.user(&name), &r.user_attributes)
         .await?;
     Ok(json!({}))
 }
 
-pub async fn enable_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_set_enabled(pool_id(ctx, &body)?, username(&body)?, true)
+pub async fn delete_user_attributes(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    let (name, r) = attributes_request(body)?;
+    lk.delete_user_attributes(pool.user(&name), &r.user_attribute_names)
         .await?;
     Ok(json!({}))
 }
 
-pub async fn disable_user(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_set_enabled(pool_id(ctx, &body)?, username(&body)?, false)
-        .await?;
-    Ok(json!({}))
-}
-
-pub async fn confirm_sign_up(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_confirm_sign_up(pool_id(ctx, &body)?, username(&body)?)
-        .await?;
-    Ok(json!({}))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AttributesInput {
-    #[serde(default)]
-    user_attributes: Vec<AttributeInput>,
-    #[serde(default)]
-    user_attribute_names: Vec<String>,
-}
-
-pub async fn update_user_attributes(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(pool_id(ctx, &body)?).await?;
-    let user = lk.admin_user(&pool, username(&body)?).await?;
-    let r: AttributesInput = input(body)?;
-    lk.update_attributes(&pool, &user.username, Writer::Admin, &r.user_attributes)
-        .await?;
-    Ok(json!({}))
-}
-
-pub async fn delete_user_attributes(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(pool_id(ctx, &body)?).await?;
-    let user = lk.admin_user(&pool, username(&body)?).await?;
-    let r: AttributesInput = input(body)?;
-    lk.delete_attributes(&pool, &user.username, &r.user_attribute_names)
-        .await?;
-    Ok(json!({}))
-}
-
-pub async fn set_user_password(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+pub async fn set_user_password(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let permanent = body.get("Permanent").and_then(Value::as_bool).unwrap_or(false);
-    lk.admin_set_user_password(
-        pool_id(ctx, &body)?,
-        username(&body)?,
-        string_member(&body, "Password")?,
-        permanent,
-    )
-    .await?;
-    Ok(json!({}))
-}
-
-pub async fn reset_user_password(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_reset_user_password(pool_id(ctx, &body)?, username(&body)?)
+    let (name, password) = (username(&body)?, string_member(&body, "Password")?);
+    lk.admin_set_user_password(&pool, name, password, permanent)
         .await?;
     Ok(json!({}))
 }
 
-pub async fn user_global_sign_out(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    lk.admin_user_global_sign_out(pool_id(ctx, &body)?, username(&body)?)
-        .await?;
+pub async fn reset_user_password(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_reset_user_password(&pool, username(&body)?).await?;
     Ok(json!({}))
 }
 
-pub async fn list_users(lk: &Latchkey, ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let pool = lk.pool(pool_id(ctx, &body)?).await?;
+pub async fn user_global_sign_out(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
+    lk.admin_user_global_sign_out(&pool, username(&body)?).await?;
+    Ok(json!({}))
+}
+
+pub async fn list_users(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let req: ListUsersInput = input(body)?;
-    let page = lk.list_users(&pool, &req).await?;
+    let page = lk.list_users(&req).await?;
     let wanted = req.attributes_to_get.clone();
-    let users: Vec<Value> = page
+    let users = page
         .items
         .iter()
         .map(|u| user_type(u, |a| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x == a))))
         .collect();
-    let mut out = json!({"Users": users});
-    if let Some(t) = page.next {
-        out["PaginationToken"] = Value::String(t);
-    }
-    Ok(out)
+    Ok(page_answer("Users", users, "PaginationToken", page.next))
 }

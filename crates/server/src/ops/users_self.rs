@@ -3,14 +3,13 @@
 //! DeleteUser, UpdateUserAttributes, DeleteUserAttributes, GetUserAttributeVerificationCode,
 //! VerifyUserAttribute, ChangePassword, GlobalSignOut.
 
-use latchkey_core::tokens::AccessContext;
-use latchkey_core::users::attributes::{self, AttributeInput, Writer};
-use latchkey_core::users::SignUpInput;
+use latchkey_core::users::attributes;
+use latchkey_core::users::{SignUpInput, UserRef};
 use latchkey_core::{CognitoError, Latchkey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{input, string_member, Ctx};
+use super::{input, string_member, AttributesInput, Ctx};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -22,6 +21,11 @@ struct ByClient {
     password: Option<String>,
     #[serde(default)]
     force_alias_creation: bool,
+}
+
+/// The answer of the operations that send a code: where it went.
+fn code_delivery(details: Value) -> Value {
+    json!({ "CodeDeliveryDetails": details })
 }
 
 pub async fn sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
@@ -49,18 +53,19 @@ pub async fn confirm_sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<V
 
 pub async fn resend_confirmation_code(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let r: ByClient = input(body)?;
-    let details = lk
-        .resend_confirmation_code(&r.client_id, &r.username, r.secret_hash.as_deref())
-        .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    let hash = r.secret_hash.as_deref();
+    Ok(code_delivery(
+        lk.resend_confirmation_code(&r.client_id, &r.username, hash)
+            .await?,
+    ))
 }
 
 pub async fn forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let r: ByClient = input(body)?;
-    let details = lk
-        .forgot_password(&r.client_id, &r.username, r.secret_hash.as_deref())
-        .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    let hash = r.secret_hash.as_deref();
+    Ok(code_delivery(
+        lk.forgot_password(&r.client_id, &r.username, hash).await?,
+    ))
 }
 
 pub async fn confirm_forgot_password(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
@@ -108,48 +113,24 @@ pub async fn get_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, C
     }))
 }
 
-async fn token_user(lk: &Latchkey, body: &Value) -> Result<AccessContext, CognitoError> {
-    lk.authenticate_access_token(string_member(body, "AccessToken")?)
-        .await
-}
-
 pub async fn delete_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     lk.delete_user(string_member(&body, "AccessToken")?).await?;
     Ok(json!({}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AttributesInput {
-    #[serde(default)]
-    user_attributes: Vec<AttributeInput>,
-    #[serde(default)]
-    user_attribute_names: Vec<String>,
-}
-
 pub async fn update_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let ctx = token_user(lk, &body).await?;
-    let client = lk
-        .store
-        .get_client(&ctx.client_id)
-        .await?
-        .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
+    let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
     let details = lk
-        .update_attributes(
-            &ctx.pool,
-            &ctx.user.username,
-            Writer::Client(&client),
-            &r.user_attributes,
-        )
+        .update_user_attributes(UserRef::AccessToken(&token), &r.user_attributes)
         .await?;
     Ok(json!({"CodeDeliveryDetailsList": details}))
 }
 
 pub async fn delete_user_attributes(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
-    let ctx = token_user(lk, &body).await?;
+    let token = string_member(&body, "AccessToken")?.to_string();
     let r: AttributesInput = input(body)?;
-    lk.delete_attributes(&ctx.pool, &ctx.user.username, &r.user_attribute_names)
+    lk.delete_user_attributes(UserRef::AccessToken(&token), &r.user_attribute_names)
         .await?;
     Ok(json!({}))
 }
@@ -165,7 +146,7 @@ pub async fn get_user_attribute_verification_code(
             string_member(&body, "AttributeName")?,
         )
         .await?;
-    Ok(json!({"CodeDeliveryDetails": details}))
+    Ok(code_delivery(details))
 }
 
 pub async fn verify_user_attribute(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
