@@ -86,17 +86,16 @@ pub struct Ports {
 
 /// The use cases, over the ports the binary wired in.
 ///
-/// `store`, `clock`, `rng`, `settings` and `secrets` are still `pub` only because the hosted UI
-/// (`latchkey_server::oauth`) reads them while it is being moved onto core's use cases; everything else outside
-/// core uses the use cases and the accessors below.
+/// Its ports and secrets are private to core: everything outside core goes through the use cases and the
+/// read-only accessors below (`clock()`, `rng()`, `settings()`).
 #[derive(Clone)]
 pub struct Latchkey {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub rng: Arc<dyn Rng>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
     pub(crate) mailer: Arc<dyn Mailer>,
-    pub settings: Settings,
-    pub secrets: Secrets,
+    pub(crate) settings: Settings,
+    pub(crate) secrets: Secrets,
     pub(crate) hasher: Arc<PasswordHasher>,
     pub(crate) key_cache: Arc<KeyCache>,
     /// Pools as token checks see them (GetUser and the other access-token operations): a pool document parsed

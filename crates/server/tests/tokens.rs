@@ -213,6 +213,7 @@ async fn client_validity_and_read_attributes_shape_the_tokens() {
 /// one (as the hosted UI's confirmation page once did) redeems to nothing, and token issuance itself refuses.
 #[tokio::test]
 async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
+    use latchkey_core::ports::Clock;
     use latchkey_core::tokens::Grant;
     let app = common::app().await;
     let (pool, client) = pool_and_client(
@@ -231,8 +232,8 @@ async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
     .await;
     let lk = &app.latchkey;
     let pool = lk.pool(&pool).await.unwrap();
-    let client = lk.store.get_client(&client).await.unwrap().unwrap();
-    let user = lk.store.get_user(&pool.id, "mallory").await.unwrap().unwrap();
+    let client = app.store.get_client(&client).await.unwrap().unwrap();
+    let user = app.store.get_user(&pool.id, "mallory").await.unwrap().unwrap();
     assert_eq!(user.status, "UNCONFIRMED");
     let scopes = vec!["openid".to_string()];
     let code = lk.issue_authorization_code(
@@ -243,7 +244,7 @@ async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
         scopes.clone(),
         None,
         None,
-        lk.clock.now(),
+        app.clock.now(),
     );
     let redeemed = lk
         .redeem_authorization_code(&client, &code, Some("https://app.example/cb"), None)
@@ -254,7 +255,7 @@ async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
         pool: &pool,
         client: &client,
         user,
-        auth_time: lk.clock.now(),
+        auth_time: app.clock.now(),
         refresh_of: None,
         device_key: None,
         scopes: Some(&scopes),

@@ -17,7 +17,7 @@ fn cookie(lk: &Latchkey, name: &'static str, value: String, max_age: i64) -> Coo
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(lk.settings.public_url.starts_with("https://"))
+        .secure(lk.settings().public_url.starts_with("https://"))
         .max_age(time::Duration::seconds(max_age))
         .build()
 }

@@ -15,6 +15,7 @@ use latchkey_core::mail::{Mailer, OutgoingMessage};
 use latchkey_core::passwords::HashingParams;
 use latchkey_core::ports::{Clock, FixedClock, Rng};
 use latchkey_core::secrets::MasterKey;
+use latchkey_core::store::Store;
 use latchkey_core::{Latchkey, Ports, Secrets, Settings};
 use latchkey_server::limits::{LimitSettings, Limits};
 use latchkey_server::metrics::Metrics;
@@ -55,6 +56,8 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub mail: Arc<RecordingMailer>,
     pub latchkey: Latchkey,
+    /// The store behind `latchkey`, for tests that look at what was stored (core keeps its own handle private).
+    pub store: Arc<dyn Store>,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -80,7 +83,7 @@ pub async fn app() -> TestApp {
     };
     let latchkey = Latchkey::new(
         Ports {
-            store,
+            store: store.clone(),
             clock: clock.clone(),
             rng: Arc::new(CounterRng(AtomicU64::new(n * 1_000_003))),
             mailer: mail.clone(),
@@ -96,6 +99,7 @@ pub async fn app() -> TestApp {
         clock,
         mail,
         latchkey,
+        store,
     }
 }
 
