@@ -5,7 +5,8 @@ use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
-    CodeRecord, DomainRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord,
+    CodeRecord, DomainRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord, StoreError,
+    StoreResult,
 };
 use latchkey_core::time::Timestamp;
 use latchkey_core::users::{User, STATUS_CONFIRMED};
@@ -282,4 +283,18 @@ pub fn custom_domain(pool_id: &str, domain: &str) -> DomainRecord {
         managed_login_version: Some(2),
         created: Timestamp::from_millis(1_700_001_200_500),
     }
+}
+
+/// How many of racing writers landed: each must either land or lose with `Conflict`; any other failure fails
+/// the test.
+pub async fn count_wins(tasks: Vec<tokio::task::JoinHandle<StoreResult<()>>>) -> usize {
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => wins += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    wins
 }

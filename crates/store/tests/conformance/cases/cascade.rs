@@ -49,6 +49,19 @@ fn device_key(name: &str) -> String {
 }
 
 /// What of user `name` in `pool_id` can still be found.
+/// A user recreated as "alice" leaves only its own traces: no old code, token, group or device applies to it.
+async fn alice_again_starts_clean(store: &dyn Store, pool_id: &str) {
+    let again = user(pool_id, "alice");
+    store
+        .insert_user(&again, &lookups(&again), &search(&again))
+        .await
+        .unwrap();
+    assert_eq!(
+        user_traces(store, pool_id, "alice").await,
+        ["user", "lookup", "search"]
+    );
+}
+
 async fn user_traces(store: &dyn Store, pool_id: &str, name: &str) -> Vec<&'static str> {
     let handle = format!("{pool_id}-{name}");
     let by_email = UserFilter {
@@ -142,15 +155,7 @@ pub async fn delete_user_cascades(db: TestDb) {
     assert_eq!(store.count_users(p).await.unwrap(), 1);
 
     // A user recreated under the name starts clean: no old code, token, group or device applies to it.
-    let again = user(p, "alice");
-    store
-        .insert_user(&again, &lookups(&again), &search(&again))
-        .await
-        .unwrap();
-    assert_eq!(
-        user_traces(&*store, p, "alice").await,
-        ["user", "lookup", "search"]
-    );
+    alice_again_starts_clean(&*store, p).await;
 }
 
 pub async fn delete_pool_cascades_everything(db: TestDb) {
@@ -181,13 +186,5 @@ pub async fn delete_pool_cascades_everything(db: TestDb) {
     assert_eq!(store.list_groups(p, None, 10).await.unwrap().items, vec![]);
     assert_eq!(store.list_clients(p, None, 10).await.unwrap().items, vec![]);
     assert_eq!(store.list_signing_keys(p).await.unwrap(), vec![]);
-    let again = user(p, "alice");
-    store
-        .insert_user(&again, &lookups(&again), &search(&again))
-        .await
-        .unwrap();
-    assert_eq!(
-        user_traces(&*store, p, "alice").await,
-        ["user", "lookup", "search"]
-    );
+    alice_again_starts_clean(&*store, p).await;
 }

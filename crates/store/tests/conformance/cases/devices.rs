@@ -1,6 +1,8 @@
 //! Devices: registered at sign-in, confirmed with an SRP verifier, listed per user, and gone with their user
 //! or pool.
 
+use std::sync::Arc;
+
 use latchkey_core::store::Store;
 
 use super::{is_conflict, is_duplicate, names, pages};
@@ -16,6 +18,18 @@ async fn with_user(store: &dyn Store, pool_id: &str, username: &str) {
 }
 
 /// A realistic device key: `{region}_{uuid}`.
+/// Pools P and OTHER, with alice and bob in P and another alice in OTHER.
+async fn alice_and_bob_in_two_pools(db: TestDb) -> Arc<dyn Store> {
+    let store = db.open().await;
+    store.insert_pool(&pool(P)).await.unwrap();
+    store.insert_pool(&pool(OTHER)).await.unwrap();
+    for name in ["alice", "bob"] {
+        with_user(&*store, P, name).await;
+    }
+    with_user(&*store, OTHER, "alice").await;
+    store
+}
+
 fn key(n: usize) -> String {
     format!("us-east-1_{n:08x}-5e2a-4c1b-9d3f-7a6b5c4d3e2f")
 }
@@ -57,13 +71,7 @@ pub async fn device_round_trips_and_updates(db: TestDb) {
 }
 
 pub async fn duplicate_device_is_duplicate(db: TestDb) {
-    let store = db.open().await;
-    store.insert_pool(&pool(P)).await.unwrap();
-    store.insert_pool(&pool(OTHER)).await.unwrap();
-    for name in ["alice", "bob"] {
-        with_user(&*store, P, name).await;
-    }
-    with_user(&*store, OTHER, "alice").await;
+    let store = alice_and_bob_in_two_pools(db).await;
     let first = device(P, "alice", &key(1));
     store.insert_device(&first).await.unwrap();
 
@@ -130,13 +138,7 @@ pub async fn update_device_checks_version(db: TestDb) {
 }
 
 pub async fn list_devices_paginates_per_user(db: TestDb) {
-    let store = db.open().await;
-    store.insert_pool(&pool(P)).await.unwrap();
-    store.insert_pool(&pool(OTHER)).await.unwrap();
-    for name in ["alice", "bob"] {
-        with_user(&*store, P, name).await;
-    }
-    with_user(&*store, OTHER, "alice").await;
+    let store = alice_and_bob_in_two_pools(db).await;
     // Inserted out of order. Bob's keys interleave with alice's, and the other pool's alice holds one of
     // hers (keys are unique per pool only) and one between them.
     let mut expected = names(7, |i| key(i * 10));

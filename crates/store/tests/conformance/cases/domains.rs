@@ -1,6 +1,8 @@
 //! User-pool domains: prefix and custom domains, unique across every pool, listed per pool, and gone with
 //! their pool.
 
+use std::sync::Arc;
+
 use latchkey_core::store::Store;
 use serde_json::json;
 
@@ -15,6 +17,18 @@ async fn with_pools(store: &dyn Store) {
     for p in [P, OTHER] {
         store.insert_pool(&pool(p)).await.unwrap();
     }
+}
+
+/// Both pools, with P holding the prefix domain "myapp" and the custom domain "auth.example.com".
+async fn with_both_domains(db: TestDb) -> Arc<dyn Store> {
+    let store = db.open().await;
+    with_pools(&*store).await;
+    store.insert_domain(&prefix_domain(P, "myapp")).await.unwrap();
+    store
+        .insert_domain(&custom_domain(P, "auth.example.com"))
+        .await
+        .unwrap();
+    store
 }
 
 async fn domain_names(store: &dyn Store, pool_id: &str) -> Vec<String> {
@@ -159,13 +173,7 @@ pub async fn update_domain_replaces_and_checks_existence(db: TestDb) {
 }
 
 pub async fn delete_domain_reports_existence(db: TestDb) {
-    let store = db.open().await;
-    with_pools(&*store).await;
-    store.insert_domain(&prefix_domain(P, "myapp")).await.unwrap();
-    store
-        .insert_domain(&custom_domain(P, "auth.example.com"))
-        .await
-        .unwrap();
+    let store = with_both_domains(db).await;
 
     assert!(store.delete_domain("myapp").await.unwrap());
     assert!(!store.delete_domain("myapp").await.unwrap());
@@ -215,13 +223,7 @@ pub async fn domains_of_pool_are_ordered_and_isolated(db: TestDb) {
 }
 
 pub async fn delete_pool_removes_domains(db: TestDb) {
-    let store = db.open().await;
-    with_pools(&*store).await;
-    store.insert_domain(&prefix_domain(P, "myapp")).await.unwrap();
-    store
-        .insert_domain(&custom_domain(P, "auth.example.com"))
-        .await
-        .unwrap();
+    let store = with_both_domains(db).await;
     store.insert_domain(&prefix_domain(OTHER, "other")).await.unwrap();
 
     assert!(store.delete_pool(P).await.unwrap());

@@ -1,9 +1,9 @@
 //! Pools and app clients.
 
-use latchkey_core::store::{Page, StoreError};
+use latchkey_core::store::Page;
 
 use super::{ids, is_conflict, is_duplicate};
-use crate::fixtures::{client, lookups, pool, search, user};
+use crate::fixtures::{client, count_wins, lookups, pool, search, user};
 use crate::harness::TestDb;
 
 pub async fn ping_answers(db: TestDb) {
@@ -89,14 +89,7 @@ pub async fn concurrent_pool_updates_one_wins(db: TestDb) {
             })
         })
         .collect();
-    let mut wins = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(()) => wins += 1,
-            Err(StoreError::Conflict(_)) => {}
-            Err(e) => panic!("unexpected error: {e}"),
-        }
-    }
+    let wins = count_wins(tasks).await;
     assert_eq!(wins, 1);
     assert_eq!(
         store.get_pool("us-east-1_Race").await.unwrap().unwrap().version,

@@ -6,7 +6,7 @@ use latchkey_core::store::{SigningKeyRecord, Store, StoreError};
 use latchkey_core::time::Timestamp;
 
 use super::{is_conflict, is_duplicate};
-use crate::fixtures::{lookups, pool, refresh, search, signing_key, user};
+use crate::fixtures::{count_wins, lookups, pool, refresh, search, signing_key, user};
 use crate::harness::TestDb;
 
 const P: &str = "us-east-1_Tokens";
@@ -142,14 +142,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 pub async fn signing_keys_rotate(db: TestDb) {
     let store = with_users(&db, &[P], &[]).await;
     assert_eq!(store.list_signing_keys(P).await.unwrap(), vec![]);
-    let first = [
-        signing_key(P, "id-1", "id", 1_000),
-        signing_key(P, "access-1", "access", 1_000),
-    ];
-    store
-        .rotate_signing_keys(P, &[], &first, Timestamp::from_millis(1_000))
-        .await
-        .unwrap();
+    let first = rotate_in_first_keys(&*store).await;
     let listed = store.list_signing_keys(P).await.unwrap();
     assert_eq!(
         kids(&listed),
@@ -198,14 +191,7 @@ pub async fn signing_keys_rotate(db: TestDb) {
 
 pub async fn stale_rotation_is_conflict(db: TestDb) {
     let store = with_users(&db, &[P, "us-east-1_Else"], &[]).await;
-    let first = [
-        signing_key(P, "id-1", "id", 1_000),
-        signing_key(P, "access-1", "access", 1_000),
-    ];
-    store
-        .rotate_signing_keys(P, &[], &first, Timestamp::from_millis(1_000))
-        .await
-        .unwrap();
+    rotate_in_first_keys(&*store).await;
     let before = store.list_signing_keys(P).await.unwrap();
 
     let next = [signing_key(P, "id-2", "id", 2_000)];
@@ -265,18 +251,24 @@ pub async fn concurrent_rotations_one_wins(db: TestDb) {
                 })
             })
             .collect();
-        let mut wins = 0;
-        for t in tasks {
-            match t.await.unwrap() {
-                Ok(()) => wins += 1,
-                Err(StoreError::Conflict(_)) => {}
-                Err(e) => panic!("unexpected error: {e}"),
-            }
-        }
+        let wins = count_wins(tasks).await;
         assert_eq!(wins, 1, "round {round}");
         let keys = store.list_signing_keys(P).await.unwrap();
         let active = keys.iter().filter(|k| k.retired.is_none()).count();
         assert_eq!(active, 1, "round {round}: only the winner's key is active");
         assert_eq!(keys.len(), usize::try_from(round + 1).unwrap());
     }
+}
+
+/// The pool's first ID and access keys ("id-1", "access-1", created at 1 s), rotated in over no keys.
+async fn rotate_in_first_keys(store: &dyn Store) -> [SigningKeyRecord; 2] {
+    let first = [
+        signing_key(P, "id-1", "id", 1_000),
+        signing_key(P, "access-1", "access", 1_000),
+    ];
+    store
+        .rotate_signing_keys(P, &[], &first, Timestamp::from_millis(1_000))
+        .await
+        .unwrap();
+    first
 }
