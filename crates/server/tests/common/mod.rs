@@ -233,9 +233,22 @@ impl TestApp {
     /// A CONFIRMED user `username` with the permanent password `password`, made by an administrator (no message
     /// sent).
     pub async fn create_confirmed_user(&self, pool: &str, username: &str, password: &str) {
+        self.create_confirmed_user_with(pool, username, password, json!([]))
+            .await;
+    }
+
+    /// As `create_confirmed_user`, with `attributes` (AdminCreateUser's UserAttributes) set.
+    pub async fn create_confirmed_user_with(
+        &self,
+        pool: &str,
+        username: &str,
+        password: &str,
+        attributes: Value,
+    ) {
         self.ok(
             "AdminCreateUser",
-            json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"}),
+            json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS",
+                   "UserAttributes": attributes}),
             true,
         )
         .await;

@@ -83,21 +83,11 @@ impl OAuthWorld {
             .await;
         let service_secret = str_at(&service, "/UserPoolClient/ClientSecret");
         let service = str_at(&service, "/UserPoolClient/ClientId");
-        app.ok(
-            "AdminCreateUser",
-            json!({"UserPoolId": pool, "Username": USERNAME, "MessageAction": "SUPPRESS",
-                   "UserAttributes": [{"Name": "email", "Value": "alice@example.com"},
-                                      {"Name": "email_verified", "Value": "true"},
-                                      {"Name": "name", "Value": "Alice"}]}),
-            true,
-        )
-        .await;
-        app.ok(
-            "AdminSetUserPassword",
-            json!({"UserPoolId": pool, "Username": USERNAME, "Password": PASSWORD, "Permanent": true}),
-            true,
-        )
-        .await;
+        let attributes = json!([{"Name": "email", "Value": "alice@example.com"},
+                                {"Name": "email_verified", "Value": "true"},
+                                {"Name": "name", "Value": "Alice"}]);
+        app.create_confirmed_user_with(&pool, USERNAME, PASSWORD, attributes)
+            .await;
         let user = app
             .ok(
                 "AdminGetUser",
