@@ -72,7 +72,7 @@ impl Latchkey {
 
     /// Checks the NEW_PASSWORD_REQUIRED session and response and makes the new password permanent; returns the
     /// confirmed user. `check_secret` is false in the hosted UI, where the browser holds no client secret.
-    pub async fn set_new_password(
+    pub(crate) async fn set_new_password(
         &self,
         pool: &UserPool,
         client: &AppClient,

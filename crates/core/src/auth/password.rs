@@ -37,7 +37,7 @@ impl Latchkey {
 
     /// Checks a user's password (with lockout and Cognito's rules for unknown users) and returns the user, whatever
     /// their status.
-    pub async fn authenticate_password(
+    pub(crate) async fn authenticate_password(
         &self,
         pool: &UserPool,
         client: &AppClient,

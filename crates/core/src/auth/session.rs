@@ -24,7 +24,7 @@ pub struct SessionState {
 }
 
 impl Latchkey {
-    pub fn seal_session(&self, client: &AppClient, username: &str, challenge: &str) -> String {
+    pub(crate) fn seal_session(&self, client: &AppClient, username: &str, challenge: &str) -> String {
         self.seal_session_state(client, username, challenge, None)
     }
 
@@ -58,7 +58,7 @@ impl Latchkey {
     }
 
     /// Opens a session for `client` and `challenge`; anything else (forged, foreign, expired) is refused.
-    pub fn open_session(
+    pub(crate) fn open_session(
         &self,
         client: &AppClient,
         challenge: &str,
