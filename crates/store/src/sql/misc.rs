@@ -1,9 +1,26 @@
 //! The development outbox and rate counters (`MiscStore`), stamped out per backend (see `crate::sql`).
 
-/// How an increment moves a counter's expiry: kept within a live window, or always moved to the caller's.
-pub(crate) const FIXED_WINDOW: &str =
-    "CASE WHEN counters.expires_ms <= $2 THEN excluded.expires_ms ELSE counters.expires_ms END";
-pub(crate) const SLIDING: &str = "excluded.expires_ms";
+/// The counter increment with `$expiry` as the new `expires_ms`, written out whole at compile time so that an
+/// increment (on every sign-in attempt and rate check) builds no SQL at run time.
+macro_rules! bump_counter_sql {
+    ($expiry:literal) => {
+        concat!(
+            "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) ",
+            "ON CONFLICT (key) DO UPDATE SET ",
+            "value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, ",
+            "expires_ms = ",
+            $expiry,
+            " RETURNING value"
+        )
+    };
+}
+
+/// An increment that keeps a live window's expiry (and gives an ended one the caller's).
+pub(crate) const BUMP_FIXED_WINDOW: &str = bump_counter_sql!(
+    "CASE WHEN counters.expires_ms <= $2 THEN excluded.expires_ms ELSE counters.expires_ms END"
+);
+/// An increment that always moves the expiry to the caller's.
+pub(crate) const BUMP_SLIDING: &str = bump_counter_sql!("excluded.expires_ms");
 
 /// Implements `MiscStore` for `$store`.
 macro_rules! misc_store {
@@ -16,7 +33,7 @@ macro_rules! misc_store {
 
             use super::$store;
             use crate::common::{backend, count, outbox_doc, outbox_from_doc};
-            use crate::sql::misc::{FIXED_WINDOW, SLIDING};
+            use crate::sql::misc::{BUMP_FIXED_WINDOW, BUMP_SLIDING};
 
             #[async_trait]
             impl MiscStore for $store {
@@ -48,7 +65,7 @@ macro_rules! misc_store {
                 ) -> StoreResult<u64> {
                     // A window that has ended (expires_ms <= now) restarts at 1 with the caller's new expiry;
                     // within it the expiry stays.
-                    self.bump_counter(key, now, expires, FIXED_WINDOW).await
+                    self.bump_counter(key, now, expires, BUMP_FIXED_WINDOW).await
                 }
 
                 async fn decrement_counter(&self, key: &str, now: Timestamp) -> StoreResult<()> {
@@ -67,7 +84,7 @@ macro_rules! misc_store {
                     now: Timestamp,
                     expires: Timestamp,
                 ) -> StoreResult<u64> {
-                    self.bump_counter(key, now, expires, SLIDING).await
+                    self.bump_counter(key, now, expires, BUMP_SLIDING).await
                 }
 
                 async fn get_counter(&self, key: &str, now: Timestamp) -> StoreResult<Option<(u64, Timestamp)>> {
@@ -95,23 +112,16 @@ macro_rules! misc_store {
             }
 
             impl $store {
-                /// One upsert, so concurrent increments serialize on the row and none is lost; an expired counter
-                /// restarts at 1. `expiry` is the new `expires_ms` (`FIXED_WINDOW` or `SLIDING`).
+                /// One upsert (`sql`: `BUMP_FIXED_WINDOW` or `BUMP_SLIDING`), so concurrent increments serialize on
+                /// the row and none is lost; an expired counter restarts at 1.
                 async fn bump_counter(
                     &self,
                     key: &str,
                     now: Timestamp,
                     expires: Timestamp,
-                    expiry: &str,
+                    sql: &'static str,
                 ) -> StoreResult<u64> {
-                    let sql = format!(
-                        "INSERT INTO counters (key, value, expires_ms) VALUES ($1, 1, $3) \
-                         ON CONFLICT (key) DO UPDATE SET \
-                           value = CASE WHEN counters.expires_ms <= $2 THEN 1 ELSE counters.value + 1 END, \
-                           expires_ms = {expiry} \
-                         RETURNING value"
-                    );
-                    let (value,): (i64,) = sqlx::query_as(&sql)
+                    let (value,): (i64,) = sqlx::query_as(sql)
                         .bind(key)
                         .bind(now.millis())
                         .bind(expires.millis())

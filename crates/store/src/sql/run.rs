@@ -17,6 +17,15 @@ macro_rules! runners {
             type Arguments<'q> = <$db as Database>::Arguments<'q>;
             pub(super) type Connection = <$db as Database>::Connection;
 
+            /// `statement` with `keys` bound in order.
+            fn bind_keys<'q>(
+                statement: Query<'q, $db, Arguments<'q>>,
+                keys: &[&'q str],
+            ) -> Query<'q, $db, Arguments<'q>> {
+                keys.iter()
+                    .fold(statement, |statement, key| statement.bind(*key))
+            }
+
             /// Deletes the rows of each of `tables` that match `condition`, which binds `keys` in order.
             pub(super) async fn delete_rows(
                 tx: &mut Connection,
@@ -26,11 +35,10 @@ macro_rules! runners {
             ) -> StoreResult<()> {
                 for table in tables {
                     let sql = format!("DELETE FROM {table} WHERE {condition}");
-                    let mut statement = sqlx::query(&sql);
-                    for key in keys {
-                        statement = statement.bind(*key);
-                    }
-                    statement.execute(&mut *tx).await.map_err(backend)?;
+                    bind_keys(sqlx::query(&sql), keys)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
                 }
                 Ok(())
             }
@@ -43,11 +51,7 @@ macro_rules! runners {
                 version: i64,
                 keys: &[&'q str],
             ) -> Query<'q, $db, Arguments<'q>> {
-                let mut statement = sqlx::query(sql).bind(doc).bind(version);
-                for key in keys {
-                    statement = statement.bind(*key);
-                }
-                statement.bind(previous_version(version))
+                bind_keys(sqlx::query(sql).bind(doc).bind(version), keys).bind(previous_version(version))
             }
 
             impl $store {
@@ -108,11 +112,10 @@ macro_rules! runners {
                 ) -> StoreResult<bool> {
                     let mut tx = self.begin_write().await?;
                     delete_rows(&mut tx, owned, owner, keys).await?;
-                    let mut statement = sqlx::query(record);
-                    for key in keys {
-                        statement = statement.bind(*key);
-                    }
-                    let done = statement.execute(&mut *tx).await.map_err(backend)?;
+                    let done = bind_keys(sqlx::query(record), keys)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
                     tx.commit().await.map_err(backend)?;
                     Ok(done.rows_affected() > 0)
                 }

@@ -48,7 +48,6 @@ fn device_key(name: &str) -> String {
     format!("us-east-1_device-of-{name}")
 }
 
-/// What of user `name` in `pool_id` can still be found.
 /// A user recreated as "alice" leaves only its own traces: no old code, token, group or device applies to it.
 async fn alice_again_starts_clean(store: &dyn Store, pool_id: &str) {
     let again = user(pool_id, "alice");
@@ -62,6 +61,7 @@ async fn alice_again_starts_clean(store: &dyn Store, pool_id: &str) {
     );
 }
 
+/// What of user `name` in `pool_id` can still be found.
 async fn user_traces(store: &dyn Store, pool_id: &str, name: &str) -> Vec<&'static str> {
     let handle = format!("{pool_id}-{name}");
     let by_email = UserFilter {

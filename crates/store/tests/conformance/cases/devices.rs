@@ -17,7 +17,6 @@ async fn with_user(store: &dyn Store, pool_id: &str, username: &str) {
     store.insert_user(&u, &lookups(&u), &search(&u)).await.unwrap();
 }
 
-/// A realistic device key: `{region}_{uuid}`.
 /// Pools P and OTHER, with alice and bob in P and another alice in OTHER.
 async fn alice_and_bob_in_two_pools(db: TestDb) -> Arc<dyn Store> {
     let store = db.open().await;
@@ -30,6 +29,7 @@ async fn alice_and_bob_in_two_pools(db: TestDb) -> Arc<dyn Store> {
     store
 }
 
+/// A realistic device key: `{region}_{uuid}`.
 fn key(n: usize) -> String {
     format!("us-east-1_{n:08x}-5e2a-4c1b-9d3f-7a6b5c4d3e2f")
 }
