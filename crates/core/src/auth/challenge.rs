@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::client::names_of;
+use super::client::{names_of, ClientProof};
 use super::initiate::Initiator;
 use super::outcome::{required, AuthOutcome};
 use crate::clients::AppClient;
@@ -58,8 +58,15 @@ impl Latchkey {
     async fn respond_new_password(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
         let (pool, client) = (answer.pool, answer.client);
         let (session, responses) = (answer.session, answer.responses);
+        let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
         let user = self
-            .set_new_password(pool, client, session, responses, true)
+            .set_new_password(
+                pool,
+                client,
+                session,
+                responses,
+                ClientProof::SecretHash(secret_hash),
+            )
             .await?;
         self.after_first_factor(
             pool,
@@ -71,14 +78,15 @@ impl Latchkey {
     }
 
     /// Checks the NEW_PASSWORD_REQUIRED session and response and makes the new password permanent; returns the
-    /// confirmed user. `check_secret` is false in the hosted UI, where the browser holds no client secret.
+    /// confirmed user. `proof` is the response's SECRET_HASH through the API, and nothing in the hosted UI, where
+    /// the browser holds no client secret.
     pub(crate) async fn set_new_password(
         &self,
         pool: &UserPool,
         client: &AppClient,
         session: Option<&str>,
         responses: &BTreeMap<String, String>,
-        check_secret: bool,
+        proof: ClientProof<'_>,
     ) -> Result<crate::users::User> {
         let state = self.open_session(client, "NEW_PASSWORD_REQUIRED", session)?;
         let typed = required(responses, "USERNAME")?;
@@ -90,13 +98,7 @@ impl Latchkey {
             .ok_or_else(|| {
                 CognitoError::new(ErrorKind::NotAuthorizedException, "Invalid session for the user.")
             })?;
-        if check_secret {
-            self.check_secret_hash(
-                client,
-                &names_of(typed, &user),
-                responses.get("SECRET_HASH").map(String::as_str),
-            )?;
-        }
+        proof.check(self, client, &names_of(typed, &user))?;
         if user.status != STATUS_FORCE_CHANGE_PASSWORD {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,

@@ -93,7 +93,7 @@ impl Latchkey {
             responses.insert(format!("userAttributes.{name}"), value.clone());
         }
         let user = self
-            .set_new_password(pool, client, Some(session), &responses, false)
+            .set_new_password(pool, client, Some(session), &responses, ClientProof::HostedUi)
             .await?;
         Ok(Authenticated {
             user,
