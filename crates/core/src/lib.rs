@@ -9,6 +9,7 @@ pub(crate) mod codes;
 pub mod devices;
 pub mod error;
 pub mod groups;
+pub mod identity;
 pub mod ids;
 pub mod mail;
 pub mod oauth;

@@ -5,6 +5,7 @@
 mod devices;
 mod domains;
 mod groups;
+mod identities;
 mod misc;
 mod pools;
 mod purge;
@@ -14,6 +15,7 @@ mod users;
 pub use devices::DeviceStore;
 pub use domains::{DomainRecord, DomainStore};
 pub use groups::GroupStore;
+pub use identities::IdentityStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
 pub use purge::{PurgeCutoffs, PurgeStore, Purged};
@@ -27,7 +29,7 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed, or the record a write depends on is gone; the text names what.
     Conflict(String),
     /// A uniqueness rule failed. `kind` names it: "username", "email", "phone_number", "preferred_username",
-    /// "group", "kid", "device", "domain", or the record type for primary keys ("user_pool", "client").
+    /// "group", "kid", "device", "domain", "login", or the record type for primary keys ("user_pool", "client", "identity_pool").
     Duplicate { kind: String },
     /// The backend failed (connection, I/O, corrupt row). The text is for logs only.
     Backend(String),
@@ -56,11 +58,27 @@ pub struct Page<T> {
 
 /// Everything Latchkey persists.
 pub trait Store:
-    PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore + PurgeStore
+    PoolStore
+    + UserStore
+    + GroupStore
+    + TokenStore
+    + MiscStore
+    + DeviceStore
+    + DomainStore
+    + PurgeStore
+    + IdentityStore
 {
 }
 
 impl<T> Store for T where
-    T: PoolStore + UserStore + GroupStore + TokenStore + MiscStore + DeviceStore + DomainStore + PurgeStore
+    T: PoolStore
+    + UserStore
+    + GroupStore
+    + TokenStore
+    + MiscStore
+    + DeviceStore
+    + DomainStore
+    + PurgeStore
+    + IdentityStore
 {
 }
