@@ -59,6 +59,11 @@ pub enum ErrorKind {
     InvalidOAuthFlowException,
     UserPoolTaggingException,
     UnknownOperationException,
+    // Identity pools (cognito-identity).
+    InvalidIdentityPoolConfigurationException,
+    ResourceConflictException,
+    DeveloperUserAlreadyRegisteredException,
+    ExternalServiceException,
     // Request-authentication errors shared by every AWS JSON service.
     MissingAuthenticationTokenException,
     IncompleteSignatureException,
@@ -109,6 +114,10 @@ impl ErrorKind {
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UnknownOperationException => "UnknownOperationException",
+            ErrorKind::InvalidIdentityPoolConfigurationException => "InvalidIdentityPoolConfigurationException",
+            ErrorKind::ResourceConflictException => "ResourceConflictException",
+            ErrorKind::DeveloperUserAlreadyRegisteredException => "DeveloperUserAlreadyRegisteredException",
+            ErrorKind::ExternalServiceException => "ExternalServiceException",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
