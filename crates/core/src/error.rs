@@ -114,7 +114,9 @@ impl ErrorKind {
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UnknownOperationException => "UnknownOperationException",
-            ErrorKind::InvalidIdentityPoolConfigurationException => "InvalidIdentityPoolConfigurationException",
+            ErrorKind::InvalidIdentityPoolConfigurationException => {
+                "InvalidIdentityPoolConfigurationException"
+            }
             ErrorKind::ResourceConflictException => "ResourceConflictException",
             ErrorKind::DeveloperUserAlreadyRegisteredException => "DeveloperUserAlreadyRegisteredException",
             ErrorKind::ExternalServiceException => "ExternalServiceException",
@@ -123,12 +125,6 @@ impl ErrorKind {
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
             ErrorKind::UnrecognizedClientException => "UnrecognizedClientException",
             ErrorKind::InternalErrorException => "InternalErrorException",
-            ErrorKind::InvalidIdentityPoolConfigurationException => {
-                "InvalidIdentityPoolConfigurationException"
-            }
-            ErrorKind::ResourceConflictException => "ResourceConflictException",
-            ErrorKind::DeveloperUserAlreadyRegisteredException => "DeveloperUserAlreadyRegisteredException",
-            ErrorKind::ExternalServiceException => "ExternalServiceException",
             ErrorKind::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorKind::ExpiredToken => "ExpiredToken",
             ErrorKind::InvalidIdentityToken => "InvalidIdentityToken",

@@ -51,7 +51,8 @@ fn trusts(pool: &IdentityPool, role_arn: &str, amr: &[String]) -> bool {
         .chain(
             pool.role_mappings
                 .values()
-                .flat_map(|m| m.rules.iter().map(|r| r.role_arn.as_str())),
+                .filter_map(|m| m.rules_configuration.as_ref())
+                .flat_map(|c| c.rules.iter().map(|r| r.role_arn.as_str())),
         );
     (says("unauthenticated") && unauthenticated == Some(role_arn))
         || (says("authenticated") && authenticated.any(|r| r == role_arn))
@@ -131,7 +132,7 @@ impl Latchkey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::{MappingRule, MatchType, RoleMapping, RoleMappingType};
+    use crate::identity::{MappingRule, MatchType, RoleMapping, RoleMappingType, RulesConfiguration};
     use crate::time::Timestamp;
 
     fn pool() -> IdentityPool {
@@ -150,12 +151,14 @@ mod tests {
             RoleMapping {
                 kind: RoleMappingType::Rules,
                 ambiguous_role_resolution: None,
-                rules: vec![MappingRule {
-                    claim: "custom:tier".into(),
-                    match_type: MatchType::Equals,
-                    value: "gold".into(),
-                    role_arn: "arn:aws:iam::123456789012:role/Gold".into(),
-                }],
+                rules_configuration: Some(RulesConfiguration {
+                    rules: vec![MappingRule {
+                        claim: "custom:tier".into(),
+                        match_type: MatchType::Equals,
+                        value: "gold".into(),
+                        role_arn: "arn:aws:iam::123456789012:role/Gold".into(),
+                    }],
+                }),
             },
         );
         IdentityPool {
