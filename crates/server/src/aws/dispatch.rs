@@ -1,6 +1,7 @@
 //! `POST /`: the AWS JSON 1.1 dispatcher. It names the operation from `X-Amz-Target`, authenticates it (SigV4 for
 //! admin operations; unsigned operations are authorised later by ClientId, Session or token), parses and
-//! validates the body against the API model, runs the operation, and answers in Cognito's dialect.
+//! validates the body against the API model, runs the operation, and answers in Cognito's dialect. STS's form
+//! posts, which name no `X-Amz-Target`, go to `crate::sts`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,9 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if crate::sts::is_sts_request(&headers, &uri) {
+        return crate::sts::handle(&st, &method, &uri, &headers, &body).await;
+    }
     let started = Instant::now();
     let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng());
     let target = headers
