@@ -1,6 +1,16 @@
 //! Identity pools (Cognito's `cognito-identity` service): pools, the identities they hand out for a login or for
 //! nobody, the roles those identities assume, and the temporary AWS credentials and OpenID tokens they receive.
 
+mod identities;
+mod logins;
 mod model;
+mod pools;
+pub mod roles;
 
+pub use identities::{identity_not_found, AuthenticatedIdentity};
+pub use logins::{VerifiedLogin, IDENTITY_TOKEN_PROVIDER};
 pub use model::*;
+pub use pools::{
+    identity_pool_not_found, user_pool_of_provider, user_pool_provider_name, IdentityPoolInput, MAX_ROLE_MAPPINGS,
+    MAX_RULES, MAX_TAGS,
+};
