@@ -1,12 +1,14 @@
 //! Identity pools (Cognito's `cognito-identity` service): pools, the identities they hand out for a login or for
 //! nobody, the roles those identities assume, and the temporary AWS credentials and OpenID tokens they receive.
 
+mod developer;
 mod identities;
 mod logins;
 mod model;
 mod pools;
 pub mod roles;
 
+pub use developer::DeveloperIdentity;
 pub use identities::{identity_not_found, AuthenticatedIdentity};
 pub use logins::{VerifiedLogin, IDENTITY_TOKEN_PROVIDER};
 pub use model::*;
