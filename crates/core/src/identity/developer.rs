@@ -86,15 +86,7 @@ impl Latchkey {
                     }
                 }
                 (None, None) => {
-                    let now = self.clock.now();
-                    let region = pool.id.split(':').next().unwrap_or_default();
-                    let identity = Identity {
-                        id: format!("{region}:{}", crate::ids::new_uuid(self.rng.as_ref())),
-                        pool_id: pool.id.clone(),
-                        logins: vec![login.clone()],
-                        created: now,
-                        last_modified: now,
-                    };
+                    let identity = self.new_identity(pool, vec![login.clone()]);
                     match self.store.insert_identity(&identity).await {
                         Ok(()) => identity,
                         Err(StoreError::Duplicate { .. }) => continue,
@@ -102,23 +94,7 @@ impl Latchkey {
                     }
                 }
             };
-            let new: Vec<Login> = verified
-                .iter()
-                .map(|v| v.login.clone())
-                .filter(|l| !identity.logins.contains(l))
-                .collect();
-            if !new.is_empty() {
-                match self.store.link_logins(&identity.id, &new, self.clock.now()).await {
-                    Ok(()) => {}
-                    Err(StoreError::Duplicate { .. }) => {
-                        return Err(CognitoError::new(
-                            ErrorKind::ResourceConflictException,
-                            "A login in the Logins map is already linked to another identity.",
-                        ))
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            self.link_new_logins(&identity, &verified).await?;
             return self.identity(&identity.id).await;
         }
         Err(CognitoError::new(

@@ -54,7 +54,7 @@ impl Latchkey {
         Ok(found)
     }
 
-    fn new_identity(&self, pool: &IdentityPool, logins: Vec<Login>) -> Identity {
+    pub(crate) fn new_identity(&self, pool: &IdentityPool, logins: Vec<Login>) -> Identity {
         let region = pool.id.split(':').next().unwrap_or_default();
         let now = self.clock.now();
         Identity {
@@ -67,7 +67,7 @@ impl Latchkey {
     }
 
     /// Links the verified logins not yet linked to `identity`.
-    async fn link_new_logins(&self, identity: &Identity, verified: &[VerifiedLogin]) -> Result<()> {
+    pub(crate) async fn link_new_logins(&self, identity: &Identity, verified: &[VerifiedLogin]) -> Result<()> {
         let new: Vec<Login> = verified
             .iter()
             .map(|v| v.login.clone())
