@@ -2,6 +2,7 @@
 //! nobody, the roles those identities assume, and the temporary AWS credentials and OpenID tokens they receive.
 
 mod developer;
+mod grants;
 mod identities;
 mod logins;
 mod model;
@@ -9,6 +10,7 @@ mod pools;
 pub mod roles;
 
 pub use developer::DeveloperIdentity;
+pub use grants::{CREDENTIALS_SECONDS, DEVELOPER_TOKEN_SECONDS, OPENID_TOKEN_SECONDS, SESSION_NAME};
 pub use identities::{identity_not_found, AuthenticatedIdentity};
 pub use logins::{VerifiedLogin, IDENTITY_TOKEN_PROVIDER};
 pub use model::*;
