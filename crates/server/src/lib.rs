@@ -93,6 +93,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics_text))
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
+        .route("/cognito-identity/.well-known/jwks_uri", get(oidc::identity_jwks))
+        .route(
+            "/cognito-identity/.well-known/openid-configuration",
+            get(oidc::identity_openid_configuration),
+        )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(oidc::openid_configuration),
