@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use latchkey_core::clients::AppClient;
 use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
+use latchkey_core::identity::{Identity, IdentityPool, Login};
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
     parse_search_position, search_position, CodeRecord, DomainRecord, IndexEntry, OutboxMessage, Page,
@@ -42,6 +43,12 @@ doc_codec!(key_doc, key_from_doc, SigningKeyRecord, "signing key");
 doc_codec!(outbox_doc, outbox_from_doc, OutboxMessage, "outbox message");
 doc_codec!(device_doc, device_from_doc, Device, "device");
 doc_codec!(domain_doc, domain_from_doc, DomainRecord, "domain");
+doc_codec!(
+    identity_pool_doc,
+    identity_pool_from_doc,
+    IdentityPool,
+    "identity pool"
+);
 
 /// Defines the parser of a versioned record's row, `(doc, version)`: `version` is serde-skipped and lives in its
 /// own column.
@@ -60,6 +67,31 @@ versioned_row!(client_from_row, client_from_doc, AppClient);
 versioned_row!(user_from_row, user_from_doc, User);
 versioned_row!(group_from_row, group_from_doc, Group);
 versioned_row!(device_from_row, device_from_doc, Device);
+versioned_row!(identity_pool_from_row, identity_pool_from_doc, IdentityPool);
+
+/// An identity joined with one of its logins: id, pool id, created and last-modified millis, then the login's
+/// provider and subject (both null for an identity without logins, from the LEFT JOIN).
+pub(crate) type IdentityRow = (String, String, i64, i64, Option<String>, Option<String>);
+
+/// Identities from rows that keep each identity's rows together, with its logins in row order.
+pub(crate) fn identities_from_rows(rows: Vec<IdentityRow>) -> Vec<Identity> {
+    let mut identities: Vec<Identity> = Vec::new();
+    for (id, pool_id, created_ms, modified_ms, provider, subject) in rows {
+        if !matches!(identities.last(), Some(last) if last.id == id) {
+            identities.push(Identity {
+                id,
+                pool_id,
+                logins: Vec::new(),
+                created: Timestamp::from_millis(created_ms),
+                last_modified: Timestamp::from_millis(modified_ms),
+            });
+        }
+        if let (Some(provider), Some(subject), Some(identity)) = (provider, subject, identities.last_mut()) {
+            identity.logins.push(Login { provider, subject });
+        }
+    }
+    identities
+}
 
 // Fields that single statements change are columns, and the column wins over the stale document.
 

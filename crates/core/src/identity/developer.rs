@@ -52,7 +52,10 @@ impl Latchkey {
         identity_id: Option<&str>,
         logins: &BTreeMap<String, String>,
     ) -> Result<Identity> {
-        let provider = pool.developer_provider_name.as_deref().ok_or_else(provider_mismatch)?;
+        let provider = pool
+            .developer_provider_name
+            .as_deref()
+            .ok_or_else(provider_mismatch)?;
         let user_id = logins.get(provider).ok_or_else(|| {
             CognitoError::invalid_parameter(format!(
                 "The Logins map must name the identity pool's developer provider {provider}."
@@ -65,12 +68,12 @@ impl Latchkey {
         for _ in 0..3 {
             let existing = self.store.identity_for_login(&pool.id, &login).await?;
             let identity = match (identity_id, existing) {
-                (Some(wanted), Some(found)) if found.id != wanted => {
-                    return Err(CognitoError::new(
-                        ErrorKind::DeveloperUserAlreadyRegisteredException,
-                        format!("Developer user identifier {user_id} is already registered with another identity."),
-                    ))
-                }
+                (Some(wanted), Some(found)) if found.id != wanted => return Err(CognitoError::new(
+                    ErrorKind::DeveloperUserAlreadyRegisteredException,
+                    format!(
+                        "Developer user identifier {user_id} is already registered with another identity."
+                    ),
+                )),
                 (_, Some(found)) => found,
                 (Some(wanted), None) => {
                     let identity = self.identity_of_pool(pool, wanted).await?;
@@ -111,7 +114,10 @@ impl Latchkey {
         developer_user_identifier: Option<&str>,
     ) -> Result<DeveloperIdentity> {
         let pool = self.identity_pool(pool_id).await?;
-        let provider = pool.developer_provider_name.clone().ok_or_else(provider_mismatch)?;
+        let provider = pool
+            .developer_provider_name
+            .clone()
+            .ok_or_else(provider_mismatch)?;
         let identity = match (identity_id, developer_user_identifier) {
             (None, None) => {
                 return Err(CognitoError::invalid_parameter(
@@ -142,7 +148,12 @@ impl Latchkey {
         })
     }
 
-    async fn developer_user_identity(&self, pool: &IdentityPool, provider: &str, user: &str) -> Result<Identity> {
+    async fn developer_user_identity(
+        &self,
+        pool: &IdentityPool,
+        provider: &str,
+        user: &str,
+    ) -> Result<Identity> {
         let login = developer_login(pool, provider, user)?;
         self.store
             .identity_for_login(&pool.id, &login)
@@ -161,7 +172,9 @@ impl Latchkey {
     ) -> Result<String> {
         let pool = self.identity_pool(pool_id).await?;
         let source = self.developer_user_identity(&pool, provider, source_user).await?;
-        let destination = self.developer_user_identity(&pool, provider, destination_user).await?;
+        let destination = self
+            .developer_user_identity(&pool, provider, destination_user)
+            .await?;
         if source.id != destination.id {
             self.store
                 .merge_identities(&source.id, &destination.id, provider, self.clock.now())

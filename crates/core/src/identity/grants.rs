@@ -22,8 +22,13 @@ pub const SESSION_NAME: &str = "CognitoIdentityCredentials";
 /// How an identity proved itself to a grant: with a provider's token (its role-mapping key and claims), with an
 /// identity OpenID token from a developer's back end, or not at all.
 enum Proof {
-    Provider { mapping_key: String, claims: Map<String, Value> },
-    IdentityToken { amr: Vec<String> },
+    Provider {
+        mapping_key: String,
+        claims: Map<String, Value>,
+    },
+    IdentityToken {
+        amr: Vec<String>,
+    },
     Unauthenticated,
 }
 
@@ -50,7 +55,10 @@ impl Latchkey {
             if e.kind() == ErrorKind::InternalErrorException {
                 e
             } else {
-                CognitoError::new(ErrorKind::NotAuthorizedException, format!("Invalid login token. {}", e.message()))
+                CognitoError::new(
+                    ErrorKind::NotAuthorizedException,
+                    format!("Invalid login token. {}", e.message()),
+                )
             }
         })?;
         let identity = self.identity(identity_id).await?;
@@ -79,14 +87,13 @@ impl Latchkey {
         let (auth, proof) = self.prove_identity(identity_id, logins).await?;
         let empty = Map::new();
         let source = match &proof {
-            Proof::Provider { mapping_key, claims } => Some(RoleSource {
-                mapping_key,
-                claims,
-            }),
-            Proof::IdentityToken { amr } if amr.first().is_some_and(|a| a == "authenticated") => Some(RoleSource {
-                mapping_key: IDENTITY_TOKEN_PROVIDER,
-                claims: &empty,
-            }),
+            Proof::Provider { mapping_key, claims } => Some(RoleSource { mapping_key, claims }),
+            Proof::IdentityToken { amr } if amr.first().is_some_and(|a| a == "authenticated") => {
+                Some(RoleSource {
+                    mapping_key: IDENTITY_TOKEN_PROVIDER,
+                    claims: &empty,
+                })
+            }
             Proof::IdentityToken { .. } | Proof::Unauthenticated => None,
         };
         let role = resolve_role(&auth.pool, source.as_ref(), custom_role_arn)?;
@@ -95,11 +102,17 @@ impl Latchkey {
 
     /// GetOpenIdToken: an identity OpenID token for the identity, valid for ten minutes. Its `amr` says whether
     /// the identity is authenticated and through which provider, as Cognito's does.
-    pub async fn get_open_id_token(&self, identity_id: &str, logins: &BTreeMap<String, String>) -> Result<String> {
+    pub async fn get_open_id_token(
+        &self,
+        identity_id: &str,
+        logins: &BTreeMap<String, String>,
+    ) -> Result<String> {
         let (auth, proof) = self.prove_identity(identity_id, logins).await?;
         let amr = match proof {
             Proof::Provider { mapping_key, claims } => {
-                let provider = mapping_key.rsplit_once(':').map_or(mapping_key.as_str(), |(p, _)| p);
+                let provider = mapping_key
+                    .rsplit_once(':')
+                    .map_or(mapping_key.as_str(), |(p, _)| p);
                 let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
                 vec![
                     "authenticated".to_string(),

@@ -41,7 +41,11 @@ pub struct AuthenticatedIdentity {
 
 impl Latchkey {
     /// The identities the verified logins are linked to: at most one, or the logins contradict each other.
-    async fn identity_of_logins(&self, pool_id: &str, verified: &[VerifiedLogin]) -> Result<Option<Identity>> {
+    async fn identity_of_logins(
+        &self,
+        pool_id: &str,
+        verified: &[VerifiedLogin],
+    ) -> Result<Option<Identity>> {
         let mut found: Option<Identity> = None;
         for v in verified {
             if let Some(identity) = self.store.identity_for_login(pool_id, &v.login).await? {
@@ -67,7 +71,11 @@ impl Latchkey {
     }
 
     /// Links the verified logins not yet linked to `identity`.
-    pub(crate) async fn link_new_logins(&self, identity: &Identity, verified: &[VerifiedLogin]) -> Result<()> {
+    pub(crate) async fn link_new_logins(
+        &self,
+        identity: &Identity,
+        verified: &[VerifiedLogin],
+    ) -> Result<()> {
         let new: Vec<Login> = verified
             .iter()
             .map(|v| v.login.clone())
@@ -216,9 +224,7 @@ impl Latchkey {
         self.identity_pool(pool_id).await?;
         let limit = page_size(max_results);
         page_of("identity", token, |after| async move {
-            self.store
-                .list_identities(pool_id, after.as_deref(), limit)
-                .await
+            self.store.list_identities(pool_id, after.as_deref(), limit).await
         })
         .await
     }

@@ -24,7 +24,10 @@ pub struct VerifiedLogin {
 }
 
 fn invalid_login(detail: &str) -> CognitoError {
-    CognitoError::new(ErrorKind::NotAuthorizedException, format!("Invalid login token. {detail}"))
+    CognitoError::new(
+        ErrorKind::NotAuthorizedException,
+        format!("Invalid login token. {detail}"),
+    )
 }
 
 fn unsupported_provider(key: &str) -> CognitoError {
@@ -67,7 +70,10 @@ impl Latchkey {
             if clients.is_empty() {
                 return Err(unsupported_provider(key));
             }
-            verified.push(self.verify_user_pool_login(&user_pool_id, &provider, &clients, token).await?);
+            verified.push(
+                self.verify_user_pool_login(&user_pool_id, &provider, &clients, token)
+                    .await?,
+            );
         }
         Ok(verified)
     }
@@ -81,7 +87,8 @@ impl Latchkey {
         clients: &[&CognitoProvider],
         token: &str,
     ) -> Result<VerifiedLogin> {
-        let t = Unverified::parse(token).ok_or_else(|| invalid_login("Not a valid OpenId Connect identity token."))?;
+        let t = Unverified::parse(token)
+            .ok_or_else(|| invalid_login("Not a valid OpenId Connect identity token."))?;
         if t.claim_str("iss") != Some(self.issuer(user_pool_id).as_str()) {
             return Err(invalid_login("Issuer doesn't match providerName"));
         }
@@ -136,12 +143,14 @@ impl Latchkey {
         match found {
             Some((user, revoked))
                 if user.enabled
-                    && !(revoked && !origin_jti.is_empty())
-                    && !user.tokens_valid_after.is_some_and(|after| iat < after.seconds()) =>
+                    && (origin_jti.is_empty() || !revoked)
+                    && user.tokens_valid_after.is_none_or(|after| iat >= after.seconds()) =>
             {
                 Ok(())
             }
-            _ => Err(invalid_login("Token has been revoked or its user no longer exists.")),
+            _ => Err(invalid_login(
+                "Token has been revoked or its user no longer exists.",
+            )),
         }
     }
 }

@@ -22,7 +22,7 @@ pub use logins::{VerifiedLogin, IDENTITY_TOKEN_PROVIDER};
 pub use model::*;
 pub use openid::*;
 pub use pools::{
-    identity_pool_not_found, user_pool_of_provider, user_pool_provider_name, IdentityPoolInput, MAX_ROLE_MAPPINGS,
-    MAX_RULES, MAX_TAGS,
+    identity_pool_not_found, user_pool_of_provider, user_pool_provider_name, IdentityPoolInput,
+    MAX_ROLE_MAPPINGS, MAX_RULES, MAX_TAGS,
 };
 pub use web_identity::*;

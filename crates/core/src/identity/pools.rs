@@ -49,7 +49,9 @@ pub fn user_pool_provider_name(user_pool_id: &str) -> Option<String> {
 /// The user pool a `cognito-idp.<region>.amazonaws.com/<userPoolId>` provider name names.
 pub fn user_pool_of_provider(name: &str) -> Option<&str> {
     let (host, pool_id) = name.split_once('/')?;
-    let region = host.strip_prefix("cognito-idp.")?.strip_suffix(".amazonaws.com")?;
+    let region = host
+        .strip_prefix("cognito-idp.")?
+        .strip_suffix(".amazonaws.com")?;
     (crate::ids::region_of_pool(pool_id) == Some(region)).then_some(pool_id)
 }
 
@@ -62,7 +64,11 @@ fn check_settings(input: &IdentityPoolInput) -> Result<()> {
             )));
         }
     }
-    if input.identity_pool_tags.as_ref().is_some_and(|t| t.len() > MAX_TAGS) {
+    if input
+        .identity_pool_tags
+        .as_ref()
+        .is_some_and(|t| t.len() > MAX_TAGS)
+    {
         return Err(CognitoError::new(
             ErrorKind::LimitExceededException,
             format!("An identity pool can have at most {MAX_TAGS} tags."),
@@ -86,8 +92,14 @@ fn check_role_mappings(pool: &IdentityPool, mappings: &BTreeMap<String, RoleMapp
             .iter()
             .any(|p| *key == format!("{}:{}", p.provider_name, p.client_id))
             || pool.supported_login_providers.contains_key(key)
-            || pool.open_id_connect_provider_arns.iter().any(|a| a.ends_with(&format!("/{key}")))
-            || pool.saml_provider_arns.iter().any(|a| a.ends_with(&format!("/{key}")));
+            || pool
+                .open_id_connect_provider_arns
+                .iter()
+                .any(|a| a.ends_with(&format!("/{key}")))
+            || pool
+                .saml_provider_arns
+                .iter()
+                .any(|a| a.ends_with(&format!("/{key}")));
         if !known {
             return Err(CognitoError::invalid_parameter(format!(
                 "Role mapping key {key} does not name an identity provider of this identity pool."
@@ -232,7 +244,10 @@ impl Latchkey {
         roles: BTreeMap<String, String>,
         role_mappings: BTreeMap<String, RoleMapping>,
     ) -> Result<()> {
-        if let Some(bad) = roles.keys().find(|k| *k != "authenticated" && *k != "unauthenticated") {
+        if let Some(bad) = roles
+            .keys()
+            .find(|k| *k != "authenticated" && *k != "unauthenticated")
+        {
             return Err(CognitoError::invalid_parameter(format!(
                 "Invalid role type {bad}: Roles keys are authenticated and unauthenticated."
             )));

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{AmbiguousRoleResolution, IdentityPool, MatchType, MappingRule, RoleMappingType};
+use super::{AmbiguousRoleResolution, IdentityPool, MappingRule, MatchType, RoleMappingType};
 use crate::error::{CognitoError, ErrorKind, Result};
 
 /// The login a role is chosen for: the role-mapping key of its provider (`<provider>:<clientId>` for a user pool,
@@ -17,7 +17,9 @@ pub struct RoleSource<'a> {
 fn no_role(auth: &str) -> CognitoError {
     CognitoError::new(
         ErrorKind::InvalidIdentityPoolConfigurationException,
-        format!("Invalid identity pool configuration. Check assigned IAM roles for this pool. (No {auth} role.)"),
+        format!(
+            "Invalid identity pool configuration. Check assigned IAM roles for this pool. (No {auth} role.)"
+        ),
     )
 }
 
@@ -131,7 +133,10 @@ mod tests {
             saml_provider_arns: vec![],
             cognito_identity_providers: vec![],
             tags: BTreeMap::new(),
-            roles: BTreeMap::from([("authenticated".into(), AUTH.into()), ("unauthenticated".into(), UNAUTH.into())]),
+            roles: BTreeMap::from([
+                ("authenticated".into(), AUTH.into()),
+                ("unauthenticated".into(), UNAUTH.into()),
+            ]),
             role_mappings: mapping.into_iter().map(|m| (KEY.to_string(), m)).collect(),
             principal_tags: BTreeMap::new(),
             created: Timestamp(0),
@@ -144,7 +149,12 @@ mod tests {
     }
 
     fn rule(claim: &str, match_type: MatchType, value: &str, role: &str) -> MappingRule {
-        MappingRule { claim: claim.into(), match_type, value: value.into(), role_arn: role.into() }
+        MappingRule {
+            claim: claim.into(),
+            match_type,
+            value: value.into(),
+            role_arn: role.into(),
+        }
     }
 
     fn rules(rules: Vec<MappingRule>, ambiguous: AmbiguousRoleResolution) -> RoleMapping {
@@ -156,23 +166,40 @@ mod tests {
     }
 
     fn token(ambiguous: AmbiguousRoleResolution) -> RoleMapping {
-        RoleMapping { kind: RoleMappingType::Token, ambiguous_role_resolution: Some(ambiguous), rules_configuration: None }
+        RoleMapping {
+            kind: RoleMappingType::Token,
+            ambiguous_role_resolution: Some(ambiguous),
+            rules_configuration: None,
+        }
     }
 
     fn resolve(p: &IdentityPool, c: &Map<String, Value>, custom: Option<&str>) -> Result<String> {
-        resolve_role(p, Some(&RoleSource { mapping_key: KEY, claims: c }), custom)
+        resolve_role(
+            p,
+            Some(&RoleSource {
+                mapping_key: KEY,
+                claims: c,
+            }),
+            custom,
+        )
     }
 
     #[test]
     fn without_a_mapping_the_default_roles_apply() {
         let p = pool(None);
         assert_eq!(resolve_role(&p, None, None).unwrap(), UNAUTH);
-        assert_eq!(resolve(&p, &claims(json!({"cognito:preferred_role": "x"})), None).unwrap(), AUTH);
+        assert_eq!(
+            resolve(&p, &claims(json!({"cognito:preferred_role": "x"})), None).unwrap(),
+            AUTH
+        );
         let mut bare = p.clone();
         bare.roles.clear();
         let e = resolve(&bare, &claims(json!({})), None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidIdentityPoolConfigurationException);
-        assert_eq!(resolve_role(&bare, None, None).unwrap_err().kind(), ErrorKind::InvalidIdentityPoolConfigurationException);
+        assert_eq!(
+            resolve_role(&bare, None, None).unwrap_err().kind(),
+            ErrorKind::InvalidIdentityPoolConfigurationException
+        );
     }
 
     #[test]
@@ -182,9 +209,15 @@ mod tests {
         assert_eq!(resolve(&p, &two, Some("r2")).unwrap(), "r2");
         assert_eq!(resolve(&p, &two, Some("not-listed")).unwrap(), "r1");
         assert_eq!(resolve(&p, &two, None).unwrap(), "r1");
-        assert_eq!(resolve(&p, &claims(json!({"cognito:roles": ["only"]})), None).unwrap(), "only");
+        assert_eq!(
+            resolve(&p, &claims(json!({"cognito:roles": ["only"]})), None).unwrap(),
+            "only"
+        );
         let ambiguous = claims(json!({"cognito:roles": ["r1", "r2"]}));
-        assert_eq!(resolve(&p, &ambiguous, None).unwrap_err().kind(), ErrorKind::NotAuthorizedException);
+        assert_eq!(
+            resolve(&p, &ambiguous, None).unwrap_err().kind(),
+            ErrorKind::NotAuthorizedException
+        );
         let lenient = pool(Some(token(AmbiguousRoleResolution::AuthenticatedRole)));
         assert_eq!(resolve(&lenient, &ambiguous, None).unwrap(), AUTH);
     }
@@ -201,13 +234,30 @@ mod tests {
             AmbiguousRoleResolution::Deny,
         )));
         let r = |c: Value| resolve(&p, &claims(c), None);
-        assert_eq!(r(json!({"cognito:groups": ["users", "admins"], "email": "boss@corp.com"})).unwrap(), "admin-role");
-        assert_eq!(r(json!({"cognito:groups": ["users"], "email": "boss@corp.com"})).unwrap(), "boss-role");
+        assert_eq!(
+            r(json!({"cognito:groups": ["users", "admins"], "email": "boss@corp.com"})).unwrap(),
+            "admin-role"
+        );
+        assert_eq!(
+            r(json!({"cognito:groups": ["users"], "email": "boss@corp.com"})).unwrap(),
+            "boss-role"
+        );
         assert_eq!(r(json!({"email": "ann@corp.com"})).unwrap(), "corp-role");
-        assert_eq!(r(json!({"email": "ann@home.com", "custom:tier": "gold"})).unwrap(), "paid-role");
+        assert_eq!(
+            r(json!({"email": "ann@home.com", "custom:tier": "gold"})).unwrap(),
+            "paid-role"
+        );
         // No rule matches (a missing claim matches no rule, NotEqual included): Deny.
-        assert_eq!(r(json!({"email": "ann@home.com"})).unwrap_err().kind(), ErrorKind::NotAuthorizedException);
-        assert_eq!(r(json!({"email": "ann@home.com", "custom:tier": "free"})).unwrap_err().kind(), ErrorKind::NotAuthorizedException);
+        assert_eq!(
+            r(json!({"email": "ann@home.com"})).unwrap_err().kind(),
+            ErrorKind::NotAuthorizedException
+        );
+        assert_eq!(
+            r(json!({"email": "ann@home.com", "custom:tier": "free"}))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotAuthorizedException
+        );
     }
 
     #[test]
@@ -216,9 +266,15 @@ mod tests {
             vec![rule("email", MatchType::Equals, "a@b.c", "r")],
             AmbiguousRoleResolution::AuthenticatedRole,
         )));
-        assert_eq!(resolve(&p, &claims(json!({"email": "x@y.z"})), None).unwrap(), AUTH);
+        assert_eq!(
+            resolve(&p, &claims(json!({"email": "x@y.z"})), None).unwrap(),
+            AUTH
+        );
         // A mapping for another provider key leaves this one on the defaults.
-        let other = RoleSource { mapping_key: "other:client", claims: &claims(json!({"email": "a@b.c"})) };
+        let other = RoleSource {
+            mapping_key: "other:client",
+            claims: &claims(json!({"email": "a@b.c"})),
+        };
         assert_eq!(resolve_role(&p, Some(&other), None).unwrap(), AUTH);
     }
 }

@@ -14,6 +14,7 @@
 pub(crate) mod devices;
 pub(crate) mod domains;
 pub(crate) mod groups;
+pub(crate) mod identities;
 pub(crate) mod identity_keys;
 pub(crate) mod misc;
 pub(crate) mod pools;
@@ -38,6 +39,7 @@ macro_rules! store_traits {
         crate::sql::domains::domain_store!($store);
         crate::sql::purge::purge_store!($store);
         crate::sql::identity_keys::identity_key_store!($store);
+        crate::sql::identities::identity_store!($store);
     };
 }
 pub(crate) use store_traits;
