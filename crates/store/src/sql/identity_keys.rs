@@ -34,9 +34,10 @@ macro_rules! identity_key_store {
                     new: &SigningKeyRecord,
                     retired_at: Timestamp,
                 ) -> StoreResult<()> {
-                    // No lock is taken: the index that admits one unretired key orders two rotations. Of two that
-                    // read the same active set, the second's insert meets the first's new key (PostgreSQL waits
-                    // for the first to commit) and fails, and its whole transaction with it.
+                    // No lock is taken. Two rotations that read the same active key both try to retire it by name;
+                    // the second finds it retired (PostgreSQL waits for the first to commit, then rereads the row)
+                    // and fails. Two first keys both insert; the index that admits one unretired key fails the
+                    // second. Either way the loser's whole transaction goes with it.
                     let mut tx = self.begin_write().await?;
                     let active: Vec<(String,)> =
                         sqlx::query_as("SELECT kid FROM identity_signing_keys WHERE retired_ms IS NULL")
@@ -47,11 +48,24 @@ macro_rules! identity_key_store {
                     if !same_kids(&active, expected_active) {
                         return Err(changed());
                     }
-                    sqlx::query("UPDATE identity_signing_keys SET retired_ms = $1 WHERE retired_ms IS NULL")
+                    // Each key retired by name, and only if still active: at READ COMMITTED a statement reads
+                    // what committed before it started, so "every active key" could be a key another rotation
+                    // just added. A key another rotation retired first matches nothing here, which is that
+                    // rotation winning.
+                    for kid in expected_active {
+                        let retired = sqlx::query(
+                            "UPDATE identity_signing_keys SET retired_ms = $1 \
+                             WHERE kid = $2 AND retired_ms IS NULL",
+                        )
                         .bind(retired_at.millis())
+                        .bind(kid)
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
+                        if retired.rows_affected() != 1 {
+                            return Err(changed());
+                        }
+                    }
                     sqlx::query(
                         "INSERT INTO identity_signing_keys (kid, created_ms, retired_ms, doc) \
                          VALUES ($1, $2, NULL, $3)",

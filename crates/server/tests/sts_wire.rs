@@ -1,0 +1,544 @@
+//! Snapshots of STS on `/` as it answers today: GetCallerIdentity signed in the header or presigned in the query,
+//! by the admin key or by temporary credentials; AssumeRoleWithWebIdentity with an identity pool's OpenID token;
+//! and `<ErrorResponse>` for each way a request is refused — a forged signature, a tampered session token, expired
+//! credentials, a replay with another body, an expired presigned URL, unknown and missing actions and parameters.
+//! Temporary credentials are minted directly with `issue_role_credentials` (GetCredentialsForIdentity's own tests
+//! cover minting them on the wire).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod wire;
+
+use aws_lc_rs::{digest, hmac};
+use axum::body::Body;
+use axum::http::Request;
+use latchkey_core::identity::TemporaryCredentials;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use regex::Regex;
+use serde_json::{json, Value};
+use wire::{assert_wire_snapshot, send, Exchange, Redactor};
+
+const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const CALLER: &str = "Action=GetCallerIdentity&Version=2011-06-15";
+const ROLE: &str = "arn:aws:iam::123456789012:role/Cognito_AppAuth_Role";
+const IDENTITY: &str = "us-east-1:0f1c2d3e-4a5b-4c6d-8e7f-001122334455";
+/// The test clock's time, 2027-01-15T08:00:00Z, as SigV4 writes it.
+const NOW: &str = "20270115T080000Z";
+
+const SIGV4: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, SIGV4).to_string()
+}
+
+fn hex_sha256(data: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, data))
+}
+
+/// SigV4's signature of `canonical` for service `service` on `amz_date`'s day, in us-east-1.
+fn signature(secret: &str, amz_date: &str, service: &str, canonical: &str) -> String {
+    let date = &amz_date[..8];
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{date}/us-east-1/{service}/aws4_request\n{}",
+        hex_sha256(canonical.as_bytes())
+    );
+    let mut key = format!("AWS4{secret}").into_bytes();
+    for part in [date, "us-east-1", service, "aws4_request", to_sign.as_str()] {
+        key = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &key), part.as_bytes())
+            .as_ref()
+            .to_vec();
+    }
+    hex::encode(key)
+}
+
+/// Who signs: an access key, its secret, and the session token of temporary credentials.
+struct Creds {
+    key: String,
+    secret: String,
+    token: Option<String>,
+}
+
+fn admin() -> Creds {
+    Creds {
+        key: common::ACCESS_KEY.into(),
+        secret: common::SECRET_KEY.into(),
+        token: None,
+    }
+}
+
+fn temporary(c: &TemporaryCredentials) -> Creds {
+    Creds {
+        key: c.access_key_id.clone(),
+        secret: c.secret_key.clone(),
+        token: Some(c.session_token.clone()),
+    }
+}
+
+/// `POST /` signed as botocore signs it: content-type, host, x-amz-date, with temporary credentials
+/// x-amz-security-token, and with a `target` (an AWS JSON call) x-amz-target. `body` is what was signed, `sent` the
+/// body actually sent (another, for a replay).
+fn signed(creds: &Creds, service: &str, target: Option<&str>, body: &str, sent: &str) -> Request<Body> {
+    let content_type = if target.is_some() {
+        "application/x-amz-json-1.1"
+    } else {
+        FORM
+    };
+    let mut headers = vec![
+        ("content-type", content_type.to_string()),
+        ("host", "latchkey.test".to_string()),
+        ("x-amz-date", NOW.to_string()),
+    ];
+    if let Some(t) = &creds.token {
+        headers.push(("x-amz-security-token", t.clone()));
+    }
+    if let Some(t) = target {
+        headers.push(("x-amz-target", t.to_string()));
+    }
+    let names: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
+    let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+    let canonical = format!(
+        "POST\n/\n\n{canonical_headers}\n{}\n{}",
+        names.join(";"),
+        hex_sha256(body.as_bytes())
+    );
+    let sig = signature(&creds.secret, NOW, service, &canonical);
+    let mut req = Request::post("/");
+    for (n, v) in &headers {
+        req = req.header(*n, v);
+    }
+    req.header(
+        "authorization",
+        format!(
+            "AWS4-HMAC-SHA256 Credential={}/20270115/us-east-1/{service}/aws4_request, SignedHeaders={}, Signature={sig}",
+            creds.key,
+            names.join(";")
+        ),
+    )
+    .body(Body::from(sent.to_string()))
+    .unwrap()
+}
+
+/// An STS form post signed for `sts`.
+fn sts_post(creds: &Creds, body: &str, sent: &str) -> Request<Body> {
+    signed(creds, "sts", None, body, sent)
+}
+
+/// A presigned `GET /?Action=GetCallerIdentity...` as botocore's SigV4QueryAuth builds it, signed at `amz_date`.
+fn presigned(creds: &Creds, amz_date: &str, expires: u32) -> String {
+    let mut params = vec![
+        ("Action", "GetCallerIdentity".to_string()),
+        ("Version", "2011-06-15".to_string()),
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256".to_string()),
+        (
+            "X-Amz-Credential",
+            format!("{}/{}/us-east-1/sts/aws4_request", creds.key, &amz_date[..8]),
+        ),
+        ("X-Amz-Date", amz_date.to_string()),
+        ("X-Amz-Expires", expires.to_string()),
+        ("X-Amz-SignedHeaders", "host".to_string()),
+    ];
+    if let Some(t) = &creds.token {
+        params.push(("X-Amz-Security-Token", t.clone()));
+    }
+    let pairs: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    let mut sorted = pairs.clone();
+    sorted.sort();
+    let canonical = format!(
+        "GET\n/\n{}\nhost:latchkey.test\n\nhost\n{}",
+        sorted.join("&"),
+        hex_sha256(b"")
+    );
+    let sig = signature(&creds.secret, amz_date, "sts", &canonical);
+    format!("/?{}&X-Amz-Signature={sig}", pairs.join("&"))
+}
+
+async fn get(app: &common::TestApp, path_and_query: &str) -> Exchange {
+    let req = Request::get(path_and_query)
+        .header("host", "latchkey.test")
+        .body(Body::empty())
+        .unwrap();
+    send(&app.router, req).await
+}
+
+async fn post(app: &common::TestApp, req: Request<Body>) -> Exchange {
+    send(&app.router, req).await
+}
+
+/// An unsigned form post, as AssumeRoleWithWebIdentity is sent.
+async fn post_form(app: &common::TestApp, form: &[(&str, &str)]) -> Exchange {
+    wire::post_form(&app.router, "/", form, &[]).await
+}
+
+/// The answer as a snapshot, its XML body line by line with the request id (the header's) as `[uuid]`.
+fn shape(r: &Redactor, ex: &Exchange) -> Value {
+    let mut v = r.snapshot(ex);
+    let id = ex.header("x-amzn-requestid").to_string();
+    let body = ex.text();
+    let slot = format!("<RequestId>{id}</RequestId>");
+    assert_eq!(
+        body.matches(&slot).count(),
+        1,
+        "the body names the header's request id: {body}"
+    );
+    let body = body.replace(&slot, "<RequestId>[uuid]</RequestId>");
+    v["body"] = r.redact(json!(body.lines().collect::<Vec<_>>()));
+    v
+}
+
+fn cases(r: &Redactor, answers: Vec<(&str, Exchange)>) -> Value {
+    Value::Object(
+        answers
+            .into_iter()
+            .map(|(name, ex)| (name.to_string(), shape(r, &ex)))
+            .collect(),
+    )
+}
+
+fn credentials(app: &common::TestApp, lifetime: i64) -> TemporaryCredentials {
+    app.latchkey
+        .issue_role_credentials(ROLE, "CognitoIdentityCredentials", Some(IDENTITY), lifetime)
+        .unwrap()
+}
+
+fn xml_value(ex: &Exchange, element: &str) -> String {
+    let re = Regex::new(&format!("<{element}>([^<]*)</{element}>")).unwrap();
+    re.captures(&ex.text()).unwrap()[1].to_string()
+}
+
+#[tokio::test]
+async fn get_caller_identity_names_the_admin_key_and_temporary_credentials() {
+    let app = common::app().await;
+    let creds = credentials(&app, 3600);
+    let answers = vec![
+        (
+            "the admin key",
+            post(&app, sts_post(&admin(), CALLER, CALLER)).await,
+        ),
+        (
+            "temporary credentials",
+            post(&app, sts_post(&temporary(&creds), CALLER, CALLER)).await,
+        ),
+        (
+            "presigned by the admin key",
+            get(&app, &presigned(&admin(), NOW, 900)).await,
+        ),
+        (
+            "presigned with temporary credentials",
+            get(&app, &presigned(&temporary(&creds), NOW, 60)).await,
+        ),
+    ];
+    for (name, ex) in &answers {
+        assert_eq!(ex.status, 200, "{name}: {}", ex.text());
+    }
+    assert_wire_snapshot!("caller_identity", cases(&Redactor::default(), answers));
+}
+
+#[tokio::test]
+async fn requests_that_are_not_what_was_signed_are_refused() {
+    let app = common::app().await;
+    let creds = credentials(&app, 3600);
+    let mut tampered = temporary(&creds);
+    // One character of the sealed token changed: it no longer opens.
+    let flip = if tampered.token.as_ref().unwrap().ends_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    let token = tampered.token.take().unwrap();
+    tampered.token = Some(format!("{}{flip}", &token[..token.len() - 1]));
+    let mut stranger = temporary(&creds);
+    stranger.key = "ASIAAAAAAAAAAAAAAAAA".into();
+    let mut no_token = temporary(&creds);
+    no_token.token = None;
+    let mut forged = admin();
+    forged.secret = "not-the-secret".into();
+    let other_body = "Action=GetCallerIdentity&Version=2011-06-15&Extra=1";
+    let answers = vec![
+        (
+            "a forged signature",
+            post(&app, sts_post(&forged, CALLER, CALLER)).await,
+        ),
+        (
+            "a tampered session token",
+            post(&app, sts_post(&tampered, CALLER, CALLER)).await,
+        ),
+        (
+            "a session token under another access key id",
+            post(&app, sts_post(&stranger, CALLER, CALLER)).await,
+        ),
+        (
+            "temporary credentials without their token",
+            post(&app, sts_post(&no_token, CALLER, CALLER)).await,
+        ),
+        (
+            "replayed with another body",
+            post(&app, sts_post(&admin(), CALLER, other_body)).await,
+        ),
+        (
+            "no signature",
+            wire::post_form(
+                &app.router,
+                "/",
+                &[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")],
+                &[],
+            )
+            .await,
+        ),
+        (
+            "a presigned URL signed twenty minutes ago",
+            get(&app, &presigned(&admin(), "20270115T074000Z", 3600)).await,
+        ),
+        (
+            "a presigned URL with a parameter added",
+            get(&app, &format!("{}&Extra=1", presigned(&admin(), NOW, 900))).await,
+        ),
+    ];
+    assert_wire_snapshot!("refused_signatures", cases(&Redactor::default(), answers));
+}
+
+#[tokio::test]
+async fn temporary_credentials_expire() {
+    let app = common::app().await;
+    let creds = credentials(&app, 900);
+    let request = || sts_post(&temporary(&creds), CALLER, CALLER);
+    app.clock.advance_seconds(899);
+    // Signed at the start (within the 15 minutes of skew), sent just before the credentials expire.
+    assert_eq!(post(&app, request()).await.status, 200);
+    app.clock.advance_seconds(1);
+    let expired = post(&app, request()).await;
+    assert_wire_snapshot!("expired_credentials", shape(&Redactor::default(), &expired));
+}
+
+#[tokio::test]
+async fn temporary_credentials_are_refused_on_cognito_admin_operations() {
+    let app = common::app().await;
+    let creds = credentials(&app, 3600);
+    let body = r#"{"MaxResults":1}"#;
+    let target = Some("AWSCognitoIdentityProviderService.ListUserPools");
+    let refused = post(
+        &app,
+        signed(&temporary(&creds), "cognito-idp", target, body, body),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.json()["__type"], "UnrecognizedClientException");
+    let admin_call = post(&app, signed(&admin(), "cognito-idp", target, body, body)).await;
+    assert_eq!(admin_call.status, 200, "{}", admin_call.text());
+}
+
+#[tokio::test]
+async fn actions_and_parameters() {
+    let app = common::app().await;
+    let answers = vec![
+        (
+            "an unknown action",
+            post_form(&app, &[("Action", "FlyToTheMoon"), ("Version", "2011-06-15")]).await,
+        ),
+        (
+            "an action Latchkey does not answer",
+            post_form(&app, &[("Action", "AssumeRole"), ("Version", "2011-06-15")]).await,
+        ),
+        (
+            "another version",
+            post_form(
+                &app,
+                &[("Action", "GetCallerIdentity"), ("Version", "2010-05-08")],
+            )
+            .await,
+        ),
+        ("no action", post_form(&app, &[("Version", "2011-06-15")]).await),
+        (
+            "a missing parameter",
+            post_form(
+                &app,
+                &[
+                    ("Action", "AssumeRoleWithWebIdentity"),
+                    ("Version", "2011-06-15"),
+                    ("RoleArn", ROLE),
+                    ("RoleSessionName", "app"),
+                ],
+            )
+            .await,
+        ),
+        (
+            "a token that is not one",
+            post_form(&app, &web_identity(ROLE, "app", "not-a-jwt", None)).await,
+        ),
+        (
+            "markup in a parameter",
+            post_form(&app, &[("Action", "<b>&'\""), ("Version", "2011-06-15")]).await,
+        ),
+    ];
+    assert_wire_snapshot!("actions", cases(&Redactor::default(), answers));
+    let get_without_action = get(&app, "/").await;
+    assert_eq!(
+        get_without_action.status, 405,
+        "GET / without an action is no STS call"
+    );
+}
+
+fn web_identity<'a>(
+    role: &'a str,
+    session: &'a str,
+    token: &'a str,
+    duration: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("Action", "AssumeRoleWithWebIdentity"),
+        ("Version", "2011-06-15"),
+        ("RoleArn", role),
+        ("RoleSessionName", session),
+        ("WebIdentityToken", token),
+    ];
+    if let Some(d) = duration {
+        form.push(("DurationSeconds", d));
+    }
+    form
+}
+
+/// A cognito-identity operation signed with the admin key.
+async fn identity_op(app: &common::TestApp, op: &str, body: Value) -> Value {
+    let text = body.to_string();
+    let target = format!("AWSCognitoIdentityService.{op}");
+    let ex = post(
+        app,
+        signed(&admin(), "cognito-identity", Some(&target), &text, &text),
+    )
+    .await;
+    assert_eq!(ex.status, 200, "{op}: {}", ex.text());
+    ex.json()
+}
+
+/// An identity pool whose unauthenticated identities may take `unauth_role` by the classic flow (when
+/// `classic`), and the OpenID token of one such identity.
+async fn classic_pool(app: &common::TestApp, classic: bool, unauth_role: &str) -> (String, String) {
+    let pool = identity_op(
+        app,
+        "CreateIdentityPool",
+        json!({"IdentityPoolName": "classic", "AllowUnauthenticatedIdentities": true, "AllowClassicFlow": classic}),
+    )
+    .await["IdentityPoolId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    identity_op(
+        app,
+        "SetIdentityPoolRoles",
+        json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": unauth_role, "authenticated": ROLE}}),
+    )
+    .await;
+    let token = app
+        .latchkey
+        .issue_identity_openid_token(&pool, IDENTITY, &["unauthenticated".to_string()], 600)
+        .await
+        .unwrap();
+    (pool, token)
+}
+
+#[tokio::test]
+async fn assume_role_with_web_identity_trades_an_identity_token_for_credentials() {
+    let app = common::app().await;
+    let unauth = "arn:aws:iam::123456789012:role/Cognito_AppUnauth_Role";
+    let (pool, token) = classic_pool(&app, true, unauth).await;
+    let answer = post_form(&app, &web_identity(unauth, "web-app", &token, Some("900"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let mut r = Redactor::default();
+    r.name(&pool, "identity-pool");
+    for (element, name) in [
+        ("AccessKeyId", "access-key-id"),
+        ("SecretAccessKey", "secret-key"),
+        ("SessionToken", "session-token"),
+    ] {
+        r.name(xml_value(&answer, element), name);
+    }
+    assert_wire_snapshot!("web_identity", shape(&r, &answer));
+
+    // The credentials it returned sign GetCallerIdentity as the role's session.
+    let creds = Creds {
+        key: xml_value(&answer, "AccessKeyId"),
+        secret: xml_value(&answer, "SecretAccessKey"),
+        token: Some(xml_value(&answer, "SessionToken")),
+    };
+    let me = post(&app, sts_post(&creds, CALLER, CALLER)).await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(
+        xml_value(&me, "Arn"),
+        "arn:aws:sts::123456789012:assumed-role/Cognito_AppUnauth_Role/web-app"
+    );
+    // 900 seconds later they have expired.
+    app.clock.advance_seconds(900);
+    let late = post(&app, sts_post(&creds, CALLER, CALLER)).await;
+    assert_eq!(xml_value(&late, "Code"), "ExpiredToken");
+}
+
+/// `token` with one claim set to `value`, its signature left as it was.
+fn with_claim(token: &str, claim: &str, value: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims[claim] = json!(value);
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{}.{claims}.{}", parts[0], parts[2])
+}
+
+#[tokio::test]
+async fn assume_role_with_web_identity_refusals() {
+    let app = common::app().await;
+    let unauth = "arn:aws:iam::123456789012:role/Cognito_AppUnauth_Role";
+    let (_, token) = classic_pool(&app, true, unauth).await;
+    let (_, enhanced_only) = classic_pool(&app, false, unauth).await;
+    let mut answers = vec![
+        (
+            "a role the pool does not name",
+            post_form(
+                &app,
+                &web_identity("arn:aws:iam::123456789012:role/Admin", "s1", &token, None),
+            )
+            .await,
+        ),
+        (
+            "the authenticated role for an unauthenticated identity",
+            post_form(&app, &web_identity(ROLE, "s1", &token, None)).await,
+        ),
+        (
+            "a pool without the classic flow",
+            post_form(&app, &web_identity(unauth, "s1", &enhanced_only, None)).await,
+        ),
+        (
+            "a session too short",
+            post_form(&app, &web_identity(unauth, "s1", &token, Some("600"))).await,
+        ),
+        (
+            "a bad session name",
+            post_form(&app, &web_identity(unauth, "with space", &token, None)).await,
+        ),
+        (
+            "a token whose claims were changed",
+            post_form(
+                &app,
+                &web_identity(
+                    unauth,
+                    "s1",
+                    &with_claim(&token, "sub", "us-east-1:someone-else"),
+                    None,
+                ),
+            )
+            .await,
+        ),
+    ];
+    app.clock.advance_seconds(600);
+    answers.push((
+        "an expired token",
+        post_form(&app, &web_identity(unauth, "s1", &token, None)).await,
+    ));
+    assert_wire_snapshot!("web_identity_refusals", cases(&Redactor::default(), answers));
+}
