@@ -3,6 +3,7 @@ presigned GetCallerIdentity URLs from botocore fetched with urllib (as a service
 does), forged, tampered and expired variants, and the classic (basic) identity-pool flow: GetOpenIdToken's token
 traded at STS AssumeRoleWithWebIdentity for credentials that GetCallerIdentity then accepts."""
 
+import json
 import time
 import urllib.error
 import urllib.parse
@@ -211,3 +212,21 @@ def test_classic_flow_refusals(server):
     with client_error("InvalidIdentityToken", status=400):
         client.assume_role_with_web_identity(
             RoleArn=UNAUTH_ROLE, RoleSessionName="s1", WebIdentityToken=f"{parts[0]}.{parts[1]}.{parts[2][:-4]}AAAA")
+
+
+def test_identity_tokens_verify_against_the_published_keys(server):
+    """GetOpenIdToken's token checked by PyJWT with nothing but the issuer's discovery document."""
+    import jwt
+
+    pool = classic_pool(server)
+    identity = unsigned(server, "cognito-identity")
+    identity_id = identity.get_id(IdentityPoolId=pool)["IdentityId"]
+    token = identity.get_open_id_token(IdentityId=identity_id)["Token"]
+    issuer = f"{server.endpoint}/cognito-identity"
+    with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=10) as r:
+        discovery = json.load(r)
+    assert discovery["issuer"] == issuer
+    key = jwt.PyJWKClient(discovery["jwks_uri"]).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=pool, issuer=issuer)
+    assert claims["sub"] == identity_id
+    assert "unauthenticated" in claims["amr"]

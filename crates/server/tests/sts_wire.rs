@@ -542,3 +542,80 @@ async fn assume_role_with_web_identity_refusals() {
     ));
     assert_wire_snapshot!("web_identity_refusals", cases(&Redactor::default(), answers));
 }
+
+/// `token`'s claims, verified by an independent JWT library against `jwks` for the identity issuer and `aud`.
+fn verify_identity_token(token: &str, jwks: &jsonwebtoken::jwk::JwkSet, aud: &str) -> Value {
+    use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+    let header = decode_header(token).unwrap();
+    assert_eq!(header.alg, Algorithm::RS256);
+    let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&["http://latchkey.test/cognito-identity"]);
+    v.set_audience(&[aud]);
+    // The fixed test clock is in the future; expiry is checked against it by the server's own tests.
+    v.validate_exp = false;
+    decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &v)
+        .unwrap()
+        .claims
+}
+
+#[tokio::test]
+async fn the_identity_issuer_publishes_keys_that_verify_its_tokens_through_a_rotation() {
+    let app = common::app().await;
+    let (status, discovery) = app
+        .get("/cognito-identity/.well-known/openid-configuration")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(discovery["issuer"], "http://latchkey.test/cognito-identity");
+    assert_eq!(
+        discovery["jwks_uri"],
+        "http://latchkey.test/cognito-identity/.well-known/jwks_uri"
+    );
+    let pool = "us-east-1:5d1e0c6a-8f7b-4c2d-9e3f-0a1b2c3d4e5f";
+    let amr = vec![
+        "authenticated".to_string(),
+        "cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc".to_string(),
+    ];
+    let first = app
+        .latchkey
+        .issue_identity_openid_token(pool, IDENTITY, &amr, 600)
+        .await
+        .unwrap();
+    let (status, jwks) = app.get("/cognito-identity/.well-known/jwks_uri").await;
+    assert_eq!(status, 200);
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).unwrap();
+    assert_eq!(jwks.keys.len(), 1);
+    let claims = verify_identity_token(&first, &jwks, pool);
+    let now = common::NOW_MS / 1000;
+    assert_eq!(
+        claims,
+        json!({"sub": IDENTITY, "aud": pool, "amr": amr, "iss": "http://latchkey.test/cognito-identity",
+               "iat": now, "exp": now + 600})
+    );
+
+    // After a rotation both keys are published, the new one first, and both tokens verify.
+    app.latchkey.rotate_identity_keys().await.unwrap();
+    let second = app
+        .latchkey
+        .issue_identity_openid_token(pool, IDENTITY, &amr, 600)
+        .await
+        .unwrap();
+    let (_, jwks) = app.get("/cognito-identity/.well-known/jwks_uri").await;
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks).unwrap();
+    assert_eq!(jwks.keys.len(), 2);
+    let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();
+    assert_ne!(kid(&first), kid(&second));
+    assert_eq!(jwks.keys[0].common.key_id.as_deref(), Some(kid(&second).as_str()));
+    verify_identity_token(&first, &jwks, pool);
+    verify_identity_token(&second, &jwks, pool);
+    let verified = app.latchkey.verify_identity_openid_token(&first).await.unwrap();
+    assert_eq!(
+        (
+            verified.identity_pool_id.as_str(),
+            verified.identity_id.as_str(),
+            verified.amr,
+            verified.exp
+        ),
+        (pool, IDENTITY, amr, now + 600)
+    );
+}
