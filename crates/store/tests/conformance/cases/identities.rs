@@ -318,8 +318,11 @@ pub async fn list_identities_paginates_per_pool(db: TestDb) {
 pub async fn delete_identity_pool_cascades(db: TestDb) {
     let (store, a, b) = two_pools(db).await;
     let shared = login(GOOGLE, "1");
-    let gone = [identity(&a, 1, &[shared.clone()]), identity(&a, 2, &[])];
-    let kept = identity(&b, 3, &[shared.clone()]);
+    let gone = [
+        identity(&a, 1, std::slice::from_ref(&shared)),
+        identity(&a, 2, &[]),
+    ];
+    let kept = identity(&b, 3, std::slice::from_ref(&shared));
     for i in gone.iter().chain([&kept]) {
         store.insert_identity(i).await.unwrap();
     }

@@ -247,8 +247,11 @@ pub async fn delete_identities_reports_the_missing(db: TestDb) {
     );
     assert_eq!(logins_of(&*store, &two.id).await, Some(vec![login(GOOGLE, "2")]));
     assert_eq!(
-        store.delete_identities(&[one.id.clone()]).await.unwrap(),
-        [one.id.clone()]
+        store
+            .delete_identities(std::slice::from_ref(&one.id))
+            .await
+            .unwrap(),
+        [one.id.as_str()]
     );
     assert!(store.delete_identities(&[]).await.unwrap().is_empty());
     // The deleted identity's login is free again.
