@@ -15,6 +15,7 @@ pub(crate) mod devices;
 pub(crate) mod domains;
 pub(crate) mod groups;
 pub(crate) mod identities;
+pub(crate) mod identity_keys;
 pub(crate) mod misc;
 pub(crate) mod pools;
 pub(crate) mod purge;
@@ -37,6 +38,7 @@ macro_rules! store_traits {
         crate::sql::devices::device_store!($store);
         crate::sql::domains::domain_store!($store);
         crate::sql::purge::purge_store!($store);
+        crate::sql::identity_keys::identity_key_store!($store);
         crate::sql::identities::identity_store!($store);
     };
 }
