@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use latchkey_core::identity::{CognitoProvider, Identity, IdentityPool, Login};
+use latchkey_core::identity::{
+    AmbiguousRoleResolution, CognitoProvider, Identity, IdentityPool, Login, MappingRule, MatchType,
+    PrincipalTagMap, RoleMapping, RoleMappingType, RulesConfiguration,
+};
 use latchkey_core::store::Store;
 use latchkey_core::time::Timestamp;
 
@@ -46,8 +49,28 @@ pub(super) fn identity_pool(id: &str) -> IdentityPool {
             "authenticated".into(),
             "arn:aws:iam::000000000000:role/Auth".into(),
         )]),
-        role_mappings: BTreeMap::new(),
-        principal_tags: BTreeMap::new(),
+        role_mappings: BTreeMap::from([(
+            format!("{}:5h3lk2j4h5lk2j3h4l5k2j3h4", cognito_provider()),
+            RoleMapping {
+                kind: RoleMappingType::Rules,
+                ambiguous_role_resolution: Some(AmbiguousRoleResolution::Deny),
+                rules_configuration: Some(RulesConfiguration {
+                    rules: vec![MappingRule {
+                        claim: "custom:tier".into(),
+                        match_type: MatchType::StartsWith,
+                        value: "gold".into(),
+                        role_arn: "arn:aws:iam::000000000000:role/Gold".into(),
+                    }],
+                }),
+            },
+        )]),
+        principal_tags: BTreeMap::from([(
+            cognito_provider(),
+            PrincipalTagMap {
+                use_defaults: false,
+                tags: BTreeMap::from([("tier".into(), "custom:tier".into())]),
+            },
+        )]),
         created: Timestamp::from_millis(1_700_000_000_123),
         version: 1,
     }
