@@ -21,6 +21,8 @@
 //! - OAuth JSON (`/oauth2/token`, `/oauth2/revoke`): `oauth::error::OAuthJsonError`, RFC 6749's
 //!   `{"error", "error_description"}`; `/oauth2/userInfo` refuses a token with `oauth::error::BearerError`
 //!   (RFC 6750).
+//! - STS's query protocol (`POST /` with a form body, presigned `GET /?Action=`): `sts::error::StsError`,
+//!   `<ErrorResponse>` XML whose `<Code>` is the kind's name or the STS code it maps to.
 //! - HTML (the hosted UI's pages, `/logout`, `/error`): `oauth::ui::PageError`, the error page with one message. A
 //!   form refused by a use case is shown again with the message instead (`Frame::refused`, through the same
 //!   mapping).
@@ -57,12 +59,29 @@ pub enum ErrorKind {
     InvalidOAuthFlowException,
     UserPoolTaggingException,
     UnknownOperationException,
+    // Identity pools (cognito-identity).
+    InvalidIdentityPoolConfigurationException,
+    ResourceConflictException,
+    DeveloperUserAlreadyRegisteredException,
+    ExternalServiceException,
     // Request-authentication errors shared by every AWS JSON service.
     MissingAuthenticationTokenException,
     IncompleteSignatureException,
     InvalidSignatureException,
     UnrecognizedClientException,
     InternalErrorException,
+    // STS (query protocol) error codes, for temporary credentials and web identity tokens. Their names are the
+    // `<Code>` STS answers with, not exception names.
+    /// A request signed with temporary credentials that do not exist (forged or altered session token).
+    InvalidClientTokenId,
+    /// A request signed with temporary credentials that have expired.
+    ExpiredToken,
+    /// A web identity token that is not a valid token of this issuer.
+    InvalidIdentityToken,
+    /// A web identity token that has expired.
+    ExpiredTokenException,
+    /// The caller may not assume the role (what an IAM trust policy would refuse).
+    AccessDenied,
 }
 
 impl ErrorKind {
@@ -95,19 +114,32 @@ impl ErrorKind {
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UnknownOperationException => "UnknownOperationException",
+            ErrorKind::InvalidIdentityPoolConfigurationException => {
+                "InvalidIdentityPoolConfigurationException"
+            }
+            ErrorKind::ResourceConflictException => "ResourceConflictException",
+            ErrorKind::DeveloperUserAlreadyRegisteredException => "DeveloperUserAlreadyRegisteredException",
+            ErrorKind::ExternalServiceException => "ExternalServiceException",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",
             ErrorKind::UnrecognizedClientException => "UnrecognizedClientException",
             ErrorKind::InternalErrorException => "InternalErrorException",
+            ErrorKind::InvalidClientTokenId => "InvalidClientTokenId",
+            ErrorKind::ExpiredToken => "ExpiredToken",
+            ErrorKind::InvalidIdentityToken => "InvalidIdentityToken",
+            ErrorKind::ExpiredTokenException => "ExpiredTokenException",
+            ErrorKind::AccessDenied => "AccessDenied",
         }
     }
 
     /// HTTP status: AWS JSON services answer 500 only for server faults and 400 for everything the client got
-    /// wrong, request-authentication failures included.
+    /// wrong, request-authentication failures included. STS answers 403 when it refuses the credentials or
+    /// the role (botocore's model and real STS answers agree).
     pub fn status(self) -> u16 {
         match self {
             ErrorKind::InternalErrorException => 500,
+            ErrorKind::InvalidClientTokenId | ErrorKind::ExpiredToken | ErrorKind::AccessDenied => 403,
             _ => 400,
         }
     }

@@ -17,7 +17,7 @@ use crate::pools::UserPool;
 use crate::ports::{Clock, Rng};
 use crate::secrets::MasterKey;
 use crate::store::{Store, StoreError, StoreResult};
-use crate::tokens::{KeyCache, KEY_CACHE_MILLIS};
+use crate::tokens::{IdentityKeys, KeyCache, KEY_CACHE_MILLIS};
 
 /// Which `iss` tokens carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,6 +98,8 @@ pub struct Latchkey {
     pub(crate) secrets: Secrets,
     pub(crate) hasher: Arc<PasswordHasher>,
     pub(crate) key_cache: Arc<KeyCache>,
+    /// The identity-token key ring (one entry), cached on the same terms as `key_cache`.
+    pub(crate) identity_key_cache: Arc<TtlCache<IdentityKeys>>,
     /// Pools as token checks see them (GetUser and the other access-token operations): a pool document parsed
     /// once a second rather than on every request. Writes through `mutate_pool`/`delete_pool` forget it here;
     /// other nodes see pool changes within `POOL_CACHE_MILLIS`, as Cognito's own settings propagate.
@@ -134,6 +136,7 @@ impl Latchkey {
             secrets,
             hasher: Arc::new(hasher),
             key_cache: Arc::new(KeyCache::new(KEY_CACHE_MILLIS)),
+            identity_key_cache: Arc::new(TtlCache::new(KEY_CACHE_MILLIS)),
             pool_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
             client_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
         })

@@ -1,5 +1,5 @@
-//! The stored model of identity pools and identities. Field names follow the `cognito-identity` wire shapes, so a
-//! pool's document reads like its `DescribeIdentityPool` answer.
+//! The stored model of identity pools and identities. Serialized with the `cognito-identity` wire names, so a
+//! pool's document reads like its `DescribeIdentityPool` and `GetIdentityPoolRoles` answers together.
 
 use std::collections::BTreeMap;
 
@@ -10,24 +10,30 @@ use crate::time::Timestamp;
 /// An identity pool: who may get an identity (which user pools and app clients, a developer provider, anyone
 /// when unauthenticated access is allowed) and which roles its identities assume.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct IdentityPool {
     /// `<region>:<uuid>`.
+    #[serde(rename = "IdentityPoolId")]
     pub id: String,
+    #[serde(rename = "IdentityPoolName")]
     pub name: String,
+    #[serde(rename = "AllowUnauthenticatedIdentities")]
     pub allow_unauthenticated: bool,
+    #[serde(default)]
     pub allow_classic_flow: bool,
     /// Public providers (`accounts.google.com`, `graph.facebook.com`, ...) → their app id.
     #[serde(default)]
     pub supported_login_providers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub developer_provider_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, rename = "OpenIdConnectProviderARNs")]
     pub open_id_connect_provider_arns: Vec<String>,
-    #[serde(default)]
+    #[serde(default, rename = "SamlProviderARNs")]
     pub saml_provider_arns: Vec<String>,
     /// The user pools and app clients whose ID tokens are accepted.
     #[serde(default)]
     pub cognito_identity_providers: Vec<CognitoProvider>,
-    #[serde(default)]
+    #[serde(default, rename = "IdentityPoolTags")]
     pub tags: BTreeMap<String, String>,
     /// `authenticated` / `unauthenticated` → role ARN (SetIdentityPoolRoles).
     #[serde(default)]
@@ -38,6 +44,7 @@ pub struct IdentityPool {
     /// Provider name → its principal-tag map (SetPrincipalTagAttributeMap).
     #[serde(default)]
     pub principal_tags: BTreeMap<String, PrincipalTagMap>,
+    #[serde(rename = "CreationDate")]
     pub created: Timestamp,
     /// Optimistic-concurrency version, kept in its own column.
     #[serde(skip)]
@@ -46,6 +53,7 @@ pub struct IdentityPool {
 
 /// One user pool app client an identity pool trusts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CognitoProvider {
     /// `cognito-idp.<region>.amazonaws.com/<userPoolId>`.
     pub provider_name: String,
@@ -76,26 +84,39 @@ pub enum MatchType {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RoleMapping {
+    #[serde(rename = "Type")]
     pub kind: RoleMappingType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ambiguous_role_resolution: Option<AmbiguousRoleResolution>,
-    /// For `Rules`: tried in order, the first match wins (at most 25).
-    #[serde(default)]
+    /// For `Rules`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_configuration: Option<RulesConfiguration>,
+}
+
+/// Rules tried in order; the first match wins (at most 25).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RulesConfiguration {
     pub rules: Vec<MappingRule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MappingRule {
     pub claim: String,
     pub match_type: MatchType,
     pub value: String,
+    #[serde(rename = "RoleARN")]
     pub role_arn: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct PrincipalTagMap {
     pub use_defaults: bool,
-    #[serde(default)]
+    #[serde(default, rename = "PrincipalTags")]
     pub tags: BTreeMap<String, String>,
 }
 

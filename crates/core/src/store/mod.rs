@@ -6,6 +6,7 @@ mod devices;
 mod domains;
 mod groups;
 mod identities;
+mod identity_keys;
 mod misc;
 mod pools;
 mod purge;
@@ -16,6 +17,7 @@ pub use devices::DeviceStore;
 pub use domains::{DomainRecord, DomainStore};
 pub use groups::GroupStore;
 pub use identities::IdentityStore;
+pub use identity_keys::IdentityKeyStore;
 pub use misc::{MiscStore, OutboxMessage};
 pub use pools::PoolStore;
 pub use purge::{PurgeCutoffs, PurgeStore, Purged};
@@ -67,18 +69,20 @@ pub trait Store:
     + DomainStore
     + PurgeStore
     + IdentityStore
+    + IdentityKeyStore
 {
 }
 
 impl<T> Store for T where
     T: PoolStore
-    + UserStore
-    + GroupStore
-    + TokenStore
-    + MiscStore
-    + DeviceStore
-    + DomainStore
-    + PurgeStore
-    + IdentityStore
+        + UserStore
+        + GroupStore
+        + TokenStore
+        + MiscStore
+        + DeviceStore
+        + DomainStore
+        + PurgeStore
+        + IdentityStore
+        + IdentityKeyStore
 {
 }

@@ -1,6 +1,7 @@
-//! Each pool's signing keys as material: one RSA-2048 key for ID tokens and one for access tokens, their `kid`s,
-//! the JWKS, and the stored records (private keys sealed with the master key). When keys are created, cached and
-//! rotated is `keyring`.
+//! Signing keys as material: each pool's RSA-2048 keys (one for ID tokens, one for access tokens) and the one
+//! key ring of identity-pool OpenID tokens; their `kid`s, the JWKS, and the stored records (private keys sealed
+//! with the master key). When pool keys are created, cached and rotated is `keyring`; identity keys,
+//! `identity::keyring`.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -46,31 +47,59 @@ pub struct PoolKeys {
 impl PoolKeys {
     /// (n, e) of the key `kid`, for verification.
     pub fn verifier(&self, kid: &str) -> Option<(&[u8], &[u8])> {
-        self.public
-            .iter()
-            .find(|k| k.kid == kid)
-            .map(|k| (k.n.as_slice(), k.e.as_slice()))
+        verifier_of(&self.public, kid)
     }
 
     /// The JWKS document: the active ID key first and the active access key second (as Cognito orders them), then
     /// retired keys still inside their grace period.
     pub fn jwks(&self, now: Timestamp) -> Value {
-        let mut ordered: Vec<&PublicKey> = Vec::new();
-        for kid in [&self.id.kid, &self.access.kid] {
-            ordered.extend(self.public.iter().filter(|k| &k.kid == kid));
-        }
-        ordered.extend(self.public.iter().filter(|k| {
-            k.retired
-                .is_some_and(|r| r.plus_seconds(RETIRED_KEY_GRACE_SECONDS) > now)
-                && k.kid != self.id.kid
-                && k.kid != self.access.kid
-        }));
-        let keys: Vec<Value> = ordered
-            .iter()
-            .map(|k| json!({"alg": "RS256", "e": k.e_b64, "kid": k.kid, "kty": "RSA", "n": k.n_b64, "use": "sig"}))
-            .collect();
-        json!({"keys": keys})
+        jwks_of(&[&self.id.kid, &self.access.kid], &self.public, now)
     }
+}
+
+/// The key ring of the OpenID tokens identity pools issue (GetOpenIdToken): one active key, shared by every
+/// identity pool as Cognito's `cognito-identity.amazonaws.com` issuer has one JWKS for all of them.
+pub struct IdentityKeys {
+    pub active: ActiveKey,
+    pub public: Vec<PublicKey>,
+}
+
+impl IdentityKeys {
+    pub fn verifier(&self, kid: &str) -> Option<(&[u8], &[u8])> {
+        verifier_of(&self.public, kid)
+    }
+
+    /// The JWKS document: the active key first, then retired keys still inside their grace period.
+    pub fn jwks(&self, now: Timestamp) -> Value {
+        jwks_of(&[&self.active.kid], &self.public, now)
+    }
+}
+
+fn verifier_of<'a>(public: &'a [PublicKey], kid: &str) -> Option<(&'a [u8], &'a [u8])> {
+    public
+        .iter()
+        .find(|k| k.kid == kid)
+        .map(|k| (k.n.as_slice(), k.e.as_slice()))
+}
+
+/// A JWKS: the `active` keys in that order, then retired keys still inside their grace period.
+fn jwks_of(active: &[&str], public: &[PublicKey], now: Timestamp) -> Value {
+    let mut ordered: Vec<&PublicKey> = Vec::new();
+    for kid in active {
+        ordered.extend(public.iter().filter(|k| k.kid == *kid));
+    }
+    ordered.extend(public.iter().filter(|k| {
+        k.retired
+            .is_some_and(|r| r.plus_seconds(RETIRED_KEY_GRACE_SECONDS) > now)
+            && !active.contains(&k.kid.as_str())
+    }));
+    let keys: Vec<Value> = ordered
+        .iter()
+        .map(
+            |k| json!({"alg": "RS256", "e": k.e_b64, "kid": k.kid, "kty": "RSA", "n": k.n_b64, "use": "sig"}),
+        )
+        .collect();
+    json!({"keys": keys})
 }
 
 /// Each pool's parsed signing keys; see `TtlCache`. Rotation on this node forgets the entry at once.
@@ -86,7 +115,7 @@ fn kid_for(n: &[u8], e: &[u8]) -> String {
     STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &material))
 }
 
-pub(super) fn new_record(
+pub(crate) fn new_record(
     master_key: &MasterKey,
     rng: &dyn Rng,
     pool_id: &str,
@@ -111,7 +140,14 @@ pub(super) fn new_record(
     })
 }
 
-pub(super) fn parse(master_key: &MasterKey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>> {
+/// A ring's records parsed: the newest active key of each token use, and every public key.
+struct ParsedRing {
+    id: Option<ActiveKey>,
+    access: Option<ActiveKey>,
+    public: Vec<PublicKey>,
+}
+
+fn parse_ring(master_key: &MasterKey, records: &[SigningKeyRecord]) -> Result<ParsedRing> {
     let mut public = Vec::with_capacity(records.len());
     let mut id = None;
     let mut access = None;
@@ -148,8 +184,30 @@ pub(super) fn parse(master_key: &MasterKey, records: &[SigningKeyRecord]) -> Res
             retired: r.retired,
         });
     }
-    Ok(match (id, access) {
-        (Some(id), Some(access)) => Some(PoolKeys { id, access, public }),
+    Ok(ParsedRing { id, access, public })
+}
+
+/// A pool's keys, or `None` when it lacks an active ID or access key (none were made yet).
+pub(super) fn parse(master_key: &MasterKey, records: &[SigningKeyRecord]) -> Result<Option<PoolKeys>> {
+    let ring = parse_ring(master_key, records)?;
+    Ok(match (ring.id, ring.access) {
+        (Some(id), Some(access)) => Some(PoolKeys {
+            id,
+            access,
+            public: ring.public,
+        }),
         _ => None,
     })
+}
+
+/// The identity-token keys (records with token use "id"), or `None` when there is no active key yet.
+pub(crate) fn parse_identity(
+    master_key: &MasterKey,
+    records: &[SigningKeyRecord],
+) -> Result<Option<IdentityKeys>> {
+    let ring = parse_ring(master_key, records)?;
+    Ok(ring.id.map(|active| IdentityKeys {
+        active,
+        public: ring.public,
+    }))
 }

@@ -11,4 +11,5 @@ mod keys;
 
 pub use access::AccessContext;
 pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
-pub use keys::{KeyCache, PoolKeys, KEY_CACHE_MILLIS};
+pub(crate) use keys::{new_record, parse_identity};
+pub use keys::{IdentityKeys, KeyCache, PoolKeys, KEY_CACHE_MILLIS};

@@ -1,6 +1,8 @@
-//! `POST /`: the AWS JSON 1.1 dispatcher. It names the operation from `X-Amz-Target`, authenticates it (SigV4 for
-//! admin operations; unsigned operations are authorised later by ClientId, Session or token), parses and
-//! validates the body against the API model, runs the operation, and answers in Cognito's dialect.
+//! `POST /`: the AWS JSON 1.1 dispatcher for both Cognito services — user pools
+//! (`AWSCognitoIdentityProviderService.<Op>`) and identity pools (`AWSCognitoIdentityService.<Op>`). It names the
+//! service and operation from `X-Amz-Target`, authenticates it (SigV4 for admin operations; unsigned operations
+//! are authorised later by ClientId, Session, token or Logins), parses and validates the body against that
+//! service's API model, runs the operation, and answers in Cognito's dialect.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,6 +20,41 @@ use crate::ops::{self, Ctx};
 use crate::AppState;
 
 pub const IDP_TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
+pub const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService";
+
+/// One of the AWS JSON services on `POST /`: its model, the service name requests are signed for, and its
+/// operations.
+#[derive(Clone, Copy)]
+enum Service {
+    UserPools,
+    IdentityPools,
+}
+
+impl Service {
+    fn of_target(target: &str) -> Option<(Self, &str)> {
+        let (prefix, op) = target.split_once('.')?;
+        let service = match prefix {
+            IDP_TARGET_PREFIX => Service::UserPools,
+            IDENTITY_TARGET_PREFIX => Service::IdentityPools,
+            _ => return None,
+        };
+        service.model().operation(op).is_some().then_some((service, op))
+    }
+
+    fn model(self) -> &'static model::ApiModel {
+        match self {
+            Service::UserPools => model::cognito_idp(),
+            Service::IdentityPools => model::cognito_identity(),
+        }
+    }
+
+    fn signing_name(self) -> &'static str {
+        match self {
+            Service::UserPools => "cognito-idp",
+            Service::IdentityPools => "cognito-identity",
+        }
+    }
+}
 
 pub async fn handle(
     State(st): State<Arc<AppState>>,
@@ -32,10 +69,10 @@ pub async fn handle(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (op_name, result) = match target.split_once('.') {
-        Some((IDP_TARGET_PREFIX, op)) if model::cognito_idp().operation(op).is_some() => (
+    let (op_name, result) = match Service::of_target(target) {
+        Some((service, op)) => (
             op.to_string(),
-            run(&st, op, &request_id, &method, &uri, &headers, &body).await,
+            run(&st, service, op, &request_id, &method, &uri, &headers, &body).await,
         ),
         _ => (
             "unknown".to_string(),
@@ -71,8 +108,10 @@ pub async fn handle(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     st: &AppState,
+    service: Service,
     op_name: &str,
     request_id: &str,
     method: &Method,
@@ -80,7 +119,7 @@ async fn run(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, CognitoError> {
-    let model = model::cognito_idp();
+    let model = service.model();
     let Some(op) = model.operation(op_name) else {
         return Err(CognitoError::new(
             ErrorKind::UnknownOperationException,
@@ -98,7 +137,7 @@ async fn run(
             headers,
             body,
             st.latchkey.clock().now(),
-            "cognito-idp",
+            service.signing_name(),
         )?;
         Some(signed.region)
     };
@@ -123,7 +162,11 @@ async fn run(
         region,
         request_id: request_id.to_string(),
     };
-    match ops::call(op_name, &st.latchkey, &ctx, input).await {
+    let outcome = match service {
+        Service::UserPools => ops::call(op_name, &st.latchkey, &ctx, input).await,
+        Service::IdentityPools => ops::identity::call(op_name, &st.latchkey, &ctx, input).await,
+    };
+    match outcome {
         Some(result) => result,
         None => Err(CognitoError::new(
             ErrorKind::UnsupportedOperationException,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const COGNITO_IDP_MODEL: &str = include_str!("model/cognito-idp.json");
+const COGNITO_IDENTITY_MODEL: &str = include_str!("model/cognito-identity.json");
 
 #[derive(Debug, Deserialize)]
 pub struct Operation {
@@ -52,11 +53,19 @@ pub struct ApiModel {
 /// The Cognito user-pools API model, parsed once.
 pub fn cognito_idp() -> &'static ApiModel {
     static MODEL: OnceLock<ApiModel> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        // The model is compiled into the binary and checked by tests; failing here is a build defect.
-        #[allow(clippy::expect_used)]
-        serde_json::from_str(COGNITO_IDP_MODEL).expect("embedded Cognito API model is valid JSON")
-    })
+    MODEL.get_or_init(|| parse_embedded(COGNITO_IDP_MODEL))
+}
+
+/// The Cognito identity-pools API model, parsed once.
+pub fn cognito_identity() -> &'static ApiModel {
+    static MODEL: OnceLock<ApiModel> = OnceLock::new();
+    MODEL.get_or_init(|| parse_embedded(COGNITO_IDENTITY_MODEL))
+}
+
+fn parse_embedded(text: &str) -> ApiModel {
+    // The models are compiled into the binary and checked by tests; failing here is a build defect.
+    #[allow(clippy::expect_used)]
+    serde_json::from_str(text).expect("embedded AWS API model is valid JSON")
 }
 
 enum Problem {

@@ -9,6 +9,7 @@ mod auth;
 mod clients;
 mod devices;
 mod groups;
+pub mod identity;
 mod oauth_config;
 mod user_pools;
 mod users_admin;

@@ -14,6 +14,7 @@
 pub(crate) mod devices;
 pub(crate) mod domains;
 pub(crate) mod groups;
+pub(crate) mod identity_keys;
 pub(crate) mod misc;
 pub(crate) mod pools;
 pub(crate) mod purge;
@@ -36,6 +37,7 @@ macro_rules! store_traits {
         crate::sql::devices::device_store!($store);
         crate::sql::domains::domain_store!($store);
         crate::sql::purge::purge_store!($store);
+        crate::sql::identity_keys::identity_key_store!($store);
     };
 }
 pub(crate) use store_traits;

@@ -82,6 +82,10 @@ conformance!(
     signing_keys_rotate,
     stale_rotation_is_conflict,
     concurrent_rotations_one_wins,
+    // The identity-token key ring.
+    identity_keys_rotate,
+    identity_keys_are_apart_from_user_pool_keys,
+    concurrent_identity_key_rotations_one_wins,
     // Outbox and counters.
     outbox_lists_newest_first,
     counters_count_within_a_window_and_restart,
