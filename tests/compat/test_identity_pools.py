@@ -278,9 +278,11 @@ def test_list_describe_and_delete_identities(ik, server, up):
     with client_error("ResourceNotFoundException"):
         ik.ci.describe_identity(IdentityId=unknown)
     r = ik.ci.delete_identities(IdentityIdsToDelete=[ids[0], guest, unknown])
+    # The identities that exist are deleted; one that does not may come back unprocessed (AWS does not document
+    # which), never with an error code outside the model's.
     unprocessed = r.get("UnprocessedIdentityIds", [])
-    assert [u["IdentityId"] for u in unprocessed] == [unknown], unprocessed
-    assert unprocessed[0]["ErrorCode"] in ("AccessDenied", "InternalServerError")
+    assert all(u["IdentityId"] == unknown for u in unprocessed), unprocessed
+    assert all(u["ErrorCode"] in ("AccessDenied", "InternalServerError") for u in unprocessed), unprocessed
     for gone in (ids[0], guest):
         with client_error("ResourceNotFoundException"):
             ik.ci.describe_identity(IdentityId=gone)
@@ -298,13 +300,17 @@ def test_unlink_identity(ik, up):
     pool, client = up
     prov = provider_name(pool)
     pid = ik.identity_pool(up)
-    mine, other = ik.user_token(pool, client), ik.user_token(pool, client)
+    mine, linked, stranger = (ik.user_token(pool, client) for _ in range(3))
     iid = ik.get_id(pid, {prov: mine})
-    ik.get_id(pid, {prov: other})
+    ik.get_id(pid, {prov: linked})
 
-    # The caller proves the login it removes: another user's token does not unlink mine.
+    # The caller proves the login it removes: another user's token does not unlink mine — "Logins don't match"
+    # for a login no identity has, ResourceConflictException ("a login which is already linked to another
+    # account") for one of another identity.
     with client_error("NotAuthorizedException"):
-        ik.uci.unlink_identity(IdentityId=iid, Logins={prov: other}, LoginsToRemove=[prov])
+        ik.uci.unlink_identity(IdentityId=iid, Logins={prov: stranger}, LoginsToRemove=[prov])
+    with client_error("ResourceConflictException"):
+        ik.uci.unlink_identity(IdentityId=iid, Logins={prov: linked}, LoginsToRemove=[prov])
     assert ik.ci.describe_identity(IdentityId=iid)["Logins"] == [prov]
 
     ik.uci.unlink_identity(IdentityId=iid, Logins={prov: mine}, LoginsToRemove=[prov])

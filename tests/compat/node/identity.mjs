@@ -88,25 +88,23 @@ const scenarios = {
       const r = await client.send(new GetIdCommand({ IdentityPoolId: req.identityPoolId, Logins: logins }));
       return { IdentityId: r.IdentityId };
     });
-    const creds = await step("getCredentials", async () => {
+    let creds;
+    await step("getCredentials", async () => {
       const r = await client.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }));
-      return {
-        IdentityId: r.IdentityId,
-        credentials: {
-          accessKeyId: r.Credentials.AccessKeyId,
-          secretAccessKey: r.Credentials.SecretKey,
-          sessionToken: r.Credentials.SessionToken,
-          expiration: r.Credentials.Expiration.toISOString(),
-        },
+      creds = {
+        accessKeyId: r.Credentials.AccessKeyId,
+        secretAccessKey: r.Credentials.SecretKey,
+        sessionToken: r.Credentials.SessionToken,
+        expiration: r.Credentials.Expiration,
       };
+      return { IdentityId: r.IdentityId, credentials: credentialsOut(creds) };
     });
-    await step("stsCaller", () => callerIdentity(creds.credentials));
+    await step("stsCaller", () => callerIdentity(creds));
     await step("stsTamperedSecret", () => failure(() => callerIdentity({
-      ...creds.credentials, secretAccessKey: creds.credentials.secretAccessKey.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
+      ...creds, secretAccessKey: creds.secretAccessKey.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
     })));
     await step("getIdTampered", () => failure(() =>
       client.send(new GetIdCommand({ IdentityPoolId: req.identityPoolId, Logins: { [req.providerName]: req.badToken } }))));
-    steps.getCredentials.credentials = credentialsOut(creds.credentials);
 
     // The credential provider apps hand to every other client.
     const provider = fromCognitoIdentityPool({
