@@ -10,6 +10,7 @@ pub mod metrics;
 mod oauth;
 mod oidc;
 pub mod ops;
+pub mod sts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,15 +82,22 @@ pub fn router(state: Arc<AppState>) -> Router {
     let router = Router::new()
         .route(
             "/",
-            post(aws::dispatch::handle).layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                aws::throttle::limit,
-            )),
+            post(aws::dispatch::handle)
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    aws::throttle::limit,
+                ))
+                .get(sts::get),
         )
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(metrics_text))
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
+        .route("/cognito-identity/.well-known/jwks_uri", get(oidc::identity_jwks))
+        .route(
+            "/cognito-identity/.well-known/openid-configuration",
+            get(oidc::identity_openid_configuration),
+        )
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(oidc::openid_configuration),

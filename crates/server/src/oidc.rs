@@ -1,5 +1,7 @@
-//! Per-pool OIDC discovery and JWKS: `/{poolId}/.well-known/openid-configuration` and
-//! `/{poolId}/.well-known/jwks.json`, which every JWT library reads to verify Latchkey's tokens.
+//! OIDC discovery and JWKS, which every JWT library reads to verify Latchkey's tokens: per user pool
+//! (`/{poolId}/.well-known/openid-configuration`, `/{poolId}/.well-known/jwks.json`), and for identity pools'
+//! OpenID tokens under the identity issuer (`/cognito-identity/.well-known/openid-configuration` and
+//! `/cognito-identity/.well-known/jwks_uri`, AWS's names).
 
 use std::sync::Arc;
 
@@ -64,6 +66,34 @@ pub async fn openid_configuration(State(st): State<Arc<AppState>>, Path(pool_id)
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "email", "email_verified", "phone_number", "phone_number_verified", "name", "given_name", "family_name", "preferred_username", "cognito:username"],
+    });
+    ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(doc)).into_response()
+}
+
+/// `/cognito-identity/.well-known/jwks_uri` (AWS's path): the keys of identity pools' OpenID tokens.
+pub async fn identity_jwks(State(st): State<Arc<AppState>>) -> Response {
+    let lk = &st.latchkey;
+    match lk.identity_keys().await {
+        Ok(keys) => (
+            [(header::CACHE_CONTROL, CACHE_CONTROL)],
+            Json(keys.jwks(lk.clock().now())),
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `/cognito-identity/.well-known/openid-configuration`: the identity issuer's discovery document, for verifiers
+/// of GetOpenIdToken's tokens.
+pub async fn identity_openid_configuration(State(st): State<Arc<AppState>>) -> Response {
+    let lk = &st.latchkey;
+    let doc = json!({
+        "issuer": lk.identity_issuer(),
+        "jwks_uri": format!("{}/cognito-identity/.well-known/jwks_uri", lk.settings().public_url),
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "aud", "amr", "iss", "exp", "iat"],
     });
     ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(doc)).into_response()
 }

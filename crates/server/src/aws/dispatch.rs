@@ -2,7 +2,8 @@
 //! (`AWSCognitoIdentityProviderService.<Op>`) and identity pools (`AWSCognitoIdentityService.<Op>`). It names the
 //! service and operation from `X-Amz-Target`, authenticates it (SigV4 for admin operations; unsigned operations
 //! are authorised later by ClientId, Session, token or Logins), parses and validates the body against that
-//! service's API model, runs the operation, and answers in Cognito's dialect.
+//! service's API model, runs the operation, and answers in Cognito's dialect. STS's form posts, which name no
+//! `X-Amz-Target`, go to `crate::sts`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,6 +64,9 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if crate::sts::is_sts_request(&headers, &uri) {
+        return crate::sts::handle(&st, &method, &uri, &headers, &body).await;
+    }
     let started = Instant::now();
     let request_id = latchkey_core::ids::new_uuid(st.latchkey.rng());
     let target = headers
