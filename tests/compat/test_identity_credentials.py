@@ -388,7 +388,7 @@ def test_open_id_token_and_assume_role_with_web_identity(ik, server, up):
     assert a["SubjectFromWebIdentityToken"] == iid and a["Audience"] == pid
     assert caller(server, a["Credentials"])["Arn"] == arn
     with client_error("InvalidIdentityToken"):
-        sts.assume_role_with_web_identity(RoleArn=AUTH, RoleSessionName="x", WebIdentityToken=tamper(r["Token"]))
+        sts.assume_role_with_web_identity(RoleArn=AUTH, RoleSessionName="tampered", WebIdentityToken=tamper(r["Token"]))
 
     with client_error("NotAuthorizedException"):
         ik.uci.get_open_id_token(IdentityId=iid, Logins={prov: tamper(token)})
