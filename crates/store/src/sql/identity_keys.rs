@@ -34,9 +34,11 @@ macro_rules! identity_key_store {
                     new: &SigningKeyRecord,
                     retired_at: Timestamp,
                 ) -> StoreResult<()> {
-                    // No lock is taken: the index that admits one unretired key orders two rotations. Of two that
-                    // read the same active set, the second's insert meets the first's new key (PostgreSQL waits
-                    // for the first to commit) and fails, and its whole transaction with it.
+                    // No lock is taken. Of two rotations that read the same active set, the second retires
+                    // nothing: each expected key is retired by its own row update, which waits for the first
+                    // rotation's commit and then finds the key already retired (PostgreSQL re-checks the row), so
+                    // the second fails instead of retiring the first's new key. The first rotation of all expects
+                    // no keys; there the index that admits one unretired key makes the second insert fail.
                     let mut tx = self.begin_write().await?;
                     let active: Vec<(String,)> =
                         sqlx::query_as("SELECT kid FROM identity_signing_keys WHERE retired_ms IS NULL")
@@ -47,11 +49,19 @@ macro_rules! identity_key_store {
                     if !same_kids(&active, expected_active) {
                         return Err(changed());
                     }
-                    sqlx::query("UPDATE identity_signing_keys SET retired_ms = $1 WHERE retired_ms IS NULL")
+                    for kid in expected_active {
+                        let retired = sqlx::query(
+                            "UPDATE identity_signing_keys SET retired_ms = $1 WHERE kid = $2 AND retired_ms IS NULL",
+                        )
                         .bind(retired_at.millis())
+                        .bind(kid)
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
+                        if retired.rows_affected() != 1 {
+                            return Err(changed());
+                        }
+                    }
                     sqlx::query(
                         "INSERT INTO identity_signing_keys (kid, created_ms, retired_ms, doc) \
                          VALUES ($1, $2, NULL, $3)",
