@@ -44,8 +44,8 @@ pub struct Cli {
     pub work_dir: PathBuf,
     #[arg(long)]
     pub keep: bool,
-    /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, list,
-    /// signup, admin, overload, flood, existence, scale. Setup, start-to-ready and memory always run.
+    /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, identity,
+    /// list, signup, admin, overload, flood, existence, scale. Setup, start-to-ready and memory always run.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Extra environment for `latchkey serve`, NAME=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.

@@ -1,6 +1,6 @@
 //! The load generator's HTTP client: one HTTP/1.1 keep-alive connection per worker (hyper's connection-level
-//! client, so the number of connections is exactly the number of workers), AWS JSON 1.1 requests, and SigV4
-//! signing for the admin operations as the AWS SDKs do it.
+//! client, so the number of connections is exactly the number of workers), AWS JSON 1.1 requests to the user-pool
+//! and identity-pool APIs, and SigV4 signing for the admin operations as the AWS SDKs do it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -97,11 +97,29 @@ fn amz_date() -> String {
     time::OffsetDateTime::now_utc().format(format).unwrap_or_default()
 }
 
+/// An AWS JSON 1.1 API of the server: its `X-Amz-Target` prefix and its SigV4 service name.
+#[derive(Clone, Copy)]
+struct Api {
+    target_prefix: &'static str,
+    service: &'static str,
+}
+
+/// User pools (`cognito-idp`).
+const USER_POOLS: Api = Api {
+    target_prefix: "AWSCognitoIdentityProviderService",
+    service: "cognito-idp",
+};
+/// Identity pools (`cognito-identity`).
+const IDENTITY_POOLS: Api = Api {
+    target_prefix: "AWSCognitoIdentityService",
+    service: "cognito-identity",
+};
+
 /// SigV4's signing key: HMAC-SHA256 of the date, region, service and `aws4_request` in turn, starting from the
 /// secret.
-fn signing_key(secret: &str, date: &str, region: &str) -> hmac::Key {
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> hmac::Key {
     let first = hmac::Key::new(hmac::HMAC_SHA256, format!("AWS4{secret}").as_bytes());
-    [date, region, "cognito-idp", "aws4_request"]
+    [date, region, service, "aws4_request"]
         .iter()
         .fold(first, |key, part| {
             hmac::Key::new(hmac::HMAC_SHA256, hmac::sign(&key, part.as_bytes()).as_ref())
@@ -109,19 +127,19 @@ fn signing_key(secret: &str, date: &str, region: &str) -> hmac::Key {
 }
 
 /// The SigV4 `Authorization` header for POST / (signed: content-type, host, x-amz-date, x-amz-target).
-fn authorization(ep: &Endpoint, target: &str, body: &[u8], amz_date: &str) -> String {
+fn authorization(ep: &Endpoint, service: &str, target: &str, body: &[u8], amz_date: &str) -> String {
     let date = amz_date.get(..8).unwrap_or_default();
     let canonical = format!(
         "POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:{}\nx-amz-date:{amz_date}\nx-amz-target:{target}\n\ncontent-type;host;x-amz-date;x-amz-target\n{}",
         ep.host,
         hex_sha256(body)
     );
-    let scope = format!("{date}/{}/cognito-idp/aws4_request", ep.region);
+    let scope = format!("{date}/{}/{service}/aws4_request", ep.region);
     let to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex_sha256(canonical.as_bytes())
     );
-    let key = signing_key(&ep.secret_access_key, date, &ep.region);
+    let key = signing_key(&ep.secret_access_key, date, &ep.region, service);
     let sig = hex::encode(hmac::sign(&key, to_sign.as_bytes()));
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={sig}",
@@ -230,7 +248,16 @@ impl Conn {
 
     /// Calls `AWSCognitoIdentityProviderService.<op>` with `body`, signed with SigV4 when `signed`.
     pub async fn call(&mut self, op: &str, body: &Value, signed: bool) -> Result<Reply, String> {
-        let target = format!("AWSCognitoIdentityProviderService.{op}");
+        self.call_api(USER_POOLS, op, body, signed).await
+    }
+
+    /// Calls `AWSCognitoIdentityService.<op>` with `body`, signed with SigV4 when `signed`.
+    pub async fn call_identity(&mut self, op: &str, body: &Value, signed: bool) -> Result<Reply, String> {
+        self.call_api(IDENTITY_POOLS, op, body, signed).await
+    }
+
+    async fn call_api(&mut self, api: Api, op: &str, body: &Value, signed: bool) -> Result<Reply, String> {
+        let target = format!("{}.{op}", api.target_prefix);
         let payload = Bytes::from(body.to_string());
         let ep = self.ep.clone();
         self.send(|| {
@@ -241,7 +268,10 @@ impl Conn {
             if signed {
                 let date = amz_date();
                 req = req
-                    .header("authorization", authorization(&ep, &target, &payload, &date))
+                    .header(
+                        "authorization",
+                        authorization(&ep, api.service, &target, &payload, &date),
+                    )
                     .header("x-amz-date", date);
             }
             req.body(Full::new(payload.clone()))

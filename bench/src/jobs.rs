@@ -1,5 +1,6 @@
 //! What one worker of the load generator sends (`Job`), one request at a time, and how an answer counts
-//! (`Outcome`): the Cognito operations the scenarios drive, including the client's side of an SRP sign-in.
+//! (`Outcome`): the Cognito operations the scenarios drive (user pools and identity pools), including the client's
+//! side of an SRP sign-in.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -136,6 +137,12 @@ pub enum Job {
     GetUser {
         access_token: String,
     },
+    /// GetCredentialsForIdentity (unsigned) for an identity, logged in with its user's ID token under `logins_key`.
+    CredentialsForIdentity {
+        identity_id: String,
+        logins_key: String,
+        id_token: String,
+    },
     /// SignUp with a fresh username each time (`<prefix><n>`).
     SignUp {
         client_id: String,
@@ -234,6 +241,25 @@ impl Job {
                 conn.call("GetUser", &json!({"AccessToken": access_token}), false)
                     .await,
             ),
+            Job::CredentialsForIdentity {
+                identity_id,
+                logins_key,
+                id_token,
+            } => {
+                let mut logins = serde_json::Map::new();
+                logins.insert(logins_key.clone(), Value::String(id_token.clone()));
+                let body = json!({"IdentityId": identity_id, "Logins": logins});
+                let reply = conn
+                    .call_identity("GetCredentialsForIdentity", &body, false)
+                    .await;
+                if let Ok(r) = &reply {
+                    // An answer without credentials did not do the work being measured.
+                    if r.status == 200 && r.str_at(&["Credentials", "SessionToken"]).is_none() {
+                        return Outcome::Failed("no credentials in the answer".into());
+                    }
+                }
+                classify(reply)
+            }
             Job::SignUp {
                 client_id,
                 prefix,

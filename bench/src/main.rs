@@ -69,6 +69,7 @@ fn raw_limits_json(raw: &RawLimits) -> serde_json::Value {
         "rs256_sign_s": raw.rs256_sign_s,
         "rs256_verify_s": raw.rs256_verify_s,
         "srp_server_s": raw.srp_server_s,
+        "aes_gcm_seal_s": raw.aes_gcm_seal_s,
         "argon2": raw.argon2,
         "per_core": {
             "password_sign_in": raw.password_sign_in(),
@@ -76,6 +77,7 @@ fn raw_limits_json(raw: &RawLimits) -> serde_json::Value {
             "srp_sign_in": raw.srp_sign_in(),
             "get_user": raw.get_user(),
             "create_user": raw.create_user(),
+            "credentials_for_identity": raw.credentials_for_identity(),
         },
     })
 }
@@ -134,12 +136,13 @@ async fn main() -> ExitCode {
     }
     let total = started.elapsed().as_secs_f64();
     println!(
-        "Raw limits per core: Argon2id verify {:.1}/s ({}), RS256 sign {:.0}/s, RS256 verify {:.0}/s, SRP server side {:.0}/s. Whole run {:.0} s.",
+        "Raw limits per core: Argon2id verify {:.1}/s ({}), RS256 sign {:.0}/s, RS256 verify {:.0}/s, SRP server side {:.0}/s, AES-256-GCM seal {:.0}/s. Whole run {:.0} s.",
         1.0 / raw.argon2_verify_s,
         raw.argon2,
         1.0 / raw.rs256_sign_s,
         1.0 / raw.rs256_verify_s,
         1.0 / raw.srp_server_s,
+        1.0 / raw.aes_gcm_seal_s,
         total
     );
     let doc = json!({

@@ -1,6 +1,7 @@
 //! The machine's raw limits, measured on one thread with the crates and parameters the server uses: Argon2id
 //! verify at `HashingParams::default()`, RS256 sign and verify through `latchkey_core::tokens::jwt` (aws-lc-rs,
-//! 2048-bit), and the server's side of an SRP login through `latchkey_core::srp::math`.
+//! 2048-bit), the server's side of an SRP login through `latchkey_core::srp::math`, and an AES-256-GCM seal with
+//! the master key (`latchkey_core::secrets::MasterKey::seal`, what sealed session tokens cost).
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crypto_bigint::U256;
 use latchkey_core::passwords::HashingParams;
+use latchkey_core::ports::Rng;
+use latchkey_core::secrets::MasterKey;
 use latchkey_core::srp::math;
 use latchkey_core::tokens::jwt;
 use serde::Serialize;
@@ -24,6 +27,9 @@ pub struct RawLimits {
     pub rs256_sign_s: f64,
     pub rs256_verify_s: f64,
     pub srp_server_s: f64,
+    /// One AES-256-GCM seal with the master key of a temporary-credentials-sized plaintext (a fresh nonce from
+    /// the system generator, the purpose's sub-key, base64).
+    pub aes_gcm_seal_s: f64,
     /// The abuse limits' work for one limited request: the client address, then the address and client buckets.
     pub limit_check_s: f64,
     /// The glance at an InitiateAuth body for its ClientId and AuthFlow, before the buckets.
@@ -52,6 +58,11 @@ impl RawLimits {
     pub fn get_user(&self) -> f64 {
         1.0 / self.rs256_verify_s
     }
+    /// GetCredentialsForIdentity ceiling per core: the ID token's signature verification and one seal (the
+    /// temporary credentials' session token).
+    pub fn credentials_for_identity(&self) -> f64 {
+        1.0 / (self.rs256_verify_s + self.aes_gcm_seal_s)
+    }
     /// The limit named `kind` (as rows name them).
     pub fn limit(&self, kind: &str) -> Option<f64> {
         Some(match kind {
@@ -61,6 +72,7 @@ impl RawLimits {
             "get_user" => self.get_user(),
             "create_user" => self.create_user(),
             "client_credentials" => self.client_credentials(),
+            "credentials_for_identity" => self.credentials_for_identity(),
             _ => return None,
         })
     }
@@ -72,6 +84,7 @@ impl RawLimits {
             rs256_sign_s: (a.rs256_sign_s + b.rs256_sign_s) / 2.0,
             rs256_verify_s: (a.rs256_verify_s + b.rs256_verify_s) / 2.0,
             srp_server_s: (a.srp_server_s + b.srp_server_s) / 2.0,
+            aes_gcm_seal_s: (a.aes_gcm_seal_s + b.aes_gcm_seal_s) / 2.0,
             limit_check_s: (a.limit_check_s + b.limit_check_s) / 2.0,
             limit_glance_s: (a.limit_glance_s + b.limit_glance_s) / 2.0,
             argon2: a.argon2.clone(),
@@ -186,18 +199,49 @@ pub fn measure(budget: Duration) -> Result<RawLimits, String> {
         let sig = STANDARD.encode([0u8; 32]);
         math::check_claim(&v, &a_pub, &b_pub, &b, "AbCdEfGhI", "u1", block, ts, &sig).is_some()
     })?;
+    let aes_gcm_seal_s = seal_cost(budget)?;
     let (limit_check_s, limit_glance_s) = limit_costs(budget)?;
     Ok(RawLimits {
         argon2_verify_s,
         rs256_sign_s,
         rs256_verify_s,
         srp_server_s,
+        aes_gcm_seal_s,
         limit_check_s,
         limit_glance_s,
         argon2: format!(
             "Argon2id m={} KiB t={} p={}",
             p.memory_kib, p.iterations, p.parallelism
         ),
+    })
+}
+
+/// The system's random generator, as the server draws its nonces from it.
+struct SystemRng(aws_lc_rs::rand::SystemRandom);
+
+impl Rng for SystemRng {
+    fn fill(&self, buf: &mut [u8]) {
+        use aws_lc_rs::rand::SecureRandom;
+        // A failing OS generator would make every seal below equal; the measurement stays valid either way.
+        let _ = self.0.fill(buf);
+    }
+}
+
+/// One seal of what a session token of temporary credentials carries (identity, role, key id, secret, expiry),
+/// with the master key.
+fn seal_cost(budget: Duration) -> Result<f64, String> {
+    let key = MasterKey::from_bytes([0x5c; 32]);
+    let rng = SystemRng(aws_lc_rs::rand::SystemRandom::new());
+    let plaintext = json!({
+        "identity": "us-east-1:6f1c3c9e-0b7a-4d55-9a8e-2f1d3c4b5a69",
+        "role": "arn:aws:iam::123456789012:role/cognito/app-authenticated",
+        "key": "ASIAEXAMPLE0KEY0ID00",
+        "secret": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "exp": 1_800_003_600,
+    })
+    .to_string();
+    per_op(budget, || {
+        !key.seal(&rng, "session-token", plaintext.as_bytes()).is_empty()
     })
 }
 
@@ -254,12 +298,17 @@ pub async fn measure_and_print(budget: Duration) -> Result<RawLimits, String> {
         raw.limit_glance_s * 1e9,
     );
     eprintln!(
-        "  per-core ceilings: password sign-in {:.1}/s, refresh {:.0}/s, client_credentials {:.0}/s, SRP sign-in {:.0}/s, GetUser (verify) {:.0}/s",
+        "  AES-256-GCM seal (master key) {:.2} µs",
+        raw.aes_gcm_seal_s * 1e6
+    );
+    eprintln!(
+        "  per-core ceilings: password sign-in {:.1}/s, refresh {:.0}/s, client_credentials {:.0}/s, SRP sign-in {:.0}/s, GetUser (verify) {:.0}/s, GetCredentialsForIdentity (verify + seal) {:.0}/s",
         raw.password_sign_in(),
         raw.refresh(),
         raw.client_credentials(),
         raw.srp_sign_in(),
-        raw.get_user()
+        raw.get_user(),
+        raw.credentials_for_identity()
     );
     Ok(raw)
 }

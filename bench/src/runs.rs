@@ -262,16 +262,24 @@ async fn run_latchkey(
     );
     let tokens = setup::tokens(&ep, &client_id, 16).await?;
     let (m2m_id, m2m_secret, scope) = setup::oauth_client(&mut Conn::new(ep.clone()), &pool_id).await?;
+    let identities = if cli.wants("identity") {
+        let id_tokens: Vec<String> = tokens.iter().map(|t| t.2.clone()).collect();
+        let mut admin = Conn::new(ep.clone());
+        Some(setup::identity_pool(&mut admin, &pool_id, &client_id, &id_tokens).await?)
+    } else {
+        None
+    };
     let mut small = Fixture::new(pool_id, client_id, plan.small_users, "lk").with_client_credentials(
         &m2m_id,
         &m2m_secret,
         scope,
     );
     small.tokens = tokens;
+    small.identities = identities;
     let mut pools = Pools { small, scale: None };
     rows.push(ut.rss_now(
         S_RSS_SETUP,
-        "VmRSS after creating the pools, seeding and 16 sign-ins for tokens",
+        "VmRSS after creating the pools, seeding, 16 sign-ins for tokens and their identities",
     ));
 
     let wanted = SCENARIOS.iter().filter(|s| cli.wants(s.group));

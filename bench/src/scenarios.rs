@@ -14,6 +14,7 @@ pub const S_PW: &str = "USER_PASSWORD_AUTH sign-in";
 pub const S_SRP: &str = "USER_SRP_AUTH sign-in (2 round trips)";
 pub const S_REFRESH: &str = "REFRESH_TOKEN_AUTH";
 pub const S_GETUSER: &str = "GetUser";
+pub const S_CREDENTIALS: &str = "GetCredentialsForIdentity";
 pub const S_SIGNUP: &str = "SignUp";
 pub const S_ADMIN: &str = "AdminCreateUser";
 pub const S_LIST_BROAD: &str = "ListUsers email ^= \"u<d>\" (60 of 11%)";
@@ -86,6 +87,8 @@ pub enum Work {
     ClientCredentials,
     /// GetUser with the pool's access tokens, one per connection in turn.
     GetUser,
+    /// GetCredentialsForIdentity for the identity pool's identities, one per connection in turn.
+    CredentialsForIdentity,
     /// ListUsers with an email prefix filter (see `Job::ListUsers`).
     ListUsers { broad: bool, seed: u64 },
     /// SignUp of fresh usernames.
@@ -101,8 +104,10 @@ pub struct Fixture {
     pub pool_name: String,
     pub client_id: String,
     pub users: u64,
-    /// Access and refresh tokens of some of the pool's users.
-    pub tokens: Vec<(String, String)>,
+    /// Access, refresh and ID tokens of some of the pool's users (the ID token empty where a server gave none).
+    pub tokens: Vec<(String, String, String)>,
+    /// The Logins key of the pool in its identity pool, and (identity id, ID token) of some of its users there.
+    pub identities: Option<(String, Vec<(String, String)>)>,
     /// The `Authorization: Basic …` value and scope of a confidential client allowed client_credentials.
     pub client_credentials: Option<(String, String)>,
     /// Part of every username the sign-up scenarios make, so servers' runs never collide ("lk", "peer").
@@ -121,6 +126,7 @@ impl Fixture {
             client_id,
             users,
             tokens: Vec::new(),
+            identities: None,
             client_credentials: None,
             tag,
         }
@@ -178,6 +184,15 @@ impl Work {
             Work::GetUser => Job::GetUser {
                 access_token: token?.0.clone(),
             },
+            Work::CredentialsForIdentity => {
+                let (logins_key, identities) = pool.identities.as_ref()?;
+                let (identity_id, id_token) = identities.get(i % identities.len().max(1))?.clone();
+                Job::CredentialsForIdentity {
+                    identity_id,
+                    logins_key: logins_key.clone(),
+                    id_token,
+                }
+            }
             Work::ListUsers { broad, seed } => Job::ListUsers {
                 pool_id: pool.pool_id.clone(),
                 prefix: "u".into(),
@@ -346,6 +361,11 @@ pub const SCENARIOS: &[Scenario] = &[
         limit: Some("get_user"),
         peer_note: Some(Note::None),
         ..small("getuser", S_GETUSER, 8, Work::GetUser)
+    },
+    Scenario {
+        limit: Some("credentials_for_identity"),
+        note: Note::Fixed("unsigned, Logins = the user pool's ID token; an authenticated role, no mapping"),
+        ..small("identity", S_CREDENTIALS, 8, Work::CredentialsForIdentity)
     },
     LIST_BROAD,
     LIST_NARROW,

@@ -1,5 +1,5 @@
 //! Preparing a server for a run through its own API: a pool, an app client, users (for the peers, which have no
-//! bulk path), and tokens for the scenarios that need a signed-in user.
+//! bulk path), tokens for the scenarios that need a signed-in user, and an identity pool with their identities.
 
 use std::sync::Arc;
 
@@ -92,8 +92,12 @@ pub async fn oauth_client(conn: &mut Conn, pool_id: &str) -> Result<(String, Str
     }
 }
 
-/// Access and refresh token of `user`.
-pub async fn sign_in(conn: &mut Conn, client_id: &str, user: &str) -> Result<(String, String), String> {
+/// Access, refresh and ID token of `user` (the ID token empty if the server gave none).
+pub async fn sign_in(
+    conn: &mut Conn,
+    client_id: &str,
+    user: &str,
+) -> Result<(String, String, String), String> {
     let body = json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": client_id,
@@ -106,8 +110,9 @@ pub async fn sign_in(conn: &mut Conn, client_id: &str, user: &str) -> Result<(St
             Ok(r) => {
                 let access = r.str_at(&["AuthenticationResult", "AccessToken"]);
                 let refresh = r.str_at(&["AuthenticationResult", "RefreshToken"]);
+                let id = r.str_at(&["AuthenticationResult", "IdToken"]).unwrap_or_default();
                 return match (access, refresh) {
-                    (Some(a), Some(rt)) => Ok((a, rt)),
+                    (Some(a), Some(rt)) => Ok((a, rt, id)),
                     _ => Err(format!("sign-in of {user} gave no tokens: {}", r.body)),
                 };
             }
@@ -121,7 +126,11 @@ pub async fn sign_in(conn: &mut Conn, client_id: &str, user: &str) -> Result<(St
 }
 
 /// Tokens for `n` users (u0, u1, …), signing in a few at a time.
-pub async fn tokens(ep: &Arc<Endpoint>, client_id: &str, n: usize) -> Result<Vec<(String, String)>, String> {
+pub async fn tokens(
+    ep: &Arc<Endpoint>,
+    client_id: &str,
+    n: usize,
+) -> Result<Vec<(String, String, String)>, String> {
     let mut out = Vec::with_capacity(n);
     let mut handles = Vec::new();
     for chunk in (0..n).collect::<Vec<_>>().chunks(n.div_ceil(4).max(1)) {
@@ -139,6 +148,51 @@ pub async fn tokens(ep: &Arc<Endpoint>, client_id: &str, n: usize) -> Result<Vec
         out.extend(h.await.map_err(|e| e.to_string())??);
     }
     Ok(out)
+}
+
+/// An identity pool trusting `client_id` of `pool_id`, with an authenticated role (no role mapping), and the
+/// identity of each user whose ID token is given (GetId, unsigned, as a browser calls it): the pool's Logins key
+/// and (identity id, ID token) pairs.
+pub async fn identity_pool(
+    conn: &mut Conn,
+    pool_id: &str,
+    client_id: &str,
+    id_tokens: &[String],
+) -> Result<(String, Vec<(String, String)>), String> {
+    let region = pool_id.split('_').next().unwrap_or("us-east-1");
+    let provider = format!("cognito-idp.{region}.amazonaws.com/{pool_id}");
+    let create = json!({
+        "IdentityPoolName": "bench",
+        "AllowUnauthenticatedIdentities": false,
+        "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client_id, "ServerSideTokenCheck": false}],
+    });
+    let r = ok(
+        "CreateIdentityPool",
+        conn.call_identity("CreateIdentityPool", &create, true).await,
+    )?;
+    let pool = r
+        .str_at(&["IdentityPoolId"])
+        .ok_or_else(|| format!("CreateIdentityPool gave no id: {}", r.body))?;
+    let roles = json!({
+        "IdentityPoolId": pool,
+        "Roles": {"authenticated": "arn:aws:iam::123456789012:role/bench-authenticated"},
+    });
+    ok(
+        "SetIdentityPoolRoles",
+        conn.call_identity("SetIdentityPoolRoles", &roles, true).await,
+    )?;
+    let mut identities = Vec::with_capacity(id_tokens.len());
+    for token in id_tokens {
+        let mut logins = serde_json::Map::new();
+        logins.insert(provider.clone(), serde_json::Value::String(token.clone()));
+        let body = json!({"IdentityPoolId": pool, "Logins": logins});
+        let r = ok("GetId", conn.call_identity("GetId", &body, false).await)?;
+        let id = r
+            .str_at(&["IdentityId"])
+            .ok_or_else(|| format!("GetId gave no identity: {}", r.body))?;
+        identities.push((id, token.clone()));
+    }
+    Ok((provider, identities))
 }
 
 /// Users u0..u{n-1} with the bench password, CONFIRMED, through AdminCreateUser + AdminSetUserPassword — the

@@ -5,8 +5,8 @@
 use crate::cli::Plan;
 use crate::report::{f2, find, human, pct, Row, Target};
 use crate::scenarios::{
-    at, S_500, S_ADMIN, S_CLIENT_CREDENTIALS, S_GETUSER, S_GU_BASE, S_IDLE, S_LIST_BROAD, S_LIST_NARROW,
-    S_OAUTH_REFRESH, S_OVER, S_OVER_GU, S_PW, S_PW2, S_READY, S_REFRESH, S_SIGNUP, S_SRP,
+    at, S_500, S_ADMIN, S_CLIENT_CREDENTIALS, S_CREDENTIALS, S_GETUSER, S_GU_BASE, S_IDLE, S_LIST_BROAD,
+    S_LIST_NARROW, S_OAUTH_REFRESH, S_OVER, S_OVER_GU, S_PW, S_PW2, S_READY, S_REFRESH, S_SIGNUP, S_SRP,
 };
 use crate::{existence, flood};
 
@@ -84,6 +84,12 @@ const ROW_TARGETS: &[RowTarget] = &[
         "client_credentials per core vs raw 1×RS256",
         "≥ 70%",
         0.7,
+    ),
+    share_of_limit(
+        S_CREDENTIALS,
+        "GetCredentialsForIdentity per core vs raw RS256 verify + AES-256-GCM seal",
+        "≥ 8%",
+        0.08,
     ),
     RowTarget {
         scenario: S_SRP,

@@ -12,6 +12,11 @@ temporary or permanent password; group membership; resource servers with scopes)
 3. changes a few arguments (and adopts a client another service created), applies, and plans again (exit 0);
 4. destroys, and checks with boto3 that nothing is left.
 
+`terraform/identity/identity.tf` does the same for identity pools (`aws_cognito_identity_pool` trusting a user pool's
+two clients, `aws_cognito_identity_pool_roles_attachment` with a Rules and a Token mapping, the principal-tag map and
+the data source), with a provider that validates its credentials and reads the account id through Latchkey's STS
+(no skip flags); a user of the Terraform-made pools gets credentials for the role the Rules mapping names.
+
 It runs whenever `terraform` is on PATH and the provider mirror (`/opt/tf-plugins`, or env
 LATCHKEY_TEST_TF_MIRROR) holds hashicorp/aws 5.100.0: `terraform init` then works offline through a
 `filesystem_mirror` CLI configuration. When either is missing the test is skipped with a warning; when CI is set
@@ -33,10 +38,12 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import clean_env
+from conftest import DEFAULT_ACCOUNT, clean_env
+from identitylib import IdKit, assumed_role_arn, caller, pool_arn
 from userlib import attr_map, secret_hash
 
 HERE = Path(__file__).resolve().parent / "terraform"
+IDENTITY = HERE / "identity"
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 PROVIDER_VERSION = "5.100.0"
 MIRROR = Path(os.environ.get("LATCHKEY_TEST_TF_MIRROR", "/opt/tf-plugins"))
@@ -54,13 +61,14 @@ COVERED_RESOURCES = {
     "aws_cognito_user",
     "aws_cognito_user_in_group",
     "aws_cognito_resource_server",
+    # identity/identity.tf
+    "aws_cognito_identity_pool",
+    "aws_cognito_identity_pool_provider_principal_tag",
+    "aws_cognito_identity_pool_roles_attachment",
 }
 NOT_IMPLEMENTED_RESOURCES = {
     "aws_cognito_identity_provider": "Create/Describe/Update/DeleteIdentityProvider (federation)",
     "aws_cognito_risk_configuration": "Set/DescribeRiskConfiguration (threat protection)",
-    "aws_cognito_identity_pool": "the identity pools API (AWSCognitoIdentityService)",
-    "aws_cognito_identity_pool_provider_principal_tag": "the identity pools API (AWSCognitoIdentityService)",
-    "aws_cognito_identity_pool_roles_attachment": "the identity pools API (AWSCognitoIdentityService)",
 }
 COVERED_DATA_SOURCES = {
     "aws_cognito_user_pool",
@@ -69,10 +77,10 @@ COVERED_DATA_SOURCES = {
     "aws_cognito_user_pool_clients",
     "aws_cognito_user_group",
     "aws_cognito_user_groups",
+    "aws_cognito_identity_pool",  # identity/identity.tf
 }
 NOT_IMPLEMENTED_DATA_SOURCES = {
     "aws_cognito_user_pool_signing_certificate": "GetSigningCertificate (SAML)",
-    "aws_cognito_identity_pool": "the identity pools API (AWSCognitoIdentityService)",
 }
 
 CLI_CONFIG = """\
@@ -158,10 +166,12 @@ def tf_binary() -> str:
     return binary
 
 
-def init(binary: str, workdir: Path) -> Terraform:
+def init(binary: str, workdir: Path, source: Path = HERE) -> Terraform:
+    """A working directory with the files of `source` (not its subdirectories), initialised offline."""
     workdir.mkdir(parents=True)
-    for f in HERE.iterdir():
-        shutil.copy(f, workdir / f.name)
+    for f in source.iterdir():
+        if f.is_file():
+            shutil.copy(f, workdir / f.name)
     tf = Terraform(binary, workdir)
     proc = subprocess.run([binary, "init", "-input=false", "-no-color"], cwd=workdir, env=tf.env,
                           capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
@@ -183,8 +193,9 @@ def tf_schema(tf_binary, tmp_path_factory) -> dict:
 def test_every_cognito_resource_is_covered_or_named(tf_schema):
     """The provider's own list of aws_cognito_* resources and data sources: each one is declared in cognito.tf or
     named above with the API Latchkey lacks for it."""
-    declared = set(re.findall(r'^resource "(aws_cognito_\w+)"', (HERE / "cognito.tf").read_text(), re.M))
-    declared_data = set(re.findall(r'^data "(aws_cognito_\w+)"', (HERE / "cognito.tf").read_text(), re.M))
+    text = (HERE / "cognito.tf").read_text() + (IDENTITY / "identity.tf").read_text()
+    declared = set(re.findall(r'^resource "(aws_cognito_\w+)"', text, re.M))
+    declared_data = set(re.findall(r'^data "(aws_cognito_\w+)"', text, re.M))
     assert declared == COVERED_RESOURCES
     assert declared_data == COVERED_DATA_SOURCES
     resources = {r for r in tf_schema["resource_schemas"] if r.startswith("aws_cognito_")}
@@ -410,3 +421,91 @@ def test_apply_plan_update_plan_destroy(tf_binary, server_factory, tmp_path):
         assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
     state = json.loads((tf.dir / "terraform.tfstate").read_text())
     assert state["resources"] == [] or all(r["mode"] == "data" for r in state["resources"]), state["resources"]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Identity pools (terraform/identity/identity.tf)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def tf_role(name: str) -> str:
+    return f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/{name}"
+
+
+def check_identity(ik: IdKit, outputs: dict, suffix: str, updated: bool) -> None:
+    ids, data = outputs["ids"], outputs["data"]
+    pid, provider = ids["identity_pool"], ids["provider"]
+    # The provider learnt the account from STS GetCallerIdentity.
+    assert ids["account"] == DEFAULT_ACCOUNT and ids["caller_arn"] == caller(ik.server)["Arn"]
+    assert ids["arn"] == pool_arn(pid) and provider == f"cognito-idp.us-east-1.amazonaws.com/{ids['user_pool']}"
+
+    pool = ik.ci.describe_identity_pool(IdentityPoolId=pid)
+    tags = {"env": "test", "team": "identity"} if updated else {"env": "test"}
+    assert pool["IdentityPoolName"] == f"tf identity {suffix}"
+    assert pool["AllowUnauthenticatedIdentities"] is updated and pool.get("AllowClassicFlow", False) is False
+    # Terraform never sends the developer provider name on update: it stays.
+    assert pool["DeveloperProviderName"] == "login.tf.example"
+    assert pool["SupportedLoginProviders"] == {"accounts.google.com": "123-abc.apps.googleusercontent.com"}
+    assert sorted(pool["CognitoIdentityProviders"], key=lambda p: p["ClientId"]) == sorted([
+        {"ProviderName": provider, "ClientId": ids["web"], "ServerSideTokenCheck": False},
+        {"ProviderName": provider, "ClientId": ids["mobile"], "ServerSideTokenCheck": True},
+    ], key=lambda p: p["ClientId"])
+    assert pool["IdentityPoolTags"] == tags
+    assert ik.ci.list_tags_for_resource(ResourceArn=ids["arn"])["Tags"] == tags
+
+    roles = ik.ci.get_identity_pool_roles(IdentityPoolId=pid)
+    assert roles["Roles"] == {"authenticated": tf_role("tf-auth"), "unauthenticated": tf_role("tf-guest")}
+    assert roles["RoleMappings"] == {
+        f"{provider}:{ids['web']}": {"Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole",
+                                     "RulesConfiguration": {"Rules": [
+                                         {"Claim": "email", "MatchType": "Contains",
+                                          "Value": "@staff." if updated else "@corp.", "RoleARN": tf_role("tf-corp")},
+                                         {"Claim": "email", "MatchType": "StartsWith", "Value": "boss@",
+                                          "RoleARN": tf_role("tf-boss")},
+                                     ]}},
+        f"{provider}:{ids['mobile']}": {"Type": "Token", "AmbiguousRoleResolution": "Deny"},
+    }
+    tags_map = ik.ci.get_principal_tag_attribute_map(IdentityPoolId=pid, IdentityProviderName=provider)
+    assert tags_map["UseDefaults"] is False
+    assert tags_map["PrincipalTags"] == ({"user": "sub", "app": "aud"} if updated else {"user": "sub"})
+
+    assert data == {"id": pid, "arn": ids["arn"], "allow_unauth": updated, "developer_provider": "login.tf.example",
+                    "provider_client_ids": sorted([ids["web"], ids["mobile"]]), "tags": tags}
+
+    # The configuration works: a user of the Terraform-made pool gets the role the Rules mapping names.
+    email = f"ann@{'staff' if updated else 'corp'}.example"
+    token = ik.user_token(ids["user_pool"], ids["web"], email=email)
+    iid = ik.get_id(pid, {provider: token})
+    assert ik.role_of(iid, {provider: token}) == assumed_role_arn(tf_role("tf-corp"))
+
+
+@pytest.mark.timeout(600)
+def test_identity_pools_apply_plan_update_plan_destroy(tf_binary, server_factory, tmp_path):
+    srv = server_factory().start()
+    ik = IdKit(srv)
+    tf = init(tf_binary, tmp_path / "tf" / "work", source=IDENTITY)
+    suffix = uuid.uuid4().hex[:8]
+    base = dict(endpoint=srv.endpoint, access_key=srv.key_id, secret_key=srv.secret, suffix=suffix)
+
+    tf.set_vars(**base)
+    tf.apply()
+    check_identity(ik, tf.outputs(), suffix, updated=False)
+    tf.assert_no_drift("the first apply")
+
+    tf.set_vars(**base, updated=True)
+    tf.apply()
+    outputs = tf.outputs()
+    check_identity(ik, outputs, suffix, updated=True)
+    tf.assert_no_drift("the update")
+
+    tf.run("destroy", "-auto-approve", "-input=false")
+    ids = outputs["ids"]
+    with pytest.raises(ClientError) as e:
+        ik.ci.describe_identity_pool(IdentityPoolId=ids["identity_pool"])
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert ik.ci.list_identity_pools(MaxResults=60)["IdentityPools"] == []
+    with pytest.raises(ClientError) as e:
+        ik.users.idp.describe_user_pool(UserPoolId=ids["user_pool"])
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    state = json.loads((tf.dir / "terraform.tfstate").read_text())
+    assert all(r["mode"] == "data" for r in state["resources"]), state["resources"]

@@ -1,6 +1,7 @@
 """Two `latchkey serve` nodes on one PostgreSQL database (fresh schema), same --master-key and admin keys, both
-mailing through the same SMTP sink: whatever one node starts, the other finishes. Skips without PostgreSQL, fails
-when CI is set (see test_persistence.pg_schema)."""
+mailing through the same SMTP sink: whatever one node starts, the other finishes — user-pool flows, and identity
+pools (identities, temporary credentials that the other node's STS accepts, OpenID tokens). Skips without
+PostgreSQL, fails when CI is set (see test_persistence.pg_schema)."""
 
 import re
 import subprocess
@@ -9,6 +10,8 @@ import time
 import pytest
 
 from conftest import LATCHKEY_BIN, clean_env, client_error
+from identitylib import (IdKit, assumed_role_arn, caller, issuer_key, openid_jwks, provider_name, role,
+                         sts_client)
 from test_persistence import pg_schema  # noqa: F401  (fixture)
 from userlib import (PASSWORD, PASSWORD2, TEMP_PASSWORD, Kit, attr_map, attrs, fetch_jwks, jwt_claims, jwt_header,
                      new_email, verify_token, wrong_guesses_kill_the_code)
@@ -105,3 +108,43 @@ def test_two_nodes_share_users_codes_tokens_and_keys(server_factory, new_sink, t
         assert jwks["keys"][0]["kid"] == new_id_kid
         verify_token(before["IdToken"], jwks, issuer=jwt_claims(before["IdToken"])["iss"], audience=cid)
     assert attr_map(A.get_user(before["AccessToken"])["UserAttributes"])["email"] == email
+
+
+@pytest.mark.postgres
+def test_two_nodes_share_identities_and_credentials(server_factory, tmp_path, pg_schema):  # noqa: F811
+    _, url = pg_schema
+    args = ["--database-url", url, "--master-key", MASTER_KEY, "--public-url", "http://auth.latchkey.test"]
+    a = server_factory(data_dir=tmp_path / "node-a", extra_args=args).start()
+    b = server_factory(data_dir=tmp_path / "node-b", extra_args=args).start()
+    A, B = IdKit(a), IdKit(b)
+    auth, guest_role = role("twin-auth"), role("twin-guest")
+
+    pool, client = A.app()
+    prov = provider_name(pool)
+    pid = A.identity_pool((pool, client), allow_unauthenticated=True, AllowClassicFlow=True)
+    A.set_roles(pid, authenticated=auth, unauthenticated=guest_role)
+    token = A.user_token(pool, client)
+
+    # One identity per login across nodes, by either Logins key.
+    iid = A.get_id(pid, {prov: token})
+    assert B.get_id(pid, {prov: token}) == iid
+    assert B.get_id(pid, {issuer_key(token): token}) == iid
+
+    # Credentials issued by A are accepted by B's STS, and the other way round; tampered ones by neither.
+    from_a = A.credentials(iid, {prov: token})
+    assert caller(b, from_a)["Arn"] == assumed_role_arn(auth)
+    assert caller(a, B.credentials(iid, {prov: token}))["Arn"] == assumed_role_arn(auth)
+    with client_error("SignatureDoesNotMatch", status=403):
+        caller(b, dict(from_a, SecretKey=from_a["SecretKey"][::-1]))
+
+    # Guests made on one node are known to the other.
+    guest = B.get_id(pid)
+    assert A.ci.describe_identity(IdentityId=guest)["IdentityId"] == guest
+    assert caller(a, B.credentials(guest))["Arn"] == assumed_role_arn(guest_role)
+
+    # One OpenID signing key set: A's token is traded with B's STS.
+    assert openid_jwks(a) == openid_jwks(b)
+    openid = A.uci.get_open_id_token(IdentityId=iid, Logins={prov: token})["Token"]
+    web = sts_client(b, signed=False).assume_role_with_web_identity(RoleArn=auth, RoleSessionName="twin",
+                                                                    WebIdentityToken=openid)
+    assert caller(a, web["Credentials"])["Arn"] == assumed_role_arn(auth, "twin")

@@ -68,12 +68,14 @@ impl Latchkey {
         for _ in 0..3 {
             let existing = self.store.identity_for_login(&pool.id, &login).await?;
             let identity = match (identity_id, existing) {
-                (Some(wanted), Some(found)) if found.id != wanted => return Err(CognitoError::new(
-                    ErrorKind::DeveloperUserAlreadyRegisteredException,
-                    format!(
+                (Some(wanted), Some(found)) if found.id != wanted => {
+                    return Err(CognitoError::new(
+                        ErrorKind::DeveloperUserAlreadyRegisteredException,
+                        format!(
                         "Developer user identifier {user_id} is already registered with another identity."
                     ),
-                )),
+                    ))
+                }
                 (_, Some(found)) => found,
                 (Some(wanted), None) => {
                     let identity = self.identity_of_pool(pool, wanted).await?;

@@ -108,6 +108,12 @@ impl Latchkey {
         logins: &BTreeMap<String, String>,
     ) -> Result<String> {
         let (auth, proof) = self.prove_identity(identity_id, logins).await?;
+        // The token is only good for the basic flow (STS AssumeRoleWithWebIdentity), which the pool must allow.
+        if !auth.pool.allow_classic_flow {
+            return Err(CognitoError::invalid_parameter(
+                "Basic (classic) flow is not enabled, please use enhanced flow.",
+            ));
+        }
         let amr = match proof {
             Proof::Provider { mapping_key, claims } => {
                 let provider = mapping_key

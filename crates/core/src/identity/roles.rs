@@ -24,7 +24,7 @@ fn no_role(auth: &str) -> CognitoError {
 }
 
 /// The role for an identity: `source` is `None` for an unauthenticated identity; `custom_role_arn` is what the
-/// caller asked for (honoured only when the token's `cognito:roles` holds it).
+/// caller asked for (under a Token mapping it must be among the token's `cognito:roles`).
 pub fn resolve_role(
     pool: &IdentityPool,
     source: Option<&RoleSource<'_>>,
@@ -47,7 +47,7 @@ pub fn resolve_role(
         return default();
     };
     let chosen = match mapping.kind {
-        RoleMappingType::Token => role_from_token(source.claims, custom_role_arn),
+        RoleMappingType::Token => role_from_token(source.claims, custom_role_arn)?,
         RoleMappingType::Rules => mapping
             .rules_configuration
             .as_ref()
@@ -58,29 +58,47 @@ pub fn resolve_role(
         (Some(role), _) => Ok(role),
         (None, Some(AmbiguousRoleResolution::Deny)) => Err(CognitoError::new(
             ErrorKind::NotAuthorizedException,
-            "No role could be chosen for this identity from its token, and the identity pool denies ambiguous role resolution.",
+            format!(
+                "The ambiguous role mapping rules for: {} denied this request.",
+                provider_of_key(source.mapping_key)
+            ),
         )),
         (None, _) => default(),
     }
 }
 
-/// Token-based choice: the requested role when the token lists it, else the preferred role, else the only role.
-fn role_from_token(claims: &Map<String, Value>, custom_role_arn: Option<&str>) -> Option<String> {
+/// The provider part of a `<provider>:<clientId>` role-mapping key.
+fn provider_of_key(key: &str) -> &str {
+    match key.rsplit_once(':') {
+        Some((provider, _)) if provider.contains('/') => provider,
+        _ => key,
+    }
+}
+
+/// Token-based choice: the requested role, which the token must list (asking for another is refused, as Cognito
+/// does), else the preferred role, else the only role.
+fn role_from_token(claims: &Map<String, Value>, custom_role_arn: Option<&str>) -> Result<Option<String>> {
     let roles: Vec<&str> = match claims.get("cognito:roles") {
         Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
         Some(Value::String(s)) => vec![s.as_str()],
         _ => Vec::new(),
     };
-    if let Some(custom) = custom_role_arn.filter(|c| roles.contains(c)) {
-        return Some(custom.to_string());
+    if let Some(custom) = custom_role_arn {
+        if !roles.contains(&custom) {
+            return Err(CognitoError::new(
+                ErrorKind::NotAuthorizedException,
+                "The CustomRoleArn is not one of the roles the token grants (cognito:roles).",
+            ));
+        }
+        return Ok(Some(custom.to_string()));
     }
     if let Some(preferred) = claims.get("cognito:preferred_role").and_then(Value::as_str) {
-        return Some(preferred.to_string());
+        return Ok(Some(preferred.to_string()));
     }
-    match roles[..] {
+    Ok(match roles[..] {
         [only] => Some(only.to_string()),
         _ => None,
-    }
+    })
 }
 
 /// A rule matches when the claim (or, for a multi-valued claim such as `cognito:groups`, one of its values)
@@ -207,7 +225,8 @@ mod tests {
         let p = pool(Some(token(AmbiguousRoleResolution::Deny)));
         let two = claims(json!({"cognito:roles": ["r1", "r2"], "cognito:preferred_role": "r1"}));
         assert_eq!(resolve(&p, &two, Some("r2")).unwrap(), "r2");
-        assert_eq!(resolve(&p, &two, Some("not-listed")).unwrap(), "r1");
+        let refused = resolve(&p, &two, Some("not-listed")).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::NotAuthorizedException);
         assert_eq!(resolve(&p, &two, None).unwrap(), "r1");
         assert_eq!(
             resolve(&p, &claims(json!({"cognito:roles": ["only"]})), None).unwrap(),

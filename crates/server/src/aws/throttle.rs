@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use latchkey_core::{CognitoError, ErrorKind};
 use serde::Deserialize;
 
-use super::dispatch::IDP_TARGET_PREFIX;
+use super::dispatch::{IDENTITY_TARGET_PREFIX, IDP_TARGET_PREFIX};
 use super::error::AwsJsonError;
 use crate::limits::Throttled;
 use crate::AppState;
@@ -32,7 +32,16 @@ enum Cost {
     UnlessRefresh,
 }
 
-fn cost(op: &str) -> Cost {
+fn cost(prefix: &str, op: &str) -> Cost {
+    if prefix == IDENTITY_TARGET_PREFIX {
+        // GetId stores a new identity whenever it names no login of an unauthenticated pool: an unsigned write
+        // anyone can repeat, limited by address like the paths that send messages.
+        return if op == "GetId" {
+            Cost::ByAddress
+        } else {
+            Cost::Free
+        };
+    }
     match op {
         "InitiateAuth" => Cost::UnlessRefresh,
         "RespondToAuthChallenge"
@@ -71,8 +80,8 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.split_once('.'))
-        .filter(|(prefix, _)| *prefix == IDP_TARGET_PREFIX)
-        .map(|(_, op)| (op, cost(op)));
+        .filter(|(prefix, _)| *prefix == IDP_TARGET_PREFIX || *prefix == IDENTITY_TARGET_PREFIX)
+        .map(|(prefix, op)| (op, cost(prefix, op)));
     let Some((op, cost)) = target else {
         return next.run(req).await;
     };
@@ -145,6 +154,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unauthenticated_identity_creation_is_limited_by_address() {
+        assert_eq!(cost(IDENTITY_TARGET_PREFIX, "GetId"), Cost::ByAddress);
+        assert_eq!(
+            cost(IDENTITY_TARGET_PREFIX, "GetCredentialsForIdentity"),
+            Cost::Free
+        );
+        // The same name in the other service is another operation.
+        assert_eq!(cost(IDENTITY_TARGET_PREFIX, "ChangePassword"), Cost::Free);
+    }
+
+    #[test]
     fn every_operation_that_hashes_or_sends_is_limited() {
         for op in [
             "RespondToAuthChallenge",
@@ -153,15 +173,15 @@ mod tests {
             "ForgotPassword",
             "ConfirmForgotPassword",
         ] {
-            assert_eq!(cost(op), Cost::ByAddressAndClient, "{op}");
+            assert_eq!(cost(IDP_TARGET_PREFIX, op), Cost::ByAddressAndClient, "{op}");
         }
-        assert_eq!(cost("InitiateAuth"), Cost::UnlessRefresh);
+        assert_eq!(cost(IDP_TARGET_PREFIX, "InitiateAuth"), Cost::UnlessRefresh);
         for op in [
             "ChangePassword",
             "UpdateUserAttributes",
             "GetUserAttributeVerificationCode",
         ] {
-            assert_eq!(cost(op), Cost::ByAddress, "{op}");
+            assert_eq!(cost(IDP_TARGET_PREFIX, op), Cost::ByAddress, "{op}");
         }
         // Signed (operator) operations and cheap ones are not.
         for op in [
@@ -171,7 +191,7 @@ mod tests {
             "GetUser",
             "ConfirmSignUp",
         ] {
-            assert_eq!(cost(op), Cost::Free, "{op}");
+            assert_eq!(cost(IDP_TARGET_PREFIX, op), Cost::Free, "{op}");
         }
     }
 

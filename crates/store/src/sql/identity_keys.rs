@@ -34,10 +34,11 @@ macro_rules! identity_key_store {
                     new: &SigningKeyRecord,
                     retired_at: Timestamp,
                 ) -> StoreResult<()> {
-                    // No lock is taken. Two rotations that read the same active key both try to retire it by name;
-                    // the second finds it retired (PostgreSQL waits for the first to commit, then rereads the row)
-                    // and fails. Two first keys both insert; the index that admits one unretired key fails the
-                    // second. Either way the loser's whole transaction goes with it.
+                    // No lock is taken. Of two rotations that read the same active set, the second retires
+                    // nothing: each expected key is retired by its own row update, which waits for the first
+                    // rotation's commit and then finds the key already retired (PostgreSQL re-checks the row), so
+                    // the second fails instead of retiring the first's new key. The first rotation of all expects
+                    // no keys; there the index that admits one unretired key makes the second insert fail.
                     let mut tx = self.begin_write().await?;
                     let active: Vec<(String,)> =
                         sqlx::query_as("SELECT kid FROM identity_signing_keys WHERE retired_ms IS NULL")
@@ -48,14 +49,9 @@ macro_rules! identity_key_store {
                     if !same_kids(&active, expected_active) {
                         return Err(changed());
                     }
-                    // Each key retired by name, and only if still active: at READ COMMITTED a statement reads
-                    // what committed before it started, so "every active key" could be a key another rotation
-                    // just added. A key another rotation retired first matches nothing here, which is that
-                    // rotation winning.
                     for kid in expected_active {
                         let retired = sqlx::query(
-                            "UPDATE identity_signing_keys SET retired_ms = $1 \
-                             WHERE kid = $2 AND retired_ms IS NULL",
+                            "UPDATE identity_signing_keys SET retired_ms = $1 WHERE kid = $2 AND retired_ms IS NULL",
                         )
                         .bind(retired_at.millis())
                         .bind(kid)
