@@ -32,12 +32,12 @@ provider "aws" {
   region                      = "us-east-1"
   access_key                  = var.access_key
   secret_key                  = var.secret_key
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
+  # No skip_credentials_validation or skip_requesting_account_id: the provider asks Latchkey's STS who it is.
+  skip_metadata_api_check = true
+  skip_region_validation  = true
   endpoints {
     cognitoidp = var.endpoint
+    sts        = var.endpoint
   }
 }
 

@@ -5,9 +5,10 @@ use std::fmt::Write;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// `text` as XML character data or attribute value: markup characters as entities, and the characters XML 1.0
-/// cannot carry at all (most C0 controls, unpaired surrogates cannot occur in a `str`, U+FFFE and U+FFFF)
-/// replaced by U+FFFD, since no entity may stand for them either.
+/// `text` as XML character data: the markup characters as entities (quotes need none outside attributes, and
+/// every attribute here is a constant), and the characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE
+/// and U+FFFF; a `str` holds no lone surrogates) replaced by U+FFFD, since no character reference may stand for
+/// them either.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -15,8 +16,6 @@ pub fn escape(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
@@ -78,7 +77,7 @@ mod tests {
     fn text_is_escaped_and_made_representable() {
         assert_eq!(
             escape(r#"<a href="x">&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+            r#"&lt;a href="x"&gt;&amp;'&lt;/a&gt;"#
         );
         assert_eq!(escape("tab\tnl\ncr\r"), "tab\tnl\ncr\r");
         assert_eq!(
