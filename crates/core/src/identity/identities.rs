@@ -163,18 +163,30 @@ impl Latchkey {
             });
         }
         let verified = self.verify_logins(&pool, logins).await?;
-        match self.identity_of_logins(&pool.id, &verified).await? {
-            Some(other) if other.id != identity.id => return Err(linked_elsewhere()),
-            _ => {}
+        // The common case — every login is already the identity's own — costs no further read.
+        let new: Vec<VerifiedLogin> = verified
+            .iter()
+            .filter(|v| !identity.logins.contains(&v.login))
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            if let Some(other) = self.identity_of_logins(&pool.id, &new).await? {
+                if other.id != identity.id {
+                    return Err(linked_elsewhere());
+                }
+            }
         }
-        if !identity.logins.is_empty() && !verified.iter().any(|v| identity.logins.contains(&v.login)) {
+        if new.len() == verified.len() && !identity.logins.is_empty() {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
                 "Logins don't match. Please include at least one valid login for this identity or identity pool.",
             ));
         }
-        self.link_new_logins(&identity, &verified).await?;
-        let identity = self.identity(identity_id).await?;
+        let mut identity = identity;
+        if !new.is_empty() {
+            self.link_new_logins(&identity, &new).await?;
+            identity.logins.extend(new.into_iter().map(|v| v.login));
+        }
         Ok(AuthenticatedIdentity {
             pool,
             identity,
