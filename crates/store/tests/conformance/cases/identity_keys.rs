@@ -28,7 +28,10 @@ pub async fn identity_keys_rotate(db: TestDb) {
         .rotate_identity_keys(&[], &first, Timestamp::from_millis(1_000))
         .await
         .unwrap();
-    assert_eq!(store.list_identity_keys().await.unwrap(), std::slice::from_ref(&first));
+    assert_eq!(
+        store.list_identity_keys().await.unwrap(),
+        std::slice::from_ref(&first)
+    );
 
     let second = key("ik-2", 2_000);
     store
@@ -81,7 +84,10 @@ pub async fn identity_keys_are_apart_from_user_pool_keys(db: TestDb) {
         store.list_signing_keys("us-east-1_Ring").await.unwrap(),
         [pool_key]
     );
-    assert_eq!(store.list_identity_keys().await.unwrap(), std::slice::from_ref(&ring_key));
+    assert_eq!(
+        store.list_identity_keys().await.unwrap(),
+        std::slice::from_ref(&ring_key)
+    );
     assert!(store.delete_pool("us-east-1_Ring").await.unwrap());
     assert_eq!(store.list_identity_keys().await.unwrap(), [ring_key]);
 }
