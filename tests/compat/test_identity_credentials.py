@@ -162,7 +162,7 @@ def test_seed_flow_credentials_accepted_by_sts(ik, server, up):
         caller(server, {"AccessKeyId": "AKIANOTKNOWN00000000", "SecretKey": "x" * 40})
 
     # A presigned GetCallerIdentity URL: how a caller proves its AWS identity to a third party.
-    url = sts_client(server, creds).generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    url = sts_client(server, creds).generate_presigned_url("get_caller_identity", HttpMethod="GET", ExpiresIn=60)
     status, _, body = http_get(url)
     assert status == 200, body
     assert ET.fromstring(body).find(f"{STS_NS}GetCallerIdentityResult/{STS_NS}Arn").text == me["Arn"]

@@ -31,7 +31,7 @@ async fn the_operation_is_unknown_or_missing() {
         ),
         (
             "another service's target",
-            post_operation(r, Some("AWSCognitoIdentityService.GetId"), "{}", &[]).await,
+            post_operation(r, Some("DynamoDB_20120810.ListTables"), "{}", &[]).await,
         ),
         ("no target", post_operation(r, None, "{}", &[]).await),
         ("GET /", get(r, "/").await),
