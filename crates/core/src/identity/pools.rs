@@ -276,15 +276,6 @@ impl Latchkey {
         Ok(())
     }
 
-    /// The ARN the tag operations address an identity pool by.
-    pub fn identity_pool_arn(&self, pool: &IdentityPool) -> String {
-        let region = pool.id.split(':').next().unwrap_or_default();
-        format!(
-            "arn:aws:cognito-identity:{region}:{}:identitypool/{}",
-            self.settings.account_id, pool.id
-        )
-    }
-
     /// The pool an `arn:aws:cognito-identity:<region>:<account>:identitypool/<id>` names.
     fn identity_pool_id_of_arn<'a>(&self, arn: &'a str) -> Result<&'a str> {
         let invalid = || CognitoError::invalid_parameter(format!("Invalid identity pool ARN: {arn}"));
