@@ -11,6 +11,7 @@ use super::{user_pool_of_provider, user_pool_provider_name, CognitoProvider, Ide
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::service::Latchkey;
 use crate::tokens::jwt::Unverified;
+use crate::tokens::session_revoked;
 
 /// The key of a Logins entry that carries an identity-pool OpenID token (developer-authenticated identities).
 pub const IDENTITY_TOKEN_PROVIDER: &str = "cognito-identity.amazonaws.com";
@@ -141,11 +142,7 @@ impl Latchkey {
             .filter(|(u, _)| u.sub == sub);
         let iat = t.claim_i64("iat").unwrap_or(0);
         match found {
-            Some((user, revoked))
-                if user.enabled
-                    && (origin_jti.is_empty() || !revoked)
-                    && user.tokens_valid_after.is_none_or(|after| iat >= after.seconds()) =>
-            {
+            Some((user, revoked)) if user.enabled && !session_revoked(&user, iat, origin_jti, revoked) => {
                 Ok(())
             }
             _ => Err(invalid_login(

@@ -25,6 +25,13 @@ fn not_authorized(msg: &str) -> CognitoError {
     CognitoError::new(ErrorKind::NotAuthorizedException, msg)
 }
 
+/// Whether a token issued at `iat` (epoch seconds) for the sign-in `origin_jti` no longer speaks for `user`: the
+/// user signed out everywhere since (GlobalSignOut), or that sign-in was revoked (RevokeToken, `origin_revoked`).
+pub(crate) fn session_revoked(user: &User, iat: i64, origin_jti: &str, origin_revoked: bool) -> bool {
+    let signed_out = user.tokens_valid_after.is_some_and(|after| iat < after.seconds());
+    signed_out || (!origin_jti.is_empty() && origin_revoked)
+}
+
 impl Latchkey {
     /// For Cognito's token-authorised operations: the token must carry `aws.cognito.signin.user.admin`.
     pub(crate) async fn authenticate_access_token(&self, token: &str) -> Result<AccessContext> {
@@ -70,9 +77,12 @@ impl Latchkey {
             .await?
             .filter(|(u, _)| Some(u.sub.as_str()) == t.claim_str("sub"))
             .ok_or_else(user_not_found)?;
-        let iat = t.claim_i64("iat").unwrap_or(0);
-        let signed_out = user.tokens_valid_after.is_some_and(|after| iat < after.seconds());
-        if signed_out || (!origin_jti.is_empty() && origin_revoked) {
+        if session_revoked(
+            &user,
+            t.claim_i64("iat").unwrap_or(0),
+            &origin_jti,
+            origin_revoked,
+        ) {
             return Err(not_authorized("Access Token has been revoked"));
         }
         if !user.enabled {

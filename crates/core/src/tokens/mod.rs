@@ -9,6 +9,7 @@ pub mod jwt;
 mod keyring;
 mod keys;
 
+pub(crate) use access::session_revoked;
 pub use access::AccessContext;
 pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
 pub(crate) use keys::{new_record, parse_identity};
