@@ -49,7 +49,7 @@ enum Command {
         limit: u32,
     },
     /// Serve an API Gateway REST API stand-in (Cognito authorizers, Lambda and HTTP proxy integrations):
-    /// the routes in the TOML file named by --config, on the address given by --listen.
+    /// the routes in the TOML file named by --config, on --listen (here 127.0.0.1:9230 when not given).
     Gateway(gateway::cli::GatewayArgs),
     #[command(hide = true)]
     BenchSeed(bench_seed::SeedArgs),
