@@ -197,29 +197,30 @@ fn event_route(
         Some(name) => Some(name.to_string()),
         None => context.default_authorizer.map(str::to_string),
     };
-    let scopes =
-        match &authorizer {
-            None => Vec::new(),
-            Some(name) if name == "AWS_IAM" => {
-                return Err(TemplateError::Unsupported {
-                    function: format!("the AWS_IAM authorizer of {route_name}"),
-                })
-            }
-            Some(name) if context.other_authorizers.contains(name) => return Err(fail(format!(
+    let scopes = match &authorizer {
+        None => Vec::new(),
+        Some(name) if name == "AWS_IAM" => {
+            return Err(TemplateError::Unsupported {
+                function: format!("the AWS_IAM authorizer of {route_name}"),
+            })
+        }
+        Some(name) if context.other_authorizers.contains(name) => {
+            return Err(fail(format!(
                 "authorizer {name} is not a Cognito user pool authorizer; latchkey gateway serves only those"
-            ))),
-            Some(name) => match context.sam_authorizers.get(name) {
-                None => {
-                    return Err(fail(format!(
-                        "authorizer {name} is not among the API's Authorizers"
-                    )))
-                }
-                Some(declared) if explicit.is_some() => {
-                    route_scopes.unwrap_or_else(|| declared.default_scopes.clone())
-                }
-                Some(declared) => declared.default_scopes.clone(),
-            },
-        };
+            )))
+        }
+        Some(name) => match context.sam_authorizers.get(name) {
+            None => {
+                return Err(fail(format!(
+                    "authorizer {name} is not among the API's Authorizers"
+                )))
+            }
+            Some(declared) if explicit.is_some() => {
+                route_scopes.unwrap_or_else(|| declared.default_scopes.clone())
+            }
+            Some(declared) => declared.default_scopes.clone(),
+        },
+    };
     Ok(Route {
         method,
         path,
