@@ -33,7 +33,7 @@ const FN_TAGS: &[&str] = &[
     "Cidr",
 ];
 
-/// Parses a template's text, JSON when it starts with `{`, YAML otherwise.
+/// Parses a template's text: JSON, or YAML.
 pub fn parse_text(text: &str) -> Result<Value, TemplateError> {
     if text.len() > MAX_TEMPLATE_BYTES {
         return Err(TemplateError::TooLarge {
@@ -42,7 +42,8 @@ pub fn parse_text(text: &str) -> Result<Value, TemplateError> {
         });
     }
     if text.trim_start().starts_with('{') {
-        parse_json(text)
+        // A YAML flow mapping starts with `{` too: JSON first, then YAML; if neither reads it, JSON's error.
+        parse_json(text).or_else(|json_error| parse_yaml(text).map_err(|_| json_error))
     } else {
         parse_yaml(text)
     }

@@ -17,7 +17,7 @@ use super::model::Template;
 use super::order;
 use super::resolve::Resolver;
 use super::scalar_string;
-use crate::gateway::config::{Authorizer, GatewayConfig, Route};
+use crate::gateway::config::{Authorizer, GatewayConfig};
 
 /// Finds a user pool's issuer URL from its ARN (Latchkey's `{public_url}/{poolId}`, or Cognito's).
 pub type IssuerForPoolArn<'f> = &'f dyn Fn(&str) -> Result<String, TemplateError>;
@@ -197,12 +197,5 @@ fn scopes(resolver: &Resolver, value: Option<&Value>) -> Result<Option<Vec<Strin
             "AuthorizationScopes",
             format!("{other} is not a list"),
         )),
-    }
-}
-
-fn route_error(route: &Route, message: impl Into<String>) -> TemplateError {
-    TemplateError::Route {
-        route: format!("{} {}", route.method, route.path),
-        message: message.into(),
     }
 }
