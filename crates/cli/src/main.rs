@@ -1,6 +1,7 @@
 //! The `latchkey` binary: `serve` runs the server, `migrate` prepares the database.
 
 mod app;
+mod apply;
 mod bench_seed;
 mod config;
 mod credentials;
@@ -49,6 +50,8 @@ enum Command {
     },
     #[command(hide = true)]
     BenchSeed(bench_seed::SeedArgs),
+    /// Create, update or delete what a CloudFormation/SAM template declares, through the Cognito API.
+    Apply(apply::ApplyArgs),
 }
 
 #[derive(Subcommand)]
@@ -90,6 +93,7 @@ fn main() -> std::process::ExitCode {
             } => maintenance::rotate_keys(&config, &pool).await,
             Command::Outbox { limit } => maintenance::print_outbox(&config, limit).await,
             Command::BenchSeed(args) => bench_seed::run(&config, args).await,
+            Command::Apply(args) => apply::run(&config, args).await,
         }
     });
     match result {
