@@ -363,3 +363,38 @@ def test_the_local_servers_generated_key_is_used_without_credentials(server_fact
     result.ok()
     nowhere = apply(srv, template, "--stack", unique("apply"), "--data-dir", str(tmp_path / "empty"), keys=False)
     assert nowhere.returncode != 0 and "no AWS credentials" in nowhere.stderr, nowhere.stderr
+
+
+def test_replacements_and_what_cognito_cannot_change(server, tmp_path):
+    """A new custom attribute is added in place; a changed GenerateSecret replaces the client (same name, new id),
+    as CloudFormation does; a changed existing attribute is refused before anything changes."""
+    stack = unique("apply")
+    template = tmp_path / "t.yaml"
+
+    def write(attributes: str, secret: str) -> Path:
+        template.write_text(
+            "Resources:\n"
+            "  Pool:\n    Type: AWS::Cognito::UserPool\n    Properties:\n      Schema:\n" + attributes +
+            "  App:\n    Type: AWS::Cognito::UserPoolClient\n"
+            f"    Properties: {{UserPoolId: !Ref Pool, ClientName: app, GenerateSecret: {secret}}}\n")
+        return template
+
+    a = "        - {Name: a, AttributeDataType: String, Mutable: true}\n"
+    b = "        - {Name: b, AttributeDataType: Number}\n"
+    first = apply(server, write(a, "false"), "--stack", stack, "--output", "json").json()
+    pool_id, client_id = first["changes"][0]["physical_id"], first["changes"][1]["physical_id"]
+    report = apply(server, write(a + b, "true"), "--stack", stack, "--output", "json").json()
+    assert actions(report) == {"Pool": "update", "App": "replace"}, report["changes"]
+    assert report["changes"][0]["details"] == ["Schema: adds b"]
+    idp = server.client()
+    names = {x["Name"] for x in idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["SchemaAttributes"]}
+    assert {"custom:a", "custom:b"} <= names
+    clients = clients_by_name(idp, pool_id)
+    assert clients["app"]["ClientId"] != client_id and clients["app"]["ClientSecret"]
+    assert len(idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]) == 1
+
+    changed = "        - {Name: a, AttributeDataType: String, Mutable: false}\n"
+    refused = apply(server, write(changed + b, "true"), "--stack", stack)
+    assert refused.returncode != 0
+    assert "Pool (AWS::Cognito::UserPool)" in refused.stderr and "a" in refused.stderr, refused.stderr
+    assert "Cognito cannot change an existing attribute" in refused.stderr
