@@ -14,6 +14,8 @@ mod purge;
 mod secret_files;
 mod serve;
 mod system;
+#[allow(dead_code, unused_imports)] // `latchkey apply` and `gateway --template` are being built on this API
+mod template;
 mod transport;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +54,12 @@ enum Command {
     BenchSeed(bench_seed::SeedArgs),
     /// Create, update or delete what a CloudFormation/SAM template declares, through the Cognito API.
     Apply(apply::ApplyArgs),
+    /// Inspect what latchkey makes of a CloudFormation/SAM template (for tests and debugging).
+    #[command(hide = true)]
+    Template {
+        #[command(subcommand)]
+        action: template::command::TemplateAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +74,22 @@ enum KeysAction {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Template inspection needs no configuration, store or runtime.
+    let command = match cli.command {
+        Command::Template { action } => {
+            return match template::command::run(action) {
+                Ok(text) => {
+                    println!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("latchkey: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        other => other,
+    };
     let (config, unknown_env) = match config::load(&cli.options, std::env::vars()) {
         Ok(c) => c,
         Err(e) => {
@@ -85,7 +109,8 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
+            Command::Template { .. } => Ok(()),
             Command::Serve => serve::serve(config).await,
             Command::Migrate => serve::migrate(config).await,
             Command::Keys {
