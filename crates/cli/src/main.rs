@@ -1,6 +1,7 @@
 //! The `latchkey` binary: `serve` runs the server, `migrate` prepares the database.
 
 mod app;
+mod apply;
 mod bench_seed;
 mod config;
 mod credentials;
@@ -53,6 +54,8 @@ enum Command {
     Gateway(gateway::cli::GatewayArgs),
     #[command(hide = true)]
     BenchSeed(bench_seed::SeedArgs),
+    /// Create, update or delete what a CloudFormation/SAM template declares, through the Cognito API.
+    Apply(apply::ApplyArgs),
     /// Inspect what latchkey makes of a CloudFormation/SAM template (for tests and debugging).
     #[command(hide = true)]
     Template {
@@ -127,6 +130,7 @@ fn main() -> std::process::ExitCode {
                 )
                 .await
             }
+            Command::Apply(args) => apply::run(&config, args).await,
         }
     });
     match result {
