@@ -13,7 +13,6 @@ mod purge;
 mod secret_files;
 mod serve;
 mod system;
-#[allow(dead_code, unused_imports)] // `latchkey apply` and `gateway --template` are being built on this API
 mod template;
 mod transport;
 
@@ -126,7 +125,7 @@ fn main() -> std::process::ExitCode {
                     args,
                     options.config.as_deref(),
                     options.listen.as_deref(),
-                    &config.account_id,
+                    &config,
                 )
                 .await
             }

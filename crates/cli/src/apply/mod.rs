@@ -21,11 +21,9 @@ use clap::{Args, ValueEnum};
 use crate::config::Config;
 use crate::template::{PseudoParameters, Template};
 
-// What `latchkey gateway --template --stack` (being built beside this) uses to find the stack's pools.
-#[allow(unused_imports)]
-pub use client::{ApiError, CognitoClient};
-#[allow(unused_imports)]
-pub use stack::load_stack;
+// What `latchkey gateway --template --stack` uses to find the stack's pools.
+pub use client::CognitoClient;
+pub use stack::{load_stack, stack_name_from_stem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -146,7 +144,7 @@ fn local_endpoint(listen: &str) -> String {
 }
 
 /// `KEY=VALUE` pairs; a key given twice is an error.
-fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
+pub fn parse_params(pairs: &[String]) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     for pair in pairs {
         let (key, value) = pair

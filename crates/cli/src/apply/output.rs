@@ -13,8 +13,8 @@ use super::plan::{Action, Change, Outcome};
 use super::stack::is_aws_endpoint;
 use super::{ApplyArgs, OutputFormat};
 use crate::template::{
-    cognito_issuer_for_pool_arn, gateway_config, pool_id_from_arn, Parameters, Resolver, Template,
-    TemplateError,
+    cognito_issuer_for_pool_arn, gateway_config, placeholder_outputs, pool_id_from_arn, Parameters, Resolver,
+    Template, TemplateError,
 };
 
 #[derive(Serialize)]
@@ -71,8 +71,9 @@ impl<'a> Report<'a> {
         };
         let mut notes = outcome.notes.clone();
         let mut outputs = BTreeMap::new();
+        let outputs_with_stand_ins = with_stand_ins(template, parameters, &outcome.outputs);
         if outcome.failure.is_none() && !args.delete {
-            match Resolver::new(template, parameters, &outcome.outputs).and_then(|r| r.outputs()) {
+            match Resolver::new(template, parameters, &outputs_with_stand_ins).and_then(|r| r.outputs()) {
                 Ok(resolved) => {
                     outputs = resolved.into_iter().map(|(k, v)| (k, v.value)).collect();
                 }
@@ -82,7 +83,7 @@ impl<'a> Report<'a> {
         let gateway = listed(true);
         let mut routes = Vec::new();
         if outcome.failure.is_none() && !args.delete && !args.dry_run && !gateway.is_empty() {
-            match gateway_routes(template, parameters, client, &outcome.outputs) {
+            match gateway_routes(template, parameters, client, &outputs_with_stand_ins) {
                 Ok(r) => routes = r,
                 Err(e) => notes.push(format!("Gateway routes not shown: {e}")),
             }
@@ -101,6 +102,22 @@ impl<'a> Report<'a> {
             outputs,
         }
     }
+}
+
+/// The outputs of what apply made, plus stand-ins for what it does not make (the API, its functions, skipped
+/// types), so that Outputs and routes naming those still resolve; `latchkey gateway` serves the API itself, so its
+/// id has no meaning here.
+fn with_stand_ins(
+    template: &Template,
+    parameters: &Parameters,
+    made: &BTreeMap<String, crate::template::ResourceOutputs>,
+) -> BTreeMap<String, crate::template::ResourceOutputs> {
+    let mut outputs: BTreeMap<_, _> = placeholder_outputs(template, &parameters.pseudo)
+        .into_iter()
+        .filter(|(id, _)| template.resources.get(id).is_some_and(|r| !r.kind.is_cognito()))
+        .collect();
+    outputs.extend(made.iter().map(|(k, v)| (k.clone(), v.clone())));
+    outputs
 }
 
 /// `GET /hello (authorizer Users)` lines for the template's API. Issuers are Cognito's on AWS, else the

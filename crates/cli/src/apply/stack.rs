@@ -190,7 +190,6 @@ async fn list_ids(client: &CognitoClient, user_pools: bool) -> Result<Vec<String
 
 /// The outputs (`Ref` and `Fn::GetAtt` values) of the stack's user and identity pools, by logical id — what
 /// `latchkey gateway --template --stack` needs to know the pools its authorizers name.
-#[allow(dead_code)] // `latchkey gateway --template --stack` is being built beside this
 pub async fn load_stack(
     client: &CognitoClient,
     stack: &str,

@@ -2,7 +2,7 @@
 //! The file is named by the global `--config` and the address by the global `--listen`, which mean the
 //! gateway's own file and address for this command.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +10,9 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 
 use super::config::GatewayConfig;
+use super::from_template::{self, TemplateSource};
 use super::{Listeners, Settings, DEFAULT_INTEGRATION_TIMEOUT};
+use crate::config::Config;
 
 /// Where the gateway listens when `--listen` is not given (the server's default port plus one).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9230";
@@ -27,6 +29,28 @@ pub struct GatewayArgs {
     /// How long an integration may take before the client gets 504 (API Gateway's limit is 29 s).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "29s")]
     pub integration_timeout: Duration,
+    /// Serve the API a CloudFormation/SAM template declares instead of a TOML file; its authorizers trust the user
+    /// pools `latchkey apply` made for the stack.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// The stack `latchkey apply` made from the template [default: the file name, sanitised].
+    #[arg(long, requires = "template")]
+    pub stack: Option<String>,
+    /// A template parameter's value, as given to `latchkey apply`; repeat for several.
+    #[arg(long = "param", value_name = "KEY=VALUE", requires = "template")]
+    pub params: Vec<String>,
+    /// Which API of the template (its logical id) when it declares several.
+    #[arg(long, requires = "template")]
+    pub api: Option<String>,
+    /// The Cognito endpoint holding the stack [default: the local server].
+    #[arg(long, requires = "template")]
+    pub endpoint_url: Option<String>,
+    /// The region [default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1].
+    #[arg(long, requires = "template")]
+    pub region: Option<String>,
+    /// A profile of the shared AWS config and credentials files.
+    #[arg(long, requires = "template")]
+    pub profile: Option<String>,
 }
 
 /// Reads the gateway's TOML file (`GatewayConfig`, one to one).
@@ -39,15 +63,37 @@ pub fn load_config(path: &Path) -> Result<GatewayConfig, String> {
         .map_err(|e| format!("invalid gateway config {}: {e}", path.display()))
 }
 
-/// `latchkey gateway`: `config_file` and `listen` come from the global `--config` and `--listen`.
+/// `latchkey gateway`: `config_file` and `listen` come from the global `--config` and `--listen`; with
+/// `--template` the routes come from the template and the stack instead of a TOML file.
 pub async fn command(
     args: GatewayArgs,
     config_file: Option<&Path>,
     listen: Option<&str>,
-    account_id: &str,
+    server: &Config,
 ) -> Result<(), String> {
-    let path = config_file.ok_or("latchkey gateway needs --config FILE.toml (the routes to serve)")?;
-    let mut config = load_config(path)?;
+    let mut config = match (&args.template, config_file) {
+        (Some(_), Some(_)) => {
+            return Err("latchkey gateway takes --config FILE.toml or --template FILE, not both".into())
+        }
+        (Some(file), None) => {
+            let source = TemplateSource {
+                file,
+                stack: args.stack.as_deref(),
+                params: &args.params,
+                api: args.api.as_deref(),
+                endpoint_url: args.endpoint_url.as_deref(),
+                region: args.region.as_deref(),
+                profile: args.profile.as_deref(),
+            };
+            from_template::load(server, &source).await?
+        }
+        (None, Some(path)) => load_config(path)?,
+        (None, None) => {
+            return Err(
+                "latchkey gateway needs --config FILE.toml or --template FILE (the routes to serve)".into(),
+            )
+        }
+    };
     if let Some(endpoint) = args.lambda_endpoint {
         config.lambda_endpoint = Some(endpoint);
     }
@@ -56,7 +102,7 @@ pub async fn command(
     }
     let settings = Settings {
         integration_timeout: args.integration_timeout,
-        account_id: account_id.to_string(),
+        account_id: server.account_id.clone(),
         clock: Arc::new(crate::system::SystemClock),
         ..Settings::default()
     };

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 mod cors;
 mod event;
+pub mod from_template;
 mod http_proxy;
 mod lambda;
 pub mod metrics;

@@ -26,12 +26,13 @@ use serde_json::Value;
 
 pub use error::TemplateError;
 pub use kinds::ResourceKind;
-pub use model::{Output, Resource, Template, IMPLICIT_API, IMPLICIT_API_STAGE, SAM_TRANSFORM};
-pub use parameters::{ParameterSpec, ParameterType, ParameterValue, Parameters, PseudoParameters};
+pub use model::Template;
+pub use parameters::{Parameters, PseudoParameters};
 pub use placeholder::placeholder_outputs;
-pub use resolve::{ResolvedOutput, Resolver, ResourceOutputs};
-pub use routes::{api_ids, cognito_issuer_for_pool_arn, gateway_config, pool_id_from_arn, IssuerForPoolArn};
-pub use source::MAX_TEMPLATE_BYTES;
+pub use resolve::{Resolver, ResourceOutputs};
+pub use routes::{cognito_issuer_for_pool_arn, gateway_config, pool_id_from_arn};
+#[cfg(test)]
+pub use {model::IMPLICIT_API, parameters::ParameterValue, source::MAX_TEMPLATE_BYTES};
 
 impl Template {
     /// The resources to create, dependencies first (by `Ref`, `Fn::GetAtt`, `Fn::Sub` and `DependsOn`),
@@ -43,6 +44,7 @@ impl Template {
     }
 
     /// Every condition's value with these parameters.
+    #[cfg(test)]
     pub fn evaluate_conditions(
         &self,
         parameters: &Parameters,

@@ -156,12 +156,9 @@ impl Template {
         Parameters::bind(&self.parameters, given)
     }
 
-    pub fn is_sam(&self) -> bool {
-        self.transforms.iter().any(|t| t == SAM_TRANSFORM)
-    }
-
     /// The resources latchkey neither creates nor serves, by logical id, with their types: to be listed to the
-    /// user, never silently dropped.
+    /// user, never silently dropped. (`latchkey apply` lists them from its own walk over the resources.)
+    #[cfg(test)]
     pub fn skipped_resources(&self) -> Vec<(&str, &str)> {
         self.resources
             .iter()

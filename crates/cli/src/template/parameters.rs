@@ -291,12 +291,9 @@ impl Parameters {
     }
 
     /// Whether the parameter is `NoEcho`: its value must not be printed or logged.
+    #[cfg(test)]
     pub fn is_no_echo(&self, name: &str) -> bool {
         self.no_echo.contains(name)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &ParameterValue)> {
-        self.values.iter()
     }
 }
 

@@ -81,10 +81,6 @@ impl<'a> Resolver<'a> {
         self.template
     }
 
-    pub fn parameters(&self) -> &'a Parameters {
-        self.parameters
-    }
-
     /// Every condition's value.
     pub fn conditions(&self) -> &BTreeMap<String, bool> {
         &self.conditions
