@@ -127,6 +127,10 @@ async fn interleaved(set: &TokenSet, rounds: usize, length: Duration) -> Result<
         .map_err(|e| format!("latchkey-verify: {e}"))?;
         lib.push(n, cpu, wall);
     }
+    // The keys were preloaded: a fetch would mean the rounds timed something else than verifying.
+    if verifier.jwks_fetches() != 0 {
+        return Err("latchkey-verify fetched the JWKS although it was preloaded".into());
+    }
     Ok((lib, raw_rounds))
 }
 
@@ -325,6 +329,26 @@ mod tests {
             "http://127.0.0.1:9/us-east-1_X/.well-known/jwks.json"
         );
         assert_eq!(input["jwks"], set.jwks);
+    }
+
+    #[tokio::test]
+    async fn latchkey_verify_and_the_raw_verification_both_verify_every_token() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let set = TokenSet::generate("http://127.0.0.1:9/us-east-1_X", "client1", 4, now).unwrap();
+        let (lib, raw) = measure_latchkey_verify(&set, 2, Duration::from_millis(30))
+            .await
+            .unwrap();
+        assert_eq!(lib.counts.len(), 2);
+        assert_eq!(raw.counts.len(), 2);
+        assert!(lib.counts.iter().chain(&raw.counts).all(|n| *n > 0));
+
+        // An expired token is refused before anything is timed.
+        let mut old = TokenSet::generate("http://127.0.0.1:9/us-east-1_X", "client1", 1, now - 7200).unwrap();
+        old.tokens.extend(set.tokens.clone());
+        let err = measure_latchkey_verify(&old, 1, Duration::from_millis(10))
+            .await
+            .unwrap_err();
+        assert!(err.contains("refused a benchmark token"), "{err}");
     }
 
     /// tests/compat/node's modules, where the compatibility suite installs aws-jwt-verify.
