@@ -39,6 +39,22 @@ impl KeyStore {
         }
     }
 
+    /// Checks `signature` over `message` with the cached key named `kid`, under the read lock (no reference
+    /// count touched on the hot path). `None` when no such key is cached.
+    pub(crate) fn verify_cached(
+        &self,
+        kid: &str,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<Result<(), VerifyError>> {
+        let keys = self.read();
+        let key = keys.get(kid)?;
+        Some(
+            key.verify_sig(message, signature)
+                .map_err(|_| VerifyError::BadSignature),
+        )
+    }
+
     /// The key named `kid`, fetching the JWKS when it is not cached and the rate limit allows.
     pub(crate) async fn key(&self, kid: &str) -> Result<Arc<ParsedPublicKey>, VerifyError> {
         if let Some(key) = self.cached(kid) {

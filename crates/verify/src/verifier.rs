@@ -75,9 +75,15 @@ impl Verifier {
                 found: iss.to_owned(),
             });
         }
-        let key = self.inner.keys.key(&decoded.kid).await?;
-        key.verify_sig(decoded.signing_input, &decoded.signature)
-            .map_err(|_| VerifyError::BadSignature)?;
+        let keys = &self.inner.keys;
+        match keys.verify_cached(&decoded.kid, decoded.signing_input, &decoded.signature) {
+            Some(verdict) => verdict?,
+            None => keys
+                .key(&decoded.kid)
+                .await?
+                .verify_sig(decoded.signing_input, &decoded.signature)
+                .map_err(|_| VerifyError::BadSignature)?,
+        }
         let claims = Claims::from_payload(decoded.payload)?;
         self.check_lifetime(&claims)?;
         req.check(&claims)?;
