@@ -5,7 +5,6 @@ mod bench_seed;
 mod config;
 mod credentials;
 mod data_dir;
-#[allow(dead_code)] // the `gateway` command is being built on these types
 mod gateway;
 mod limits_config;
 mod maintenance;
@@ -47,6 +46,9 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// Serve an API Gateway REST API stand-in (Cognito authorizers, Lambda and HTTP proxy integrations):
+    /// the routes in the TOML file named by --config, on the address given by --listen.
+    Gateway(gateway::cli::GatewayArgs),
     #[command(hide = true)]
     BenchSeed(bench_seed::SeedArgs),
 }
@@ -90,6 +92,16 @@ fn main() -> std::process::ExitCode {
             } => maintenance::rotate_keys(&config, &pool).await,
             Command::Outbox { limit } => maintenance::print_outbox(&config, limit).await,
             Command::BenchSeed(args) => bench_seed::run(&config, args).await,
+            Command::Gateway(args) => {
+                let options = &cli.options;
+                gateway::cli::command(
+                    args,
+                    options.config.as_deref(),
+                    options.listen.as_deref(),
+                    &config.account_id,
+                )
+                .await
+            }
         }
     });
     match result {
