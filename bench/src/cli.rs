@@ -61,7 +61,8 @@ pub struct Cli {
     /// Requests per second offered to the upstream and to the gateway (open loop).
     #[arg(long, default_value_t = 1000.0)]
     pub gateway_rate: f64,
-    /// Extra environment for `latchkey serve`, NAME=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
+    /// Extra environment for `latchkey serve` and `latchkey gateway`, NAME=VALUE (repeatable), e.g.
+    /// MALLOC_ARENA_MAX=2 or RUST_LOG=warn.
     #[arg(long = "server-env", value_name = "NAME=VALUE")]
     pub server_env: Vec<String>,
 }

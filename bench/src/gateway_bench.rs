@@ -159,10 +159,11 @@ async fn check_gateway(gw: &Arc<Endpoint>, set: &TokenSet) -> Result<Vec<u16>, S
     Ok(refused)
 }
 
-/// Starts the gateway from `bin` in front of the upstream at `upstream` (which serves `set`'s JWKS) and runs both
+/// Starts the gateway from `bin` (with `env` added to its environment) in front of the upstream at `upstream` (which serves `set`'s JWKS) and runs both
 /// sides at `rate`. Returns the rows and the figures.
 pub async fn run(
     bin: &Path,
+    env: &[(String, String)],
     work_dir: &Path,
     set: &TokenSet,
     upstream: SocketAddr,
@@ -173,7 +174,7 @@ pub async fn run(
     let config_path = work_dir.join("gateway.toml");
     std::fs::write(&config_path, config_text(&set.issuer, upstream)?)
         .map_err(|e| format!("{}: {e}", config_path.display()))?;
-    let gateway = servers::gateway(bin, &config_path, &work_dir.join("gateway.log")).await?;
+    let gateway = servers::gateway(bin, &config_path, env, &work_dir.join("gateway.log")).await?;
     let gw = gateway.endpoint();
     let refused_statuses = check_gateway(&gw, set).await?;
 

@@ -243,6 +243,7 @@ pub async fn run(cli: &Cli, plan: &Plan, raw: &RawLimits, now: i64) -> Issue13 {
             Ok(upstream) => {
                 let r = gateway_bench::run(
                     &cli.latchkey,
+                    &cli.server_env(),
                     &cli.work_dir.join("gateway"),
                     &set,
                     upstream.addr,

@@ -247,9 +247,14 @@ pub async fn cognito_local(bin: &Path, work_dir: &Path, log: &Path) -> Result<Se
     start("cognito-local", cmd, addr, ("/", false), log).await
 }
 
-/// `latchkey gateway --config FILE --listen ADDR` on a free port, ready when it answers anything on `/` (an
-/// unknown route is answered too).
-pub async fn gateway(bin: &Path, config: &Path, log: &Path) -> Result<Server, String> {
+/// `latchkey gateway --config FILE --listen ADDR` on a free port, with `env` added (`--server-env`), ready when
+/// it answers anything on `/` (an unknown route is answered too).
+pub async fn gateway(
+    bin: &Path,
+    config: &Path,
+    env: &[(String, String)],
+    log: &Path,
+) -> Result<Server, String> {
     let port = free_port()?;
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut cmd = Command::new(bin);
@@ -263,5 +268,6 @@ pub async fn gateway(bin: &Path, config: &Path, log: &Path) -> Result<Server, St
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
         cmd.env_remove(k);
     }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     start("latchkey gateway", cmd, addr, ("/", false), log).await
 }
