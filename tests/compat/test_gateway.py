@@ -455,6 +455,28 @@ integration = { type = "lambda", function = "Echo" }
     assert 'latchkey_gateway_requests_total{route="unmatched",outcome="missing_route"} 1' in text
 
 
+def test_unreachable_pool_keys_are_500_not_401(gateway_factory, lambda_runtime):  # noqa: F811
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    issuer = f"http://127.0.0.1:{closed}/us-east-1_Gone"
+    gw = gateway_factory(f"""
+lambda_endpoint = "{lambda_runtime.endpoint}"
+[authorizers.gone]
+issuers = ["{issuer}"]
+[[route]]
+method = "GET"
+path = "/f"
+authorizer = "gone"
+integration = {{ type = "lambda", function = "Echo" }}
+""")
+    stranger = TestIssuer()  # signs only; its key is never served
+    token = stranger.token("id", iss=issuer)
+    assert_gateway_error(requests.get(gw.url + "/f", headers={"Authorization": token}, timeout=30), 500,
+                         "Internal server error")
+    assert_gateway_error(requests.get(gw.url + "/f", timeout=30), 401, "Unauthorized")
+
+
 def test_bad_config_is_refused_at_start(tmp_path):
     gw = GatewayProcess("""
 [[route]]

@@ -12,6 +12,8 @@ mod purge;
 mod secret_files;
 mod serve;
 mod system;
+#[allow(dead_code, unused_imports)] // `latchkey apply` and `gateway --template` are being built on this API
+mod template;
 mod transport;
 
 use clap::{Parser, Subcommand};
@@ -47,10 +49,16 @@ enum Command {
         limit: u32,
     },
     /// Serve an API Gateway REST API stand-in (Cognito authorizers, Lambda and HTTP proxy integrations):
-    /// the routes in the TOML file named by --config, on the address given by --listen.
+    /// the routes in the TOML file named by --config, on --listen (here 127.0.0.1:9230 when not given).
     Gateway(gateway::cli::GatewayArgs),
     #[command(hide = true)]
     BenchSeed(bench_seed::SeedArgs),
+    /// Inspect what latchkey makes of a CloudFormation/SAM template (for tests and debugging).
+    #[command(hide = true)]
+    Template {
+        #[command(subcommand)]
+        action: template::command::TemplateAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -65,6 +73,22 @@ enum KeysAction {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Template inspection needs no configuration, store or runtime.
+    let command = match cli.command {
+        Command::Template { action } => {
+            return match template::command::run(action) {
+                Ok(text) => {
+                    println!("{text}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("latchkey: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        other => other,
+    };
     let (config, unknown_env) = match config::load(&cli.options, std::env::vars()) {
         Ok(c) => c,
         Err(e) => {
@@ -84,7 +108,8 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        match command {
+            Command::Template { .. } => Ok(()),
             Command::Serve => serve::serve(config).await,
             Command::Migrate => serve::migrate(config).await,
             Command::Keys {

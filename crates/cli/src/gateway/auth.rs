@@ -20,12 +20,14 @@ pub struct Authorizers {
     by_name: HashMap<String, Ready>,
 }
 
-/// Why a request was refused (logged at debug level; the client only ever sees 401 Unauthorized).
+/// Why a request was refused (logged; the client sees 401 Unauthorized, or 500 when the keys were unavailable).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Denied {
     NoToken,
     UnknownIssuer,
     Invalid(String),
+    /// The pool's keys could not be had (its JWKS unreachable): the authorizer's fault, not the token's.
+    Unavailable(String),
 }
 
 impl std::fmt::Display for Denied {
@@ -34,6 +36,7 @@ impl std::fmt::Display for Denied {
             Denied::NoToken => f.write_str("no token in the identity header"),
             Denied::UnknownIssuer => f.write_str("the token's issuer is none of the authorizer's pools"),
             Denied::Invalid(why) => write!(f, "token refused: {why}"),
+            Denied::Unavailable(why) => write!(f, "cannot check the token: {why}"),
         }
     }
 }
@@ -108,7 +111,10 @@ impl Authorizers {
             .verify_for(token, &requirements)
             .await
             .map(|claims| claims.raw)
-            .map_err(|e| Denied::Invalid(e.to_string()))
+            .map_err(|e| match e.is_unavailable() {
+                true => Denied::Unavailable(e.to_string()),
+                false => Denied::Invalid(e.to_string()),
+            })
     }
 }
 

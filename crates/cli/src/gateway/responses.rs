@@ -14,6 +14,9 @@ pub enum Outcome {
     Preflight,
     MissingRoute,
     Unauthorized,
+    /// The authorizer could not check the token (the pool's JWKS unreachable): API Gateway's
+    /// AUTHORIZER_CONFIGURATION_ERROR.
+    AuthorizerFailure,
     TooLarge,
     IntegrationFailure,
     IntegrationTimeout,
@@ -26,6 +29,7 @@ impl Outcome {
             Outcome::Preflight => "preflight",
             Outcome::MissingRoute => "missing_route",
             Outcome::Unauthorized => "unauthorized",
+            Outcome::AuthorizerFailure => "authorizer_failure",
             Outcome::TooLarge => "too_large",
             Outcome::IntegrationFailure => "integration_failure",
             Outcome::IntegrationTimeout => "integration_timeout",
@@ -47,6 +51,7 @@ pub fn gateway_response(outcome: Outcome) -> Response {
             "Unauthorized",
             Some("UnauthorizedException"),
         ),
+        Outcome::AuthorizerFailure => (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error", None),
         Outcome::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long", None),
         Outcome::IntegrationTimeout => (StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out", None),
         Outcome::IntegrationFailure | Outcome::Integrated | Outcome::Preflight => {

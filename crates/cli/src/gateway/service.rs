@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, request::Parts, HeaderValue, Method};
 use axum::response::Response;
 
-use super::auth::Authorizers;
+use super::auth::{Authorizers, Denied};
 use super::config::{GatewayConfig, Integration, Route};
 use super::event::{proxy_event, EventRequest, ProxyAnswer};
 use super::http_proxy::{self, Forward};
@@ -128,6 +128,10 @@ impl Gateway {
                 .await
             {
                 Ok(raw) => Some(super::claims::render(&raw)),
+                Err(denied @ Denied::Unavailable(_)) => {
+                    tracing::warn!(request_id, route = %label, reason = %denied, "authorizer failed");
+                    return Handled::gateway(label, Outcome::AuthorizerFailure);
+                }
                 Err(denied) => {
                     tracing::debug!(request_id, route = %label, reason = %denied, "unauthorized");
                     return Handled::gateway(label, Outcome::Unauthorized);

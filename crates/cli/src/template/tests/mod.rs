@@ -1,0 +1,1 @@
+//! Unit tests of the template engine, one file per concern.
