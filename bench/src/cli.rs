@@ -45,10 +45,24 @@ pub struct Cli {
     #[arg(long)]
     pub keep: bool,
     /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, identity,
-    /// list, signup, admin, overload, flood, existence, scale. Setup, start-to-ready and memory always run.
+    /// list, signup, admin, overload, flood, existence, scale; verify, gateway (issue 13's, which need no
+    /// `latchkey serve`: with only these, no store runs). Setup, start-to-ready and memory run with any store group.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Extra environment for `latchkey serve`, NAME=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
+    /// node, for the aws-jwt-verify comparison (skipped, loudly, when it is not found).
+    #[arg(long, default_value = "node")]
+    pub node: PathBuf,
+    /// The node_modules directory holding aws-jwt-verify.
+    #[arg(long, default_value = "tests/compat/node/node_modules")]
+    pub node_modules: PathBuf,
+    /// Distinct ID tokens the verify and gateway scenarios cycle through.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub verify_tokens: u64,
+    /// Requests per second offered to the upstream and to the gateway (open loop).
+    #[arg(long, default_value_t = 1000.0)]
+    pub gateway_rate: f64,
+    /// Extra environment for `latchkey serve` and `latchkey gateway`, NAME=VALUE (repeatable), e.g.
+    /// MALLOC_ARENA_MAX=2 or RUST_LOG=warn.
     #[arg(long = "server-env", value_name = "NAME=VALUE")]
     pub server_env: Vec<String>,
 }
@@ -71,6 +85,15 @@ impl Cli {
 
     pub fn wants(&self, group: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|o| o == group)
+    }
+
+    /// Whether any `latchkey serve` group is asked for (all are, without `--only`).
+    pub fn wants_stores(&self) -> bool {
+        self.only.is_empty()
+            || self
+                .only
+                .iter()
+                .any(|o| !crate::issue13::GROUPS.contains(&o.as_str()))
     }
 
     pub fn server_env(&self) -> Vec<(String, String)> {

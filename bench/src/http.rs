@@ -303,6 +303,20 @@ impl Conn {
         .await
     }
 
+    /// GET `path` with `headers` (the gateway scenario's requests, with and without a token).
+    pub async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Result<Reply, String> {
+        let ep = self.ep.clone();
+        self.send(|| {
+            let mut req = Request::get(path).header("host", &ep.host);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
+            req.body(Full::new(Bytes::new()))
+                .map_err(|e| format!("request: {e}"))
+        })
+        .await
+    }
+
     /// GET `path`: the status only (readiness probes).
     pub async fn get_status(&mut self, path: &str) -> Result<u16, String> {
         let req = Request::get(path)

@@ -167,6 +167,15 @@ pub enum Job {
         users: u64,
         rng: XorShift,
     },
+    /// GET `path` (the gateway scenario), with the next of `tokens` in `Authorization` as API Gateway reads it (the
+    /// bare token), none when `tokens` is empty. With `want_sub`, an answer counts only when the upstream saw the
+    /// token's `sub` claim, so it went through the authorizer.
+    Get {
+        path: String,
+        tokens: std::sync::Arc<[String]>,
+        next: usize,
+        want_sub: bool,
+    },
 }
 
 impl Job {
@@ -177,6 +186,8 @@ impl Job {
             Job::PasswordSignIn { rng, .. } | Job::Srp { rng, .. } | Job::ListUsers { rng, .. } => {
                 *rng = XorShift::new(seed)
             }
+            // The open loop's requests take the tokens in turn.
+            Job::Get { next, .. } => *next = seed as usize,
             _ => {}
         }
         j
@@ -307,6 +318,23 @@ impl Job {
                     let found = r.body.get("Users").and_then(Value::as_array).map_or(0, Vec::len);
                     if r.status == 200 && (found == 0 || found > 60 || (!*broad && found != 1)) {
                         return Outcome::Failed(format!("ListUsers returned {found} users"));
+                    }
+                }
+                classify(reply)
+            }
+            Job::Get {
+                path,
+                tokens,
+                next,
+                want_sub,
+            } => {
+                let token = (!tokens.is_empty()).then(|| tokens[*next % tokens.len()].as_str());
+                *next = next.wrapping_add(1);
+                let headers: Vec<(&str, &str)> = token.map(|t| ("authorization", t)).into_iter().collect();
+                let reply = conn.get(path, &headers).await;
+                if let Ok(r) = &reply {
+                    if r.status == 200 && *want_sub && r.body.get("sub").and_then(Value::as_str).is_none() {
+                        return Outcome::Failed("no sub claim reached the upstream".into());
                     }
                 }
                 classify(reply)

@@ -1,12 +1,16 @@
 //! `latchkey-bench`: measures this machine's raw crypto limits, then drives `latchkey serve` (SQLite, and
 //! PostgreSQL when given a URL) and, side by side, moto_server and cognito-local with the same load generator,
 //! and prints one table (and writes it as JSON). `scripts/bench.sh` builds, installs the peers and runs this.
-//! The scenarios are data (`scenarios`), run server by server (`runs`) and checked against `targets`.
+//! The scenarios are data (`scenarios`), run server by server (`runs`) and checked against `targets`; issue 13's
+//! (the verifying library and the gateway, `issue13`) run after the stores, inside the same raw-limit bracket.
 
 mod cli;
 mod existence;
 mod flood;
+mod gateway_bench;
 mod http;
+mod id_tokens;
+mod issue13;
 mod jobs;
 mod load;
 mod procfs;
@@ -17,6 +21,8 @@ mod scenarios;
 mod servers;
 mod setup;
 mod targets;
+mod upstream;
+mod verify_bench;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -113,7 +119,18 @@ async fn main() -> ExitCode {
 
     let _ = std::fs::remove_dir_all(&cli.work_dir);
     let mut gathered = runs::Gathered::default();
-    let stores = runs::run_stores(&cli, &plan, &raw_before, &mut gathered).await;
+    let stores = if cli.wants_stores() {
+        runs::run_stores(&cli, &plan, &raw_before, &mut gathered).await
+    } else {
+        Vec::new()
+    };
+    let issue13 = issue13::run(
+        &cli,
+        &plan,
+        &raw_before,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    )
+    .await;
     eprintln!("\n== raw limits again (the machine is shared: the ratios use the mean of both measurements)");
     let raw_after = raw::measure_and_print(plan.raw_budget)
         .await
@@ -121,9 +138,16 @@ async fn main() -> ExitCode {
     let raw = RawLimits::mean(&raw_before, &raw_after);
     report::apply_limits(&mut gathered.rows, &raw);
     let peers = runs::run_peers(&cli, &plan, &mut gathered).await;
-    let runs::Gathered { rows, failures } = gathered;
+    let runs::Gathered {
+        mut rows,
+        mut failures,
+    } = gathered;
+    // After apply_limits: these rows carry their own limit (the raw verification measured beside them).
+    rows.extend(issue13.rows);
+    failures.extend(issue13.failures);
 
-    let targets = targets::targets(&rows, &plan, &stores, &peers);
+    let mut targets = targets::targets(&rows, &plan, &stores, &peers);
+    targets.extend(issue13.targets);
     let table = report::table(&rows);
     println!("\n{table}");
     println!("{NOTES}\n");
@@ -156,6 +180,7 @@ async fn main() -> ExitCode {
         "raw_limits": raw_limits_json(&raw),
         "rows": rows,
         "targets": targets,
+        "issue13": issue13.json,
         "failures": failures,
         "not_measured": [
             "OAuth authorization-code flow (browser pages): not part of the issue's scenarios",

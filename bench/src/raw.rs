@@ -127,6 +127,13 @@ fn per_op(budget: Duration, mut f: impl FnMut() -> bool) -> Result<f64, String> 
     Ok(best)
 }
 
+/// One raw RS256 verification, as this file measures it: split and decode the token (`jwt::Unverified::parse`),
+/// then check its signature with the public key (n, e) — what the server does for each access token, and the
+/// limit a verifying library is compared with (`verify_bench`).
+pub fn rs256_verify(token: &str, n: &[u8], e: &[u8]) -> bool {
+    jwt::Unverified::parse(token).is_some_and(|t| t.verify(n, e))
+}
+
 fn sample_claims() -> Map<String, Value> {
     // About what an access token carries.
     let v = json!({
@@ -177,9 +184,7 @@ pub fn measure(budget: Duration) -> Result<RawLimits, String> {
     let claims = sample_claims();
     let rs256_sign_s = per_op(budget, || jwt::encode("kid", &claims, &key).is_ok())?;
     let token = jwt::encode("kid", &claims, &key)?;
-    let rs256_verify_s = per_op(budget, || {
-        jwt::Unverified::parse(&token).is_some_and(|t| t.verify(&public.n, &public.e))
-    })?;
+    let rs256_verify_s = per_op(budget, || rs256_verify(&token, &public.n, &public.e))?;
 
     // The server's side of one SRP login: B = k·v + g^b, then u, S = (A·v^u)^b, the key and the proof check.
     let salt = math::u3072_from_be(&[0x5a; 16]);

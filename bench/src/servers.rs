@@ -1,5 +1,5 @@
-//! Starting the servers under test — `latchkey serve`, moto_server, cognito-local — on free loopback ports,
-//! timing spawn → ready, and stopping them (a server is killed when its handle is dropped).
+//! Starting the servers under test — `latchkey serve`, `latchkey gateway`, moto_server, cognito-local — on free
+//! loopback ports, timing spawn → ready, and stopping them (a server is killed when its handle is dropped).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -245,4 +245,29 @@ pub async fn cognito_local(bin: &Path, work_dir: &Path, log: &Path) -> Result<Se
         // Any DEBUG value, even "0", turns on its debug logging.
         .env_remove("DEBUG");
     start("cognito-local", cmd, addr, ("/", false), log).await
+}
+
+/// `latchkey gateway --config FILE --listen ADDR` on a free port, with `env` added (`--server-env`), ready when
+/// it answers anything on `/` (an unknown route is answered too).
+pub async fn gateway(
+    bin: &Path,
+    config: &Path,
+    env: &[(String, String)],
+    log: &Path,
+) -> Result<Server, String> {
+    let port = free_port()?;
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut cmd = Command::new(bin);
+    cmd.arg("gateway")
+        .arg("--config")
+        .arg(config)
+        .arg("--listen")
+        .arg(addr.to_string())
+        .env_remove("RUST_LOG");
+    // Settings come from the flags and the file only, never from the caller's LATCHKEY_* variables.
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")) {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    start("latchkey gateway", cmd, addr, ("/", false), log).await
 }
