@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{absent_if_not_found, member, outputs, required_text, Current, Desired, Env, Rules};
+use super::{absent_if_not_found, keyed_current, member, required_text, Current, Desired, Env, Rules};
 use crate::apply::client::ApiError;
 
 pub static RULES: Rules = Rules {
@@ -31,17 +31,7 @@ pub async fn read(env: &Env<'_>, d: &Desired) -> Result<Option<Current>, ApiErro
 }
 
 fn current(d: &Desired, state: Map<String, Value>) -> Current {
-    let name = d
-        .request
-        .get("ProviderName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Current {
-        id: name.to_string(),
-        parent: d.parent.clone(),
-        outputs: outputs(name, &[]),
-        state,
-    }
+    keyed_current(d, "ProviderName", state)
 }
 
 pub async fn create(env: &Env<'_>, d: &Desired) -> Result<Current, ApiError> {

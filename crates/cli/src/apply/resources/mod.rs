@@ -270,6 +270,18 @@ fn required_text(props: &Map<String, Value>, name: &str) -> Result<String, Strin
     }
 }
 
+/// A child found in its pool by a natural key (a provider name, an identifier, a client id) that is also its `Ref`:
+/// the desired request names it, so the answer's shape does not matter.
+fn keyed_current(d: &Desired, key: &str, state: Map<String, Value>) -> Current {
+    let id = d.request.get(key).and_then(Value::as_str).unwrap_or_default();
+    Current {
+        id: id.to_string(),
+        parent: d.parent.clone(),
+        outputs: outputs(id, &[]),
+        state,
+    }
+}
+
 /// The object an answer holds under `member`, or an empty one.
 fn member(answer: &Value, name: &str) -> Map<String, Value> {
     answer
