@@ -80,24 +80,7 @@ fn sub_references(
     conditions: &BTreeMap<String, bool>,
     out: &mut BTreeSet<String>,
 ) -> Result<(), TemplateError> {
-    let (text, variables) = match argument {
-        Value::String(text) => (text, None),
-        Value::Array(operands) if operands.len() == 2 => match (&operands[0], &operands[1]) {
-            (Value::String(text), Value::Object(variables)) => (text, Some(variables)),
-            _ => {
-                return Err(TemplateError::intrinsic(
-                    "Fn::Sub",
-                    "expected [text, {variables}]",
-                ))
-            }
-        },
-        _ => {
-            return Err(TemplateError::intrinsic(
-                "Fn::Sub",
-                "expected text or [text, {variables}]",
-            ))
-        }
-    };
+    let (text, variables) = sub::operands(argument)?;
     for name in sub::variables(text)? {
         if variables.is_some_and(|v| v.contains_key(&name)) {
             continue;

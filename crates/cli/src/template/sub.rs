@@ -1,6 +1,8 @@
 //! `Fn::Sub`'s string syntax: literal text, `${Name}` / `${Resource.Attribute}` variables, and `${!Literal}`,
 //! which writes `${Literal}` itself.
 
+use serde_json::{Map, Value};
+
 use super::error::TemplateError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,4 +57,25 @@ pub(super) fn variables(text: &str) -> Result<Vec<String>, TemplateError> {
             Part::Literal(_) => None,
         })
         .collect())
+}
+
+/// The variables map of `Fn::Sub`'s `[text, {variables}]` form.
+pub(super) type Variables = Map<String, Value>;
+
+/// `Fn::Sub`'s operands: the text, and the variables of the `[text, {variables}]` form.
+pub(super) fn operands(argument: &Value) -> Result<(&str, Option<&Variables>), TemplateError> {
+    match argument {
+        Value::String(text) => Ok((text, None)),
+        Value::Array(operands) if operands.len() == 2 => match (&operands[0], &operands[1]) {
+            (Value::String(text), Value::Object(variables)) => Ok((text, Some(variables))),
+            _ => Err(TemplateError::intrinsic(
+                "Fn::Sub",
+                "expected [text, {variables}]",
+            )),
+        },
+        other => Err(TemplateError::intrinsic(
+            "Fn::Sub",
+            format!("expected text or [text, {{variables}}], got {other}"),
+        )),
+    }
 }

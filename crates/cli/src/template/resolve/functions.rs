@@ -9,24 +9,7 @@ use super::{operands, Resolver};
 
 impl Resolver<'_> {
     pub(super) fn sub(&self, argument: &Value) -> Result<Value, TemplateError> {
-        let (text, variables) = match argument {
-            Value::String(text) => (text, None),
-            Value::Array(operands) if operands.len() == 2 => match (&operands[0], &operands[1]) {
-                (Value::String(text), Value::Object(variables)) => (text, Some(variables)),
-                _ => {
-                    return Err(TemplateError::intrinsic(
-                        "Fn::Sub",
-                        "expected [text, {variables}]",
-                    ))
-                }
-            },
-            other => {
-                return Err(TemplateError::intrinsic(
-                    "Fn::Sub",
-                    format!("expected text or [text, {{variables}}], got {other}"),
-                ))
-            }
-        };
+        let (text, variables) = sub::operands(argument)?;
         let mut out = String::new();
         for part in sub::parse(text)? {
             match part {
