@@ -18,6 +18,12 @@ mod transport;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: a request allocates and frees many small objects, often on different
+/// threads (the runtime's workers, SQLite's connection threads), where glibc's arenas and their consolidation
+/// took a seventh of GetUser's CPU (bench/RESULTS.md, issue 18).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "latchkey",

@@ -17,7 +17,7 @@ use crate::pools::UserPool;
 use crate::ports::{Clock, Rng};
 use crate::secrets::MasterKey;
 use crate::store::{Store, StoreError, StoreResult};
-use crate::tokens::{IdentityKeys, KeyCache, KEY_CACHE_MILLIS};
+use crate::tokens::{IdentityKeys, KeyCache, VerifiedTokens, KEY_CACHE_MILLIS};
 
 /// Which `iss` tokens carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -106,6 +106,8 @@ pub struct Latchkey {
     pub(crate) pool_cache: Arc<TtlCache<UserPool>>,
     /// App clients as `client_and_pool` sees them, on the same terms as `pool_cache`.
     pub(crate) client_cache: Arc<TtlCache<AppClient>>,
+    /// Access tokens whose signature this node has checked (see `tokens::verified`).
+    pub(crate) verified_tokens: Arc<VerifiedTokens>,
 }
 
 /// How long a node may use a pool or app client it read earlier (token checks, client-addressed operations).
@@ -139,6 +141,7 @@ impl Latchkey {
             identity_key_cache: Arc::new(TtlCache::new(KEY_CACHE_MILLIS)),
             pool_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
             client_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
+            verified_tokens: Arc::new(VerifiedTokens::default()),
         })
     }
 

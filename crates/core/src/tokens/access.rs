@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::issue::ADMIN_SCOPE;
 use super::jwt::Unverified;
+use super::verified::{self, AccessClaims};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
@@ -45,50 +46,45 @@ impl Latchkey {
         required_scope: &str,
     ) -> Result<AccessContext> {
         let invalid = || not_authorized("Invalid Access Token");
-        let t = Unverified::parse(token).ok_or_else(invalid)?;
-        let iss = t.claim_str("iss").ok_or_else(invalid)?;
-        let pool_id = iss.rsplit('/').next().ok_or_else(invalid)?;
-        if iss != self.issuer(pool_id) {
-            return Err(invalid());
-        }
-        let Some(pool) = self.cached_pool(pool_id).await? else {
+        let key = verified::key_of(token);
+        let claims = match self.verified_tokens.get(&key) {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.verify_access_signature(token).await?.ok_or_else(invalid)?);
+                self.verified_tokens.insert(key, claims.clone());
+                claims
+            }
+        };
+        // What can change since the token was verified is checked on every request: the pool and its key
+        // ring (a deleted pool's tokens, a removed key), expiry, and below, from the store, the user and the sign-in.
+        let Some(pool) = self.cached_pool(&claims.pool_id).await? else {
             return Err(invalid());
         };
-        let kid = t.kid().ok_or_else(invalid)?;
-        let keys = self.pool_keys_with(pool_id, kid).await?;
-        let (n, e) = keys.verifier(kid).ok_or_else(invalid)?;
-        if !t.verify(n, e) || t.claim_str("token_use") != Some("access") {
+        let keys = self.pool_keys_with(&claims.pool_id, &claims.kid).await?;
+        if keys.verifier(&claims.kid).is_none() {
             return Err(invalid());
         }
         let now = self.clock.now();
-        if t.claim_i64("exp").is_none_or(|exp| exp <= now.seconds()) {
+        if claims.exp.is_none_or(|exp| exp <= now.seconds()) {
             return Err(not_authorized("Access Token has expired"));
         }
-        let scopes = t.claim_str("scope").unwrap_or("");
-        if !scopes.split(' ').any(|s| s == required_scope) {
+        if !claims.scope.split(' ').any(|s| s == required_scope) {
             return Err(not_authorized("Access Token does not have required scopes"));
         }
-        let username = t.claim_str("username").ok_or_else(invalid)?;
-        let origin_jti = t.claim_str("origin_jti").unwrap_or("").to_string();
-        let client_id = t.claim_str("client_id").unwrap_or("").to_string();
         let (user, origin_revoked) = self
             .store
-            .get_user_and_origin_revoked(pool_id, username, &origin_jti)
+            .get_user_and_origin_revoked(&claims.pool_id, &claims.username, &claims.origin_jti)
             .await?
-            .filter(|(u, _)| Some(u.sub.as_str()) == t.claim_str("sub"))
+            .filter(|(u, _)| u.sub == claims.sub)
             .ok_or_else(user_not_found)?;
-        if session_revoked(
-            &user,
-            t.claim_i64("iat").unwrap_or(0),
-            &origin_jti,
-            origin_revoked,
-        ) {
+        if session_revoked(&user, claims.iat, &claims.origin_jti, origin_revoked) {
             return Err(not_authorized("Access Token has been revoked"));
         }
         if !user.enabled {
             return Err(user_disabled());
         }
-        let scopes = scopes
+        let scopes = claims
+            .scope
             .split(' ')
             .filter(|s| !s.is_empty())
             .map(str::to_string)
@@ -96,9 +92,32 @@ impl Latchkey {
         Ok(AccessContext {
             pool,
             user,
-            client_id,
-            origin_jti,
+            client_id: claims.client_id.clone(),
+            origin_jti: claims.origin_jti.clone(),
             scopes,
         })
+    }
+
+    /// The first check of a token this node has not seen: its form, issuer, pool, `kid`, RS256 signature by that
+    /// pool's key and type. `None` when any of them fails.
+    async fn verify_access_signature(&self, token: &str) -> Result<Option<AccessClaims>> {
+        let Some(t) = Unverified::parse(token) else {
+            return Ok(None);
+        };
+        let Some(iss) = t.claim_str("iss") else {
+            return Ok(None);
+        };
+        let pool_id = iss.rsplit('/').next().unwrap_or_default();
+        if iss != self.issuer(pool_id) || self.cached_pool(pool_id).await?.is_none() {
+            return Ok(None);
+        }
+        let Some(kid) = t.kid() else {
+            return Ok(None);
+        };
+        let keys = self.pool_keys_with(pool_id, kid).await?;
+        match keys.verifier(kid) {
+            Some((n, e)) if t.verify(n, e) => Ok(AccessClaims::of(&t, pool_id, kid)),
+            _ => Ok(None),
+        }
     }
 }

@@ -8,9 +8,11 @@ mod issue;
 pub mod jwt;
 mod keyring;
 mod keys;
+mod verified;
 
 pub(crate) use access::session_revoked;
 pub use access::AccessContext;
 pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
 pub(crate) use keys::{new_record, parse_identity};
 pub use keys::{IdentityKeys, KeyCache, PoolKeys, KEY_CACHE_MILLIS};
+pub use verified::VerifiedTokens;

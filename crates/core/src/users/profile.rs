@@ -1,6 +1,8 @@
 //! A user's own profile (token-authorised: GetUser, UpdateUserAttributes, DeleteUserAttributes,
 //! GetUserAttributeVerificationCode, VerifyUserAttribute) and the administrator's twins.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::attributes::{check_mutable, check_required, validate_writes, AttributeInput, Writer};
@@ -17,9 +19,10 @@ impl Latchkey {
     pub async fn get_user_by_token(
         &self,
         access_token: &str,
-    ) -> Result<(AccessContext, Option<crate::clients::AppClient>)> {
+    ) -> Result<(AccessContext, Option<Arc<crate::clients::AppClient>>)> {
         let ctx = self.authenticate_access_token(access_token).await?;
-        let client = self.store.get_client(&ctx.client_id).await?;
+        // The client only says which attributes it may read: a copy up to a second old serves (`cached_client`).
+        let client = self.cached_client(&ctx.client_id).await?;
         Ok((ctx, client))
     }
 

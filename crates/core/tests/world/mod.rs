@@ -86,33 +86,9 @@ impl World {
             DATABASES.fetch_add(1, Ordering::Relaxed)
         ));
         let database = TempDatabase(path);
-        let store = latchkey_store::connect(&format!("sqlite://{}", database.0.display()))
-            .await
-            .unwrap();
         let clock = Arc::new(FixedClock::at(NOW_MS));
         let (sender, outbox) = mpsc::unbounded_channel();
-        let settings = Settings {
-            // Cheap hashing: these tests are about the flows, not the cost.
-            hashing: HashingParams {
-                memory_kib: 64,
-                iterations: 1,
-                parallelism: 1,
-            },
-            ..Settings::default()
-        };
-        let lk = Latchkey::new(
-            Ports {
-                store,
-                clock: clock.clone(),
-                rng: Arc::new(SeededRng(AtomicU64::new(seed))),
-                mailer: Arc::new(MessageQueue(sender)),
-            },
-            settings,
-            Secrets {
-                master_key: MasterKey::from_bytes([7; 32]),
-            },
-        )
-        .unwrap();
+        let lk = node_on(&database.0, clock.clone(), seed, sender).await;
         let pool = lk
             .create_user_pool(
                 "us-east-1",
@@ -138,6 +114,13 @@ impl World {
             client,
             _database: database,
         }
+    }
+
+    /// A second node: another `Latchkey` on the same database, clock and master key, with caches of its own (as
+    /// another `latchkey serve` on the same PostgreSQL). Its messages are dropped.
+    pub async fn other_node(&self) -> Latchkey {
+        let (sender, _) = mpsc::unbounded_channel();
+        node_on(&self._database.0, self.clock.clone(), 1_000, sender).await
     }
 
     /// The next message sent, as `(to, subject, body)`.
@@ -185,6 +168,40 @@ impl World {
             .initiate_auth(Initiator::App, client_id, "USER_PASSWORD_AUTH", &parameters)
             .await
     }
+}
+
+/// A `Latchkey` on the SQLite database at `path` (created when missing), with cheap password hashing.
+async fn node_on(
+    path: &std::path::Path,
+    clock: Arc<FixedClock>,
+    seed: u64,
+    sender: mpsc::UnboundedSender<OutgoingMessage>,
+) -> Latchkey {
+    let store = latchkey_store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let settings = Settings {
+        // Cheap hashing: these tests are about the flows, not the cost.
+        hashing: HashingParams {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..Settings::default()
+    };
+    Latchkey::new(
+        Ports {
+            store,
+            clock,
+            rng: Arc::new(SeededRng(AtomicU64::new(seed))),
+            mailer: Arc::new(MessageQueue(sender)),
+        },
+        settings,
+        Secrets {
+            master_key: MasterKey::from_bytes([7; 32]),
+        },
+    )
+    .unwrap()
 }
 
 /// The six-digit code in a message.

@@ -97,7 +97,7 @@ pub async fn revoke_token(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Valu
 }
 
 /// Whether the client an access token was issued to may read `attribute`.
-fn readable_by(client: &Option<latchkey_core::clients::AppClient>, attribute: &str) -> bool {
+fn readable_by(client: &Option<std::sync::Arc<latchkey_core::clients::AppClient>>, attribute: &str) -> bool {
     client.as_ref().is_none_or(|c| {
         c.read_attributes
             .as_ref()
