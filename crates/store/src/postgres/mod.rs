@@ -10,6 +10,7 @@ use sqlx::{Postgres, Transaction};
 
 use crate::common::{backend, migration};
 use crate::sql::purge::PurgedTable;
+use crate::sql::InlineRow;
 
 /// A pooled connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(5);
@@ -82,6 +83,17 @@ impl PostgresStore {
             "DELETE FROM {table} WHERE ({key}) IN \
              (SELECT {key} FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED)"
         )
+    }
+
+    /// PostgreSQL reads only through sqlx: the network round trip dwarfs the driver's work.
+    fn read_inline<R: InlineRow>(
+        &self,
+        _sql: &str,
+        _keys: &[&str],
+        _limit: Option<i64>,
+        _max_rows: usize,
+    ) -> Option<StoreResult<Vec<R>>> {
+        None
     }
 }
 

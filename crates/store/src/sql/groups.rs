@@ -1,5 +1,12 @@
 //! Groups and group membership (`GroupStore`), stamped out per backend (see `crate::sql`).
 
+/// The refresh path's group read: one page of a user's groups (`$1` pool, `$2` username) after the group name
+/// `$3`, at most `$4` rows.
+pub(crate) const GROUPS_FOR_USER: &str = "SELECT g.doc, g.version FROM group_members m \
+     JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
+     WHERE m.pool_id = $1 AND m.username = $2 AND m.group_name > $3 \
+     ORDER BY m.group_name LIMIT $4";
+
 /// Implements `GroupStore` for `$store`.
 macro_rules! group_store {
     ($store:ident) => {
@@ -119,16 +126,9 @@ macro_rules! group_store {
                     after: Option<&str>,
                     limit: u32,
                 ) -> StoreResult<Page<Group>> {
-                    let query = sqlx::query_as(
-                        "SELECT g.doc, g.version FROM group_members m \
-                         JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
-                         WHERE m.pool_id = $1 AND m.username = $2 AND m.group_name > $3 \
-                         ORDER BY m.group_name LIMIT $4",
-                    )
-                    .bind(pool_id)
-                    .bind(username)
-                    .bind(after.unwrap_or(""));
-                    self.page(query, group_from_row, limit, |g| &g.group_name)
+                    let keys = [pool_id, username, after.unwrap_or("")];
+                    let sql = crate::sql::groups::GROUPS_FOR_USER;
+                    self.find_page(sql, &keys, group_from_row, limit, |g| &g.group_name)
                         .await
                 }
 

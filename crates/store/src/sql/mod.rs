@@ -5,7 +5,8 @@
 //! Statements use `$N` placeholders, which sqlx's SQLite driver binds as PostgreSQL does, so one text serves
 //! both. What really differs stays in the backend modules, under the names the macros call: `pool` (the
 //! connection pool field), `begin_write` (how a write transaction begins), `LOCK_POOL_FOR_ROTATION` (what
-//! serializes key rotations) and `purge_statement` (how a bounded purge picks its rows).
+//! serializes key rotations), `purge_statement` (how a bounded purge picks its rows) and `read_inline` (whether
+//! the hot reads may skip sqlx: SQLite runs them on the calling task, see `crate::sqlite::reads`).
 //!
 //! Macros rather than code generic over `sqlx::Database`: such code needs bounds for every executor, argument
 //! and column type it touches, which would outgrow the statements; stamped out, each backend runs the same
@@ -22,6 +23,12 @@ pub(crate) mod purge;
 pub(crate) mod run;
 pub(crate) mod tokens;
 pub(crate) mod users;
+
+/// A row `read_inline` can read through rusqlite: the tuples of plain columns the inline reads select. Every
+/// backend's runners name it, so the statements stay written once.
+pub(crate) trait InlineRow: for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error> {}
+
+impl<R> InlineRow for R where R: for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error> {}
 
 /// Implements every store trait for `$store`, a struct of the calling module with a `pool: sqlx::Pool<$db>`
 /// field and the backend-specific items named in this module's documentation. Each capability becomes a

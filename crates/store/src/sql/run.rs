@@ -13,6 +13,7 @@ macro_rules! runners {
 
             use super::$store;
             use crate::common::{backend, fetch_limit, insert_error, page_of, previous_version};
+            use crate::sql::InlineRow;
 
             type Arguments<'q> = <$db as Database>::Arguments<'q>;
             pub(super) type Connection = <$db as Database>::Connection;
@@ -41,6 +42,14 @@ macro_rules! runners {
                         .map_err(backend)?;
                 }
                 Ok(())
+            }
+
+            /// `query` with `keys` bound in order.
+            fn bind_keys_as<'q, R>(
+                query: QueryAs<'q, $db, R, Arguments<'q>>,
+                keys: &[&'q str],
+            ) -> QueryAs<'q, $db, R, Arguments<'q>> {
+                keys.iter().fold(query, |query, key| query.bind(*key))
             }
 
             /// A versioned update (optimistic concurrency): `sql` binds the record's new `doc` and `version`, then
@@ -135,6 +144,42 @@ macro_rules! runners {
                         .map_err(backend)?
                         .map(convert)
                         .transpose()
+                }
+
+                /// The row `sql` finds with `keys` bound to `$1`…, through `convert`: as `optional`, but the
+                /// backend may read it inline (`read_inline`).
+                pub(super) async fn find<'q, R, T>(
+                    &self,
+                    sql: &'q str,
+                    keys: &[&'q str],
+                    convert: impl FnOnce(R) -> StoreResult<T> + Send,
+                ) -> StoreResult<Option<T>>
+                where
+                    R: for<'r> FromRow<'r, <$db as Database>::Row> + InlineRow + Send + Unpin,
+                {
+                    if let Some(rows) = self.read_inline::<R>(sql, keys, None, 1) {
+                        return rows?.into_iter().next().map(convert).transpose();
+                    }
+                    self.optional(bind_keys_as(sqlx::query_as(sql), keys), convert)
+                        .await
+                }
+
+                /// A page of versioned records that `sql` selects with `keys` bound to `$1`… and the row limit
+                /// after them: as `page`, but the backend may read it inline (`read_inline`).
+                pub(super) async fn find_page<'q, T>(
+                    &self,
+                    sql: &'q str,
+                    keys: &[&'q str],
+                    convert: fn((String, i64)) -> StoreResult<T>,
+                    limit: u32,
+                    key: impl Fn(&T) -> &str + Send,
+                ) -> StoreResult<Page<T>> {
+                    let rows = self.read_inline(sql, keys, Some(fetch_limit(limit)), usize::MAX);
+                    if let Some(rows) = rows {
+                        return page_of(rows?, convert, limit, key);
+                    }
+                    self.page(bind_keys_as(sqlx::query_as(sql), keys), convert, limit, key)
+                        .await
                 }
 
                 /// A page of versioned records in `key` order: `query` selects `(doc, version)` rows after the

@@ -1,5 +1,17 @@
 //! Refresh-token handles and token-signing keys (`TokenStore`), stamped out per backend (see `crate::sql`).
 
+/// The refresh path's read: a refresh token with its user, by handle hash (`$1`).
+pub(crate) const REFRESH_TOKEN_AND_USER: &str =
+    "SELECT r.doc, r.revoked, u.doc, u.version FROM refresh_tokens r \
+     JOIN users u ON u.pool_id = r.pool_id AND u.username = r.username \
+     WHERE r.handle_hash = $1";
+
+/// The access-token check's read: the user (`$1` pool, `$2` username) and whether the sign-in its token comes from
+/// (`$3`, the origin jti) has been revoked.
+pub(crate) const USER_AND_ORIGIN_REVOKED: &str = "SELECT doc, version, \
+     EXISTS (SELECT 1 FROM refresh_tokens WHERE origin_jti = $3 AND revoked) \
+     FROM users WHERE pool_id = $1 AND username = $2";
+
 /// Implements `TokenStore` for `$store`.
 macro_rules! token_store {
     ($store:ident) => {
@@ -53,19 +65,18 @@ macro_rules! token_store {
                     &self,
                     handle_hash: &str,
                 ) -> StoreResult<Option<(RefreshTokenRecord, User)>> {
-                    let query = sqlx::query_as(
-                        "SELECT r.doc, r.revoked, u.doc, u.version FROM refresh_tokens r \
-                         JOIN users u ON u.pool_id = r.pool_id AND u.username = r.username \
-                         WHERE r.handle_hash = $1",
-                    )
-                    .bind(handle_hash);
                     let convert = |(token, revoked, user, version): (String, bool, String, i64)| {
                         Ok((
                             refresh_from_row((token, revoked))?,
                             user_from_row((user, version))?,
                         ))
                     };
-                    self.optional(query, convert).await
+                    self.find(
+                        crate::sql::tokens::REFRESH_TOKEN_AND_USER,
+                        &[handle_hash],
+                        convert,
+                    )
+                    .await
                 }
 
                 async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64> {
@@ -103,18 +114,12 @@ macro_rules! token_store {
                     username: &str,
                     origin_jti: &str,
                 ) -> StoreResult<Option<(User, bool)>> {
-                    let query = sqlx::query_as(
-                        "SELECT doc, version, \
-                         EXISTS (SELECT 1 FROM refresh_tokens WHERE origin_jti = $3 AND revoked) \
-                         FROM users WHERE pool_id = $1 AND username = $2",
-                    )
-                    .bind(pool_id)
-                    .bind(username)
-                    .bind(origin_jti);
                     let convert = |(doc, version, revoked): (String, i64, bool)| {
                         Ok((user_from_row((doc, version))?, revoked))
                     };
-                    self.optional(query, convert).await
+                    let keys = [pool_id, username, origin_jti];
+                    self.find(crate::sql::tokens::USER_AND_ORIGIN_REVOKED, &keys, convert)
+                        .await
                 }
 
                 async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>> {

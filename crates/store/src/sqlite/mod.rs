@@ -1,6 +1,6 @@
 //! The embedded SQLite backend: one database file, opened in WAL mode behind a small connection pool. The store
 //! traits are the shared ones of `crate::sql`; this module opens the database and says how SQLite begins a
-//! write, serializes key rotations and picks the rows of a purge batch.
+//! write, serializes key rotations, picks the rows of a purge batch and serves the hot reads inline (`reads`).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,16 +13,23 @@ use sqlx::{Sqlite, Transaction};
 
 use crate::common::{backend, migration};
 use crate::sql::purge::PurgedTable;
+use crate::sql::InlineRow;
 
 mod file_mode;
+mod reads;
 
 /// WAL lets readers proceed while one connection writes; more connections would only queue to write.
 const MAX_CONNECTIONS: u32 = 8;
 /// How long a statement waits for another connection's write lock before failing with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Fewest read-only connections for the inline reads (see `reads`); more cores get one each.
+const MIN_INLINE_READERS: usize = 2;
+
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// `None` for an in-memory database, which only sqlx's connections can reach.
+    reads: Option<reads::ReadPool>,
 }
 
 impl SqliteStore {
@@ -30,6 +37,7 @@ impl SqliteStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url).map_err(backend)?;
         file_mode::secure(options.get_filename());
+        let path = options.get_filename().to_path_buf();
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -50,12 +58,18 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(migration)?;
-        tracing::debug!("sqlite store ready");
-        Ok(Self { pool })
+        // One inline reader per core: the reads run on tokio's workers, one per core.
+        let readers = std::thread::available_parallelism().map_or(MIN_INLINE_READERS, |n| n.get());
+        let reads = reads::ReadPool::open(url, &path, readers.max(MIN_INLINE_READERS))?;
+        tracing::debug!(inline_reads = reads.is_some(), "sqlite store ready");
+        Ok(Self { pool, reads })
     }
 
     /// Closes every connection, checkpointing the WAL. Further calls fail.
     pub async fn close(&self) {
+        if let Some(reads) = &self.reads {
+            reads.close();
+        }
         self.pool.close().await;
     }
 
@@ -78,6 +92,17 @@ impl SqliteStore {
             "DELETE FROM {table} WHERE rowid IN \
              (SELECT rowid FROM {table} WHERE {column} < $1 ORDER BY {column} LIMIT $2)"
         )
+    }
+
+    /// The rows a hot read selects, read on the calling task (see `reads`); `None` sends it through sqlx.
+    fn read_inline<R: InlineRow>(
+        &self,
+        sql: &str,
+        keys: &[&str],
+        limit: Option<i64>,
+        max_rows: usize,
+    ) -> Option<StoreResult<Vec<R>>> {
+        self.reads.as_ref()?.read(sql, keys, limit, max_rows)
     }
 }
 

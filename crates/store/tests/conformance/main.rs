@@ -82,6 +82,7 @@ conformance!(
     signing_keys_rotate,
     stale_rotation_is_conflict,
     concurrent_rotations_one_wins,
+    hot_reads_see_every_committed_write,
     // The identity-token key ring.
     identity_keys_rotate,
     identity_keys_are_apart_from_user_pool_keys,
