@@ -4,6 +4,7 @@ import re,subprocess,sys,collections
 data=sys.argv[1]
 out=subprocess.run(["perf","report","-i",data,"--no-children","--sort","comm,dso,sym","-g","none","--stdio"],capture_output=True,text=True).stdout
 cats=collections.OrderedDict([
+ ("Argon2id (argon2, blake2)", r"argon2|blake2"),
  ("RSA verify/sign (aws-lc bignum)", r"aws_lc.*(bn_|rsa|BN_|mont|RSA)"),
  ("sha/other aws-lc", r"aws_lc"),
  ("malloc/free", r"malloc|_int_free|cfree|free@|unlink_chunk|__rust_alloc|__rdl_alloc|__rust_dealloc|__rdl_dealloc|realloc|malloc_consolidate|tcache"),
