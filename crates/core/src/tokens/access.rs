@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::issue::ADMIN_SCOPE;
 use super::jwt::Unverified;
+use super::keys::PoolKeys;
 use super::verified::{self, AccessClaims};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
@@ -47,23 +48,20 @@ impl Latchkey {
     ) -> Result<AccessContext> {
         let invalid = || not_authorized("Invalid Access Token");
         let key = verified::key_of(token);
-        let claims = match self.verified_tokens.get(&key) {
-            Some(claims) => claims,
+        // A token this node verified before needs only what can have changed since: that its pool still exists
+        // and still holds its key. Expiry, scope and, from the store, the user and the sign-in follow for both.
+        let (claims, pool) = match self.verified_tokens.get(&key) {
+            Some(claims) => match self.pool_and_keys(&claims.pool_id, &claims.kid).await? {
+                Some((pool, keys)) if keys.verifier(&claims.kid).is_some() => (claims, pool),
+                _ => return Err(invalid()),
+            },
             None => {
-                let claims = Arc::new(self.verify_access_signature(token).await?.ok_or_else(invalid)?);
+                let (claims, pool) = self.verify_access_signature(token).await?.ok_or_else(invalid)?;
+                let claims = Arc::new(claims);
                 self.verified_tokens.insert(key, claims.clone());
-                claims
+                (claims, pool)
             }
         };
-        // What can change since the token was verified is checked on every request: the pool and its key
-        // ring (a deleted pool's tokens, a removed key), expiry, and below, from the store, the user and the sign-in.
-        let Some(pool) = self.cached_pool(&claims.pool_id).await? else {
-            return Err(invalid());
-        };
-        let keys = self.pool_keys_with(&claims.pool_id, &claims.kid).await?;
-        if keys.verifier(&claims.kid).is_none() {
-            return Err(invalid());
-        }
         let now = self.clock.now();
         if claims.exp.is_none_or(|exp| exp <= now.seconds()) {
             return Err(not_authorized("Access Token has expired"));
@@ -100,24 +98,36 @@ impl Latchkey {
 
     /// The first check of a token this node has not seen: its form, issuer, pool, `kid`, RS256 signature by that
     /// pool's key and type. `None` when any of them fails.
-    async fn verify_access_signature(&self, token: &str) -> Result<Option<AccessClaims>> {
+    async fn verify_access_signature(&self, token: &str) -> Result<Option<(AccessClaims, Arc<UserPool>)>> {
         let Some(t) = Unverified::parse(token) else {
             return Ok(None);
         };
-        let Some(iss) = t.claim_str("iss") else {
+        let (Some(iss), Some(kid)) = (t.claim_str("iss"), t.kid()) else {
             return Ok(None);
         };
         let pool_id = iss.rsplit('/').next().unwrap_or_default();
-        if iss != self.issuer(pool_id) || self.cached_pool(pool_id).await?.is_none() {
+        if iss != self.issuer(pool_id) {
             return Ok(None);
         }
-        let Some(kid) = t.kid() else {
+        let Some((pool, keys)) = self.pool_and_keys(pool_id, kid).await? else {
             return Ok(None);
         };
-        let keys = self.pool_keys_with(pool_id, kid).await?;
         match keys.verifier(kid) {
-            Some((n, e)) if t.verify(n, e) => Ok(AccessClaims::of(&t, pool_id, kid)),
+            Some((n, e)) if t.verify(n, e) => Ok(AccessClaims::of(&t, pool_id, kid).map(|c| (c, pool))),
             _ => Ok(None),
         }
+    }
+
+    /// The pool `pool_id` and its key ring (reread when it does not know `kid`), or `None` when the pool is gone.
+    /// The pool is found first: a key ring is created on first use, never for a pool that does not exist.
+    async fn pool_and_keys(
+        &self,
+        pool_id: &str,
+        kid: &str,
+    ) -> Result<Option<(Arc<UserPool>, Arc<PoolKeys>)>> {
+        let Some(pool) = self.cached_pool(pool_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((pool, self.pool_keys_with(pool_id, kid).await?)))
     }
 }

@@ -36,8 +36,8 @@ impl SqliteStore {
     /// Opens (creating when missing) the database a `sqlite://` URL names and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url).map_err(backend)?;
-        file_mode::secure(options.get_filename());
         let path = options.get_filename().to_path_buf();
+        file_mode::secure(&path);
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
