@@ -9,17 +9,21 @@ use crate::time::Timestamp;
 
 pub const PURPOSE_SIGN_UP: &str = "SIGN_UP";
 pub const PURPOSE_FORGOT_PASSWORD: &str = "FORGOT_PASSWORD";
+/// Sign-in codes of the SMS_MFA and EMAIL_OTP challenges.
+pub const PURPOSE_MFA_SMS: &str = "MFA:SMS_MFA";
+pub const PURPOSE_MFA_EMAIL: &str = "MFA:EMAIL_OTP";
 
 pub fn purpose_verify(attribute: &str) -> String {
     format!("VERIFY:{attribute}")
 }
 
-/// Sign-up and attribute-verification codes last 24 hours, password-reset codes one hour.
+/// Sign-up and attribute-verification codes last 24 hours, password-reset codes one hour. A sign-in (MFA) code
+/// lives as long as its challenge's Session may (AuthSessionValidity, at most 15 minutes), which is what bounds it.
 pub fn lifetime_seconds(purpose: &str) -> i64 {
-    if purpose == PURPOSE_FORGOT_PASSWORD {
-        3600
-    } else {
-        24 * 3600
+    match purpose {
+        PURPOSE_FORGOT_PASSWORD => 3600,
+        PURPOSE_MFA_SMS | PURPOSE_MFA_EMAIL => 15 * 60,
+        _ => 24 * 3600,
     }
 }
 

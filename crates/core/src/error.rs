@@ -59,6 +59,9 @@ pub enum ErrorKind {
     InvalidOAuthFlowException,
     UserPoolTaggingException,
     UnknownOperationException,
+    // MFA.
+    EnableSoftwareTokenMFAException,
+    SoftwareTokenMFANotFoundException,
     // Identity pools (cognito-identity).
     InvalidIdentityPoolConfigurationException,
     ResourceConflictException,
@@ -114,6 +117,8 @@ impl ErrorKind {
             ErrorKind::InvalidOAuthFlowException => "InvalidOAuthFlowException",
             ErrorKind::UserPoolTaggingException => "UserPoolTaggingException",
             ErrorKind::UnknownOperationException => "UnknownOperationException",
+            ErrorKind::EnableSoftwareTokenMFAException => "EnableSoftwareTokenMFAException",
+            ErrorKind::SoftwareTokenMFANotFoundException => "SoftwareTokenMFANotFoundException",
             ErrorKind::InvalidIdentityPoolConfigurationException => {
                 "InvalidIdentityPoolConfigurationException"
             }

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod identity;
 pub mod ids;
 pub mod mail;
+pub mod mfa;
 pub mod oauth;
 pub mod passwords;
 pub(crate) mod phantom;

@@ -43,6 +43,9 @@ pub trait Mailer: Send + Sync {
 pub enum Template {
     Verification,
     Invitation,
+    /// A sign-in code (EMAIL_OTP, SMS_MFA): SetUserPoolMfaConfig's EmailMfaConfiguration and the pool's
+    /// SmsAuthenticationMessage.
+    Mfa,
 }
 
 fn template_member<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a str> {
@@ -78,6 +81,19 @@ pub fn compose(
             "",
             template_member(invite, "SMSMessage")
                 .unwrap_or("Your username is {username} and temporary password is {####}. "),
+        ),
+        (Template::Mfa, Channel::Email) => {
+            let email = pool.mfa_settings.email_mfa_configuration.as_ref();
+            (
+                template_member(email, "Subject").unwrap_or("Your sign-in code"),
+                template_member(email, "Message").unwrap_or("Your authentication code is {####}. "),
+            )
+        }
+        (Template::Mfa, Channel::Sms) => (
+            "",
+            pool.sms_authentication_message
+                .as_deref()
+                .unwrap_or("Your authentication code is {####}. "),
         ),
     };
     let fill = |s: &str| s.replace("{####}", code).replace("{username}", username);

@@ -38,6 +38,16 @@ fn too_many_in_progress() -> CognitoError {
     )
 }
 
+/// What a judged proof came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// It holds; `after_failures` when failures were counted before it.
+    Holds {
+        after_failures: bool,
+    },
+    Fails,
+}
+
 /// One reserved place, given back when dropped: after the attempt is recorded, or as soon as it ends early (an
 /// error, a dropped request). The decrement runs as a task of its own, so a request cancelled at any await cannot
 /// keep its place.
@@ -71,9 +81,35 @@ impl Drop for Place {
 
 impl Latchkey {
     /// Judges one proof of `user`'s password (`proof` answers whether it holds) under the lockout rules: refused at
-    /// once while locked, counted as a failure when it does not hold, clearing the failures when it does. Returns
+    /// once while locked, counted as a failure when it does not hold, clearing the failures when it does — unless
+    /// a second factor is still to come, which must not get a fresh set of guesses from a right password. Returns
     /// the user as read for the attempt.
     pub(crate) async fn judge_attempt<F, Fut>(&self, pool: &UserPool, user: User, proof: F) -> Result<User>
+    where
+        F: FnOnce(&User) -> Fut,
+        Fut: Future<Output = Result<bool>>,
+    {
+        let (user, verdict) = self.judge_proof(pool, user, proof).await?;
+        match verdict {
+            Verdict::Holds { after_failures } => {
+                if after_failures && !self.second_factor_follows(pool, &user) {
+                    self.clear_lockout(&pool.id, &user.username).await?;
+                }
+                Ok(user)
+            }
+            Verdict::Fails => Err(incorrect()),
+        }
+    }
+
+    /// Judges one proof about `user` (a password, an SRP proof, an MFA code) under the lockout rules: refused
+    /// while locked, a failure recorded when it does not hold. Clearing the failures after a proof that holds is
+    /// the caller's decision.
+    pub(crate) async fn judge_proof<F, Fut>(
+        &self,
+        pool: &UserPool,
+        user: User,
+        proof: F,
+    ) -> Result<(User, Verdict)>
     where
         F: FnOnce(&User) -> Fut,
         Fut: Future<Output = Result<bool>>,
@@ -89,19 +125,18 @@ impl Latchkey {
             })
             .await?;
         let holds = proof(&user).await?;
-        if holds {
-            if state.failures > 0 {
-                self.clear_lockout(&pool.id, &user.username).await?;
-            }
-        } else {
+        if !holds {
             self.record_failure(&lock_key).await?;
         }
         drop(place);
-        if holds {
-            Ok(user)
+        let verdict = if holds {
+            Verdict::Holds {
+                after_failures: state.failures > 0,
+            }
         } else {
-            Err(incorrect())
-        }
+            Verdict::Fails
+        };
+        Ok((user, verdict))
     }
 
     /// A sign-in attempt for a name with no user, when the client hides user existence: the same reads, place,

@@ -1,5 +1,6 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: each answer goes to the step of its challenge
-//! (PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED). NEW_PASSWORD_REQUIRED is
+//! (PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, and the MFA challenges
+//! in `crate::mfa`). NEW_PASSWORD_REQUIRED is
 //! answered here: the user replaces a temporary password (and supplies any required attributes they lack) to
 //! finish signing in.
 
@@ -10,6 +11,7 @@ use super::initiate::Initiator;
 use super::outcome::{required, AuthOutcome};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
+use crate::mfa::{MfaProgress, MFA_CHALLENGES};
 use crate::passwords::check_policy;
 use crate::pools::UserPool;
 use crate::service::Latchkey;
@@ -48,6 +50,16 @@ impl Latchkey {
             "DEVICE_SRP_AUTH" => self.device_srp_auth(answer).await,
             "DEVICE_PASSWORD_VERIFIER" => self.device_password_verifier(answer).await,
             "NEW_PASSWORD_REQUIRED" => self.respond_new_password(answer).await,
+            mfa if MFA_CHALLENGES.contains(&mfa) => {
+                let proof = ClientProof::SecretHash(responses.get("SECRET_HASH").map(String::as_str));
+                match self.mfa_answer(answer, mfa, proof).await? {
+                    MfaProgress::Passed { user, device_key } => {
+                        self.complete_sign_in(&pool, &client, &user, device_key.as_deref())
+                            .await
+                    }
+                    MfaProgress::Next(outcome) => Ok(outcome),
+                }
+            }
             other => Err(CognitoError::new(
                 ErrorKind::UnsupportedOperationException,
                 format!("Latchkey does not implement the {other} challenge yet."),

@@ -14,10 +14,12 @@ mod refresh;
 pub mod session;
 mod srp;
 
+pub(crate) use attempts::Verdict;
 pub(crate) use challenge::ChallengeAnswer;
 pub(crate) use client::names_of;
 pub(crate) use first_factor::FirstFactorStep;
 pub(crate) use outcome::{required, session_expired};
+pub(crate) use session::SessionState;
 
 pub use attempts::attempts_exceeded;
 pub use client::{secret_hash, ClientProof};

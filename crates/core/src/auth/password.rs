@@ -69,7 +69,7 @@ impl Latchkey {
         .await
     }
 
-    /// The user proved their password: their state decides what happens next.
+    /// The user proved their password: their state decides what happens next, then the second factor they owe.
     /// `device_key` is the device the client says it is on (DEVICE_KEY), if any.
     pub(crate) async fn after_first_factor(
         &self,
@@ -79,7 +79,7 @@ impl Latchkey {
         device_key: Option<&str>,
     ) -> Result<AuthOutcome> {
         match self.first_factor_step(&user)? {
-            FirstFactorStep::SignIn => self.complete_sign_in(pool, client, &user, device_key).await,
+            FirstFactorStep::SignIn => self.second_factor(pool, client, &user, device_key).await,
             FirstFactorStep::NewPasswordRequired => Ok(self.new_password_challenge(pool, client, &user)),
         }
     }

@@ -38,6 +38,15 @@ fn constraint(c: &Option<Value>, key: &str) -> Option<i64> {
         .and_then(|s| s.parse().ok())
 }
 
+/// An email address as Cognito accepts one for the `email` attribute.
+pub(crate) fn check_email(v: &str) -> crate::error::Result<()> {
+    if looks_like_email(v) {
+        Ok(())
+    } else {
+        Err(CognitoError::invalid_parameter("Invalid email address format."))
+    }
+}
+
 fn looks_like_email(v: &str) -> bool {
     match v.split_once('@') {
         Some((local, domain)) => {
@@ -120,8 +129,8 @@ fn check_value(pool: &UserPool, name: &str, value: String) -> Result<String> {
         }
         _ => {}
     }
-    if name == "email" && !looks_like_email(&value) {
-        return Err(CognitoError::invalid_parameter("Invalid email address format."));
+    if name == "email" {
+        check_email(&value)?;
     }
     if name == "phone_number" && !looks_like_phone(&value) {
         return Err(CognitoError::invalid_parameter("Invalid phone number format."));

@@ -52,6 +52,9 @@ pub struct User {
     /// Access tokens issued before this instant are refused (GlobalSignOut).
     #[serde(default)]
     pub tokens_valid_after: Option<Timestamp>,
+    /// The user's MFA factors and preference (`crate::mfa`).
+    #[serde(default, skip_serializing_if = "crate::mfa::UserMfa::is_empty")]
+    pub mfa: crate::mfa::UserMfa,
     #[serde(skip)]
     pub version: i64,
 }
@@ -81,6 +84,7 @@ impl User {
             srp_verifier: None,
             temporary_password_expires: None,
             tokens_valid_after: None,
+            mfa: Default::default(),
             version: 1,
         }
     }

@@ -10,6 +10,7 @@ mod clients;
 mod devices;
 mod groups;
 pub mod identity;
+mod mfa;
 mod oauth_config;
 mod user_pools;
 mod users_admin;
@@ -161,6 +162,10 @@ pub async fn call(op: &str, lk: &Latchkey, ctx: &Ctx, body: Value) -> Option<Res
         "InitiateAuth" => auth::initiate(lk, ctx, body).await,
         "GetTokensFromRefreshToken" => auth::get_tokens_from_refresh_token(lk, ctx, body).await,
         "RespondToAuthChallenge" => auth::respond(lk, ctx, body).await,
+        "AssociateSoftwareToken" => mfa::associate_software_token(lk, ctx, body).await,
+        "VerifySoftwareToken" => mfa::verify_software_token(lk, ctx, body).await,
+        "SetUserMFAPreference" => mfa::set_user_mfa_preference(lk, ctx, body).await,
+        "SetUserSettings" => mfa::set_user_settings(lk, ctx, body).await,
         "DescribeUserPoolDomain" => oauth_config::describe_domain(lk, ctx, body).await,
         "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
         "GetDevice" => devices::get_device(lk, ctx, body).await,
@@ -194,6 +199,8 @@ pub async fn call(op: &str, lk: &Latchkey, ctx: &Ctx, body: Value) -> Option<Res
         "ListUsers" => on_pool(lk, ctx, body, users_admin::list_users).await,
         "AdminInitiateAuth" => on_pool(lk, ctx, body, auth::admin_initiate).await,
         "AdminRespondToAuthChallenge" => on_pool(lk, ctx, body, auth::admin_respond).await,
+        "AdminSetUserMFAPreference" => on_pool(lk, ctx, body, mfa::admin_set_user_mfa_preference).await,
+        "AdminSetUserSettings" => on_pool(lk, ctx, body, mfa::admin_set_user_settings).await,
         "CreateGroup" => on_pool(lk, ctx, body, groups::create).await,
         "GetGroup" => on_pool(lk, ctx, body, groups::get).await,
         "UpdateGroup" => on_pool(lk, ctx, body, groups::update).await,

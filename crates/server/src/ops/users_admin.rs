@@ -20,14 +20,16 @@ pub async fn create_user(lk: &Latchkey, _pool: PoolId, body: Value) -> Result<Va
 pub async fn get_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {
     let user = lk.admin_get_user(&pool, username(&body)?).await?;
     let t = user_type(&user, |_| true);
-    Ok(json!({
+    let mut out = json!({
         "Username": t["Username"],
         "UserAttributes": t["Attributes"],
         "UserCreateDate": t["UserCreateDate"],
         "UserLastModifiedDate": t["UserLastModifiedDate"],
         "Enabled": t["Enabled"],
         "UserStatus": t["UserStatus"],
-    }))
+    });
+    latchkey_core::mfa::user_mfa_members(&user, &mut out);
+    Ok(out)
 }
 
 pub async fn delete_user(lk: &Latchkey, pool: PoolId, body: Value) -> Result<Value, CognitoError> {

@@ -107,10 +107,12 @@ fn readable_by(client: &Option<std::sync::Arc<latchkey_core::clients::AppClient>
 
 pub async fn get_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let (ctx, client) = lk.get_user_by_token(string_member(&body, "AccessToken")?).await?;
-    Ok(json!({
+    let mut out = json!({
         "Username": ctx.user.username,
         "UserAttributes": attributes::to_wire(&ctx.user, |a| a == "sub" || readable_by(&client, a)),
-    }))
+    });
+    latchkey_core::mfa::user_mfa_members(&ctx.user, &mut out);
+    Ok(out)
 }
 
 pub async fn delete_user(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {

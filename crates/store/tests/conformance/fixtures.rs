@@ -3,6 +3,7 @@
 use latchkey_core::clients::AppClient;
 use latchkey_core::devices::Device;
 use latchkey_core::groups::Group;
+use latchkey_core::mfa::{MfaFactor, SoftwareToken, UserMfa};
 use latchkey_core::pools::UserPool;
 use latchkey_core::store::{
     CodeRecord, DomainRecord, IndexEntry, OutboxMessage, RefreshTokenRecord, SigningKeyRecord, StoreError,
@@ -119,6 +120,16 @@ pub fn user(pool_id: &str, username: &str) -> User {
         srp_verifier: Some("00ab34ef".repeat(32)),
         temporary_password_expires: None,
         tokens_valid_after: Some(Timestamp::from_millis(1_700_000_300_789)),
+        mfa: UserMfa {
+            software_token: Some(SoftwareToken {
+                secret: "c2VhbGVkIHNlY3JldA".into(),
+                friendly_name: Some("Phone — ✓".into()),
+                last_step: Some(56_666_667),
+            }),
+            pending_secret: Some("cGVuZGluZw".into()),
+            enabled: vec![MfaFactor::SoftwareToken, MfaFactor::Email],
+            preferred: Some(MfaFactor::SoftwareToken),
+        },
         version: 1,
     }
 }

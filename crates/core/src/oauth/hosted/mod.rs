@@ -3,11 +3,13 @@
 //! browser cannot supply filled in: the browser never holds the client secret, so SECRET_HASH is computed here.
 
 mod browser;
+mod mfa;
 mod reset;
 mod sign_in;
 mod sign_up;
 
 pub use browser::{CsrfToken, SESSION_SECONDS, SIGN_UP_MARKER_SECONDS};
+pub use mfa::{MfaPageAnswer, MfaPrompt, TotpSetup};
 pub use sign_in::{HostedSignIn, NewPasswordPrompt};
 pub use sign_up::{HostedSignUp, SignedUp};
 

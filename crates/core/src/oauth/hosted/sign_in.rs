@@ -9,14 +9,16 @@ use super::Authenticated;
 use crate::auth::{ClientProof, FirstFactorStep};
 use crate::clients::AppClient;
 use crate::error::{ErrorKind, Result};
+use crate::mfa::MfaStep;
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::users::attributes::missing_required;
+use crate::users::User;
 
 /// Where a hosted-UI sign-in goes after the password.
 #[derive(Debug)]
 pub enum HostedSignIn {
-    SignedIn(Authenticated),
+    SignedIn(Box<Authenticated>),
     /// A temporary password: the user must choose their own.
     NewPasswordRequired(NewPasswordPrompt),
     /// The account is not confirmed: a new code was sent for the confirmation form.
@@ -25,6 +27,8 @@ pub enum HostedSignIn {
     },
     /// The password must be reset before anyone signs in with it.
     PasswordResetRequired,
+    /// A second factor is owed: the MFA page to show.
+    Mfa(super::MfaPrompt),
 }
 
 /// What the new-password form needs: the NEW_PASSWORD_REQUIRED session and the required attributes the user
@@ -48,10 +52,7 @@ impl Latchkey {
             .authenticate_password(pool, client, name, password, ClientProof::HostedUi)
             .await?;
         match self.first_factor_step(&user) {
-            Ok(FirstFactorStep::SignIn) => Ok(HostedSignIn::SignedIn(Authenticated {
-                user,
-                auth_time: self.clock.now(),
-            })),
+            Ok(FirstFactorStep::SignIn) => self.hosted_second_factor(pool, client, user).await,
             Ok(FirstFactorStep::NewPasswordRequired) => {
                 Ok(HostedSignIn::NewPasswordRequired(NewPasswordPrompt {
                     session: self.seal_session(client, &user.username, "NEW_PASSWORD_REQUIRED"),
@@ -75,6 +76,25 @@ impl Latchkey {
         }
     }
 
+    /// After the first factor: signed in, or the MFA page the user owes (the hosted UI knows no devices, so none
+    /// skips it).
+    async fn hosted_second_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+    ) -> Result<HostedSignIn> {
+        let step = self.mfa_step(pool, &user);
+        if step == MfaStep::Nothing {
+            return Ok(HostedSignIn::SignedIn(Box::new(Authenticated {
+                user,
+                auth_time: self.clock.now(),
+            })));
+        }
+        let outcome = self.mfa_challenge(pool, client, &user, step, None).await?;
+        self.hosted_mfa_page(outcome, &user.username)
+    }
+
     /// The new-password form: the NEW_PASSWORD_REQUIRED `session`, the (internal) `username` it was shown for, the
     /// new password and the required attributes the form asked for, by name.
     pub async fn hosted_new_password(
@@ -85,7 +105,7 @@ impl Latchkey {
         username: &str,
         new_password: &str,
         attributes: &BTreeMap<String, String>,
-    ) -> Result<Authenticated> {
+    ) -> Result<HostedSignIn> {
         let mut responses = BTreeMap::new();
         responses.insert("USERNAME".to_string(), username.to_string());
         responses.insert("NEW_PASSWORD".to_string(), new_password.to_string());
@@ -95,10 +115,7 @@ impl Latchkey {
         let user = self
             .set_new_password(pool, client, Some(session), &responses, ClientProof::HostedUi)
             .await?;
-        Ok(Authenticated {
-            user,
-            auth_time: self.clock.now(),
-        })
+        self.hosted_second_factor(pool, client, user).await
     }
 
     /// The required attributes the user `username` still lacks, for the new-password form shown again after a

@@ -1,5 +1,6 @@
 //! The sign-in page: `/login` shows the form (or, with a live session, goes straight back to the app), and its
-//! post follows core's decision after the password: on to the app, or to the form that comes next.
+//! post follows core's decision after the password: on to the app, or to the form that comes next (`follow`,
+//! which every sign-in step's page shares).
 
 use askama::Template;
 use axum::response::Response;
@@ -7,6 +8,7 @@ use latchkey_core::oauth::hosted::HostedSignIn;
 use latchkey_core::pools::UserPool;
 use serde::Deserialize;
 
+use super::mfa::show_prompt;
 use super::new_password::NewPasswordPage;
 use super::page::Frame;
 use super::request::{HostedForm, HostedRequest};
@@ -72,8 +74,20 @@ pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFiel
         .hosted_sign_in(pool, client, username, &form.password)
         .await;
     match outcome {
-        Ok(HostedSignIn::SignedIn(signed_in)) => finish(request, &signed_in).await,
-        Ok(HostedSignIn::NewPasswordRequired(prompt)) => {
+        Ok(next) => follow(request, next).await,
+        Err(e) => {
+            let frame = request.frame().refused(e);
+            let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
+            request.show(&page)
+        }
+    }
+}
+
+/// Where a sign-in step leads: on to the app, or to the page of the step that comes next.
+pub(super) async fn follow(mut request: HostedRequest, next: HostedSignIn) -> Response {
+    match next {
+        HostedSignIn::SignedIn(signed_in) => finish(request, &signed_in).await,
+        HostedSignIn::NewPasswordRequired(prompt) => {
             let page = NewPasswordPage {
                 frame: request.frame(),
                 session: prompt.session,
@@ -82,7 +96,7 @@ pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFiel
             };
             request.show(&page)
         }
-        Ok(HostedSignIn::ConfirmationRequired { username }) => {
+        HostedSignIn::ConfirmationRequired { username } => {
             let page = ConfirmPage {
                 frame: request
                     .frame()
@@ -91,13 +105,9 @@ pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFiel
             };
             request.show(&page)
         }
-        Ok(HostedSignIn::PasswordResetRequired) => {
+        HostedSignIn::PasswordResetRequired => {
             redirect(&format!("/forgotPassword?{}", request.params.to_query()))
         }
-        Err(e) => {
-            let frame = request.frame().refused(e);
-            let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
-            request.show(&page)
-        }
+        HostedSignIn::Mfa(prompt) => show_prompt(request, prompt, None).await,
     }
 }

@@ -1,9 +1,11 @@
-//! The hosted UI's pages, one file per family: sign-in, new password, sign-up and confirmation, password reset.
+//! The hosted UI's pages, one file per family: sign-in, new password, MFA, sign-up and confirmation, password
+//! reset.
 //! Each handler takes a checked request (`HostedRequest`) or a CSRF-checked form (`HostedForm<T>`), calls the
 //! same core use case as the API, and shows a page (its struct embeds the shared `Frame`) or moves on.
 
 mod assets;
 mod login;
+mod mfa;
 mod new_password;
 mod page;
 mod request;
@@ -27,6 +29,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/newPassword", post(new_password::new_password_submit))
+        .route("/mfa", post(mfa::mfa_submit))
         .route("/signup", get(sign_up::signup_form).post(sign_up::signup_submit))
         .route(
             "/confirm",

@@ -5,9 +5,9 @@ use askama::Template;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::login::follow;
 use super::page::Frame;
 use super::request::{AttributeFields, HostedForm};
-use crate::oauth::authorize::finish;
 use crate::oauth::params::Checked;
 
 #[derive(Template)]
@@ -46,7 +46,7 @@ pub async fn new_password_submit(
         )
         .await;
     match answer {
-        Ok(signed_in) => finish(request, &signed_in).await,
+        Ok(next) => follow(request, next).await,
         Err(e) => {
             let lk = request.lk();
             let required_fields = lk

@@ -1,0 +1,244 @@
+// Amplify JS v6 (`aws-amplify/auth`), unmodified, through multi-factor sign-in against a Latchkey endpoint
+// (Auth.Cognito.userPoolEndpoint). One scenario per process: tokens live in an in-memory KeyValueStorage and the
+// sign-in state in Amplify's own store, so a scenario's steps must share the process. TOTP codes are computed here
+// (./totp.mjs) from the shared secret, each from a time step never used before (so a code is never replayed);
+// emailed codes come from the pytest side's SMTP sink: GET $codesUrl/code?to=<address> (./steps.mjs).
+//
+// usage: node mfa_amplify.mjs <scenario>        with the request as JSON on stdin
+// request: {endpoint, poolId, clientId, username, password, email?, secret?, lastStep?, authFlowType?, codesUrl?,
+//           choose?, again?}
+//   secret/lastStep: a TOTP factor the pytest side enrolled, and the last time step it used a code of.
+//   authFlowType: signIn's options.authFlowType (default: Amplify's own, USER_SRP_AUTH).
+// scenarios:
+//   selftest                 the TOTP helper against RFC 6238, and the codes of {secret, times} for pyotp to check
+//   totp-setup-with-tokens   signIn → setUpTOTP → verifyTOTPSetup → updateMFAPreference → fetchMFAPreference →
+//                            signOut → signIn (CONFIRM_SIGN_IN_WITH_TOTP_CODE) → confirmSignIn(code) → DONE
+//   totp-setup-at-sign-in    signIn (CONTINUE_SIGN_IN_WITH_TOTP_SETUP) → confirmSignIn(code) → DONE
+//                            (again: true → signOut, signIn → CONFIRM_SIGN_IN_WITH_TOTP_CODE → confirmSignIn → DONE)
+//   email-otp                signIn (CONFIRM_SIGN_IN_WITH_EMAIL_CODE) → confirmSignIn(mailed code) → DONE
+//   select-mfa               signIn (CONTINUE_SIGN_IN_WITH_MFA_SELECTION) → confirmSignIn(choose: TOTP|EMAIL) →
+//                            CONFIRM_SIGN_IN_WITH_TOTP_CODE|EMAIL_CODE → confirmSignIn(code) → DONE
+//   wrong-code               signIn (CONFIRM_SIGN_IN_WITH_TOTP_CODE) → confirmSignIn(wrong) → its error; then the
+//                            right code in the same sign-in (what an app does when the user retypes), recorded
+// stdout: one JSON line {ok, scenario, steps: {...}, calls: [...], lastStep, codes: [{step, code}], step?, error?,
+//         message?}
+import fs from "node:fs";
+import { Amplify } from "aws-amplify";
+import {
+  confirmSignIn,
+  fetchAuthSession,
+  fetchMFAPreference,
+  getCurrentUser,
+  setUpTOTP,
+  signIn,
+  signOut,
+  updateMFAPreference,
+  verifyTOTPSetup,
+} from "aws-amplify/auth";
+import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
+import { codeFetcher, Steps } from "./steps.mjs";
+import { FreshCodes, selfTest, totpAt } from "./totp.mjs";
+
+const scenario = process.argv[2];
+const stdin = fs.readFileSync(0, "utf8").trim();
+const req = stdin ? JSON.parse(stdin) : {};
+
+// Amplify names a new device from navigator.userAgent before ConfirmDevice; Node 20 has no navigator.
+if (typeof globalThis.navigator === "undefined") {
+  globalThis.navigator = { userAgent: "Mozilla/5.0 (latchkey-compat; Node) Amplify/6" };
+}
+
+// ---- what Amplify sends and gets back (it calls the global fetch at request time)
+const calls = [];
+const realFetch = globalThis.fetch;
+const keysOf = (m) => (m && typeof m === "object" ? Object.keys(m).sort() : undefined);
+const presence = (v) => (v === undefined || v === null ? "absent" : "present");
+globalThis.fetch = async (input, init = {}) => {
+  const request = input instanceof Request ? input : new Request(input, init);
+  const target = String(request.headers.get("x-amz-target") ?? "").split(".").pop();
+  let body = {};
+  try { body = JSON.parse(await request.clone().text()); } catch { /* not JSON */ }
+  const res = await realFetch(request);
+  let out = {};
+  try { out = await res.clone().json(); } catch { /* empty */ }
+  calls.push({
+    target,
+    authFlow: body.AuthFlow,
+    challengeName: body.ChallengeName,
+    requestKeys: keysOf(body),
+    authParameters: keysOf(body.AuthParameters),
+    challengeResponses: keysOf(body.ChallengeResponses),
+    answer: body.ChallengeResponses?.ANSWER,
+    challengeUsername: body.ChallengeResponses?.USERNAME,
+    session: presence(body.Session),
+    accessToken: presence(body.AccessToken),
+    friendlyDeviceName: body.FriendlyDeviceName,
+    mfaSettings: target === "SetUserMFAPreference"
+      ? { sms: body.SMSMfaSettings, totp: body.SoftwareTokenMfaSettings, email: body.EmailMfaSettings }
+      : undefined,
+    status: res.status,
+    errorType: out.__type,
+    errorMessage: out.message,
+    responseChallenge: out.ChallengeName,
+    responseChallengeParameters: out.ChallengeParameters,
+    responseSession: presence(out.Session),
+    responseKeys: keysOf(out),
+    responseStatus: out.Status,
+    secretCode: presence(out.SecretCode),
+    tokens: presence(out.AuthenticationResult?.AccessToken),
+  });
+  return res;
+};
+
+if (scenario !== "selftest") {
+  Amplify.configure({
+    Auth: {
+      Cognito: {
+        userPoolId: req.poolId,
+        userPoolClientId: req.clientId,
+        userPoolEndpoint: String(req.endpoint).replace(/\/?$/, "/"),
+      },
+    },
+  });
+  const store = new Map();
+  cognitoUserPoolsTokenProvider.setKeyValueStorage({
+    async setItem(k, v) { store.set(k, v); },
+    async getItem(k) { return store.has(k) ? store.get(k) : null; },
+    async removeItem(k) { store.delete(k); },
+    async clear() { store.clear(); },
+  });
+}
+
+const codes = new FreshCodes(req.lastStep ?? -1);
+const nextMailedCode = req.codesUrl ? codeFetcher(req.codesUrl, realFetch) : null;
+const record = new Steps();
+const steps = record.results;
+const step = (name, fn) => record.run(name, fn);
+
+const signInInput = () => ({
+  username: req.username,
+  password: req.password,
+  ...(req.authFlowType ? { options: { authFlowType: req.authFlowType } } : {}),
+});
+// A sign-in result as JSON: getSetupUri (a function) becomes the URI it makes.
+const plain = (r) => {
+  if (!r || typeof r !== "object") return r;
+  const details = r.nextStep?.totpSetupDetails;
+  if (!details) return r;
+  return {
+    ...r,
+    nextStep: {
+      ...r.nextStep,
+      totpSetupDetails: { sharedSecret: details.sharedSecret, setupUri: details.getSetupUri("Latchkey").toString() },
+    },
+  };
+};
+const tokensOut = (s) => ({
+  hasTokens: !!s.tokens,
+  idToken: s.tokens?.idToken?.toString(),
+  accessToken: s.tokens?.accessToken?.toString(),
+  accessClaims: s.tokens?.accessToken?.payload,
+  userSub: s.userSub,
+});
+async function outcome(fn) {
+  try {
+    return { ok: true, value: plain(await fn()) ?? null };
+  } catch (e) {
+    return { ok: false, name: e.name, message: e.message };
+  }
+}
+function expectStep(result, signInStep) {
+  const got = result?.nextStep?.signInStep;
+  if (got !== signInStep) {
+    throw new Error(`expected nextStep ${signInStep}, got ${JSON.stringify(plain(result))}`);
+  }
+  return result;
+}
+const mailedCode = async () => {
+  if (!nextMailedCode) throw new Error("request has no codesUrl for emailed codes");
+  if (!req.email) throw new Error("request has no email");
+  return nextMailedCode(req.email);
+};
+
+const scenarios = {
+  async selftest() {
+    steps.rfc6238 = selfTest();
+    if (req.secret) steps.codes = (req.times ?? []).map((t) => ({ t, code: totpAt(req.secret, t) }));
+  },
+
+  async "totp-setup-with-tokens"() {
+    expectStep(await step("signIn1", () => signIn(signInInput())), "DONE");
+    const setup = await step("setUpTOTP", async () => {
+      const d = await setUpTOTP();
+      return { sharedSecret: d.sharedSecret, setupUri: d.getSetupUri("Latchkey", req.username).toString() };
+    });
+    const code = await codes.next(setup.sharedSecret);
+    await step("verifyTOTPSetup", () => verifyTOTPSetup({ code, options: { friendlyDeviceName: "amplify-node" } }));
+    await step("updateMFAPreference", () => updateMFAPreference({ totp: "PREFERRED" }));
+    await step("fetchMFAPreference", () => fetchMFAPreference());
+    await step("signOut1", () => signOut());
+    expectStep(await step("signIn2", () => signIn(signInInput())), "CONFIRM_SIGN_IN_WITH_TOTP_CODE");
+    // A code of a later window than the one verifyTOTPSetup used: never the same code twice.
+    const code2 = await codes.next(setup.sharedSecret);
+    await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code2 }));
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+    await step("getCurrentUser", () => getCurrentUser());
+    await step("signOut2", () => signOut());
+  },
+
+  async "totp-setup-at-sign-in"() {
+    const r = expectStep(await step("signIn", async () => plain(await signIn(signInInput()))),
+      "CONTINUE_SIGN_IN_WITH_TOTP_SETUP");
+    const secret = r.nextStep.totpSetupDetails.sharedSecret;
+    const code = await codes.next(secret);
+    await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code }));
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+    await step("fetchMFAPreference", () => fetchMFAPreference());
+    if (req.again) {
+      await step("signOut", () => signOut());
+      expectStep(await step("signIn2", () => signIn(signInInput())), "CONFIRM_SIGN_IN_WITH_TOTP_CODE");
+      const code2 = await codes.next(secret);
+      await step("confirmSignIn2", () => confirmSignIn({ challengeResponse: code2 }));
+      await step("session2", async () => tokensOut(await fetchAuthSession()));
+    }
+  },
+
+  async "email-otp"() {
+    expectStep(await step("signIn", () => signIn(signInInput())), "CONFIRM_SIGN_IN_WITH_EMAIL_CODE");
+    const code = await mailedCode();
+    await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code }));
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+    await step("fetchMFAPreference", () => fetchMFAPreference());
+  },
+
+  async "select-mfa"() {
+    const choose = req.choose ?? "TOTP";
+    expectStep(await step("signIn", () => signIn(signInInput())), "CONTINUE_SIGN_IN_WITH_MFA_SELECTION");
+    const want = choose === "TOTP" ? "CONFIRM_SIGN_IN_WITH_TOTP_CODE" : "CONFIRM_SIGN_IN_WITH_EMAIL_CODE";
+    expectStep(await step("select", () => confirmSignIn({ challengeResponse: choose })), want);
+    const code = choose === "TOTP" ? await codes.next(req.secret) : await mailedCode();
+    await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code }));
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+  },
+
+  async "wrong-code"() {
+    expectStep(await step("signIn", () => signIn(signInInput())), "CONFIRM_SIGN_IN_WITH_TOTP_CODE");
+    steps.wrongCode = codes.wrong(req.secret);
+    await step("wrong", () => outcome(() => confirmSignIn({ challengeResponse: steps.wrongCode })));
+    const code = await codes.next(req.secret);
+    await step("retry", () => outcome(() => confirmSignIn({ challengeResponse: code })));
+    if (steps.retry.ok) await step("session", async () => tokensOut(await fetchAuthSession()));
+  },
+};
+
+try {
+  if (!scenarios[scenario]) throw new Error(`unknown scenario ${JSON.stringify(scenario)}`);
+  await scenarios[scenario]();
+  console.log(JSON.stringify({ ok: true, scenario, steps, calls, lastStep: codes.lastStep, codes: codes.used }));
+} catch (e) {
+  console.log(JSON.stringify({
+    ok: false, scenario, step: record.current, error: e.name, message: e.message, steps, calls,
+    lastStep: codes.lastStep, codes: codes.used,
+  }));
+  process.exitCode = 1;
+}
