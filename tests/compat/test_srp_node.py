@@ -323,3 +323,25 @@ def test_amplify_v6_force_refresh(srp_node, kit, tmp_path):
     assert s["refreshed"]["accessToken"] != s["before"]["accessToken"]
     assert s["refreshed"]["accessClaims"]["username"] == "amp-ref"
     assert jwt_claims(s["refreshed"]["idToken"])["aud"] == cid
+
+
+def test_amplify_v6_keeps_each_rotated_refresh_token(srp_node, kit, tmp_path):
+    """A client with RefreshTokenRotation (no grace period): every refresh through GetTokensFromRefreshToken answers
+    a new refresh token, Amplify stores it and refreshes with it next; the first token, presented again, is
+    RefreshTokenReuseException and ends the whole sign-in, the current token included."""
+    pool = kit.pool()
+    cid = kit.client(pool, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    kit.admin_user(pool, "amp-rot", email=new_email("amprot"))
+    out = run_amplify(srp_node, tmp_path, amplify_request(
+        kit, pool, cid, scenario="rotation", username="amp-rot", password=PASSWORD))
+    s = out["steps"]
+    tokens = s["refreshTokens"]
+    assert all(tokens) and len(set(tokens)) == 3, tokens
+    assert [c["target"] for c in out["calls"] if c["target"] == "GetTokensFromRefreshToken"] == \
+        ["GetTokensFromRefreshToken"] * 2, out["calls"]
+    assert s["refresh2"]["hasTokens"] and s["getCurrentUser"]["username"] == "amp-rot"
+    with client_error("RefreshTokenReuseException"):
+        kit.idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=tokens[0])
+    with client_error("NotAuthorizedException", message_contains=["Refresh Token has been revoked"]):
+        kit.idp.get_tokens_from_refresh_token(ClientId=cid, RefreshToken=tokens[2])
+

@@ -62,6 +62,8 @@ pub enum ErrorKind {
     // MFA.
     EnableSoftwareTokenMFAException,
     SoftwareTokenMFANotFoundException,
+    // Refresh-token rotation.
+    RefreshTokenReuseException,
     // Identity pools (cognito-identity).
     InvalidIdentityPoolConfigurationException,
     ResourceConflictException,
@@ -119,6 +121,7 @@ impl ErrorKind {
             ErrorKind::UnknownOperationException => "UnknownOperationException",
             ErrorKind::EnableSoftwareTokenMFAException => "EnableSoftwareTokenMFAException",
             ErrorKind::SoftwareTokenMFANotFoundException => "SoftwareTokenMFANotFoundException",
+            ErrorKind::RefreshTokenReuseException => "RefreshTokenReuseException",
             ErrorKind::InvalidIdentityPoolConfigurationException => {
                 "InvalidIdentityPoolConfigurationException"
             }

@@ -58,6 +58,43 @@ async fn authorization_code_with_pkce_then_refresh_token_then_the_code_replayed(
 }
 
 #[tokio::test]
+async fn a_rotating_client_gets_a_new_refresh_token_and_the_old_one_is_refused_as_reused() {
+    let w = OAuthWorld::new().await;
+    w.app
+        .ok(
+            "UpdateUserPoolClient",
+            json!({"UserPoolId": w.pool, "ClientId": w.web, "ClientName": "web",
+                   "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                   "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code", "implicit"],
+                   "AllowedOAuthScopes": ["openid", "email", "profile"],
+                   "CallbackURLs": [wire::oauth::CALLBACK], "SupportedIdentityProviders": ["COGNITO"],
+                   "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}}),
+            true,
+        )
+        .await;
+    w.app.clock.advance_seconds(2);
+    let tokens = w.tokens().await;
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let refreshed = w.refresh(first).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text());
+    let rotated = refreshed.json();
+    let second = rotated["refresh_token"]
+        .as_str()
+        .expect("a rotated refresh token");
+    assert_ne!(second, first);
+    assert!(rotated["access_token"].is_string() && rotated["id_token"].is_string());
+    let reused = w.refresh(first).await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reused.json()["error"], "invalid_grant");
+    // Reuse means two parties hold the sign-in: the rotated token is revoked with it.
+    let after = w.refresh(second).await;
+    assert_eq!(
+        after.json(),
+        json!({"error": "invalid_grant", "error_description": "Refresh Token has been revoked"})
+    );
+}
+
+#[tokio::test]
 async fn client_credentials_with_basic_auth_and_with_the_secret_in_the_body() {
     let w = OAuthWorld::new().await;
     let basic = w.basic(&w.service_secret);

@@ -101,9 +101,12 @@ pub(crate) fn code_from_row((doc, attempts): (String, i64)) -> Result<CodeRecord
     Ok(code)
 }
 
-pub(crate) fn refresh_from_row((doc, revoked): (String, bool)) -> Result<RefreshTokenRecord, StoreError> {
+pub(crate) fn refresh_from_row(
+    (doc, revoked, replaced_ms): (String, bool, Option<i64>),
+) -> Result<RefreshTokenRecord, StoreError> {
     let mut token = refresh_from_doc(&doc)?;
     token.revoked = revoked;
+    token.replaced = replaced_ms.map(Timestamp::from_millis);
     Ok(token)
 }
 

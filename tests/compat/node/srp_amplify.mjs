@@ -4,7 +4,7 @@
 //
 // usage: node srp_amplify.mjs <request.json>
 // request: {endpoint, poolId, clientId, scenario, username, password, password2?, email?, tempPassword?, codesUrl?}
-// scenarios: selfService | newPassword | devices | forceRefresh
+// scenarios: selfService | newPassword | devices | forceRefresh | rotation
 // stdout: one JSON line {ok, steps: {...}, calls: [...], step?, error?, message?}
 import fs from "node:fs";
 import { Amplify } from "aws-amplify";
@@ -155,6 +155,17 @@ const scenarios = {
     const before = tokensOut(await fetchAuthSession());
     steps.before = before;
     await step("refreshed", async () => tokensOut(await fetchAuthSession({ forceRefresh: true })));
+  },
+
+  // A client with RefreshTokenRotation: each refresh answers a new refresh token, which Amplify keeps.
+  async rotation() {
+    await step("signIn", () => signIn({ username: req.username, password: req.password }));
+    steps.refreshTokens = [stored(".refreshToken")];
+    for (const name of ["refresh1", "refresh2"]) {
+      await step(name, async () => tokensOut(await fetchAuthSession({ forceRefresh: true })));
+      steps.refreshTokens.push(stored(".refreshToken"));
+    }
+    await step("getCurrentUser", () => getCurrentUser());
   },
 };
 

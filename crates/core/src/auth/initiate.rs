@@ -88,6 +88,12 @@ impl Latchkey {
             }
             (_, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN") => {
                 require_flow(client, "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH")?;
+                // A rotating client refreshes only where a new refresh token can be answered.
+                if client.refresh_rotation_grace_seconds().is_some() {
+                    return Err(CognitoError::invalid_parameter(
+                        "Refresh token rotation is enabled for this client: refresh with GetTokensFromRefreshToken.",
+                    ));
+                }
                 let token = required(parameters, "REFRESH_TOKEN")?;
                 let proof = ClientProof::SecretHash(secret_hash);
                 let tokens = self

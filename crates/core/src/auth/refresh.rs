@@ -1,5 +1,10 @@
 //! REFRESH_TOKEN_AUTH / REFRESH_TOKEN and GetTokensFromRefreshToken: new ID and access tokens for a refresh token
 //! that is known, unexpired, unrevoked and the calling client's, keeping the original `auth_time` and `origin_jti`.
+//!
+//! Refresh-token rotation (the client's RefreshTokenRotation): GetTokensFromRefreshToken and `/oauth2/token` also
+//! answer with a new refresh token for the same sign-in, expiring when the old one would have. The old one keeps
+//! working for RetryGracePeriodSeconds (a client retrying a lost answer), then is refused as reused — and since a
+//! retired token presented late means two parties hold the sign-in (RFC 9700 §4.14.2), that sign-in is revoked.
 
 use super::client::{names_of, ClientProof};
 use super::initiate::require_flow;
@@ -8,7 +13,8 @@ use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
 use crate::secrets::constant_time_eq;
 use crate::service::Latchkey;
-use crate::tokens::{AuthenticationResult, Grant};
+use crate::store::RefreshTokenRecord;
+use crate::tokens::{handle_hash, new_handle, AuthenticationResult, Grant};
 use crate::users::user_disabled;
 
 fn invalid() -> CognitoError {
@@ -17,8 +23,7 @@ fn invalid() -> CognitoError {
 
 impl Latchkey {
     /// GetTokensFromRefreshToken (what Amplify v6 refreshes with): like REFRESH_TOKEN_AUTH, the client proving
-    /// itself with its secret instead of a SECRET_HASH. Refresh-token rotation is not implemented: no new refresh
-    /// token is returned, so clients keep the one they have.
+    /// itself with its secret instead of a SECRET_HASH, and with a new refresh token when the client rotates them.
     pub async fn get_tokens_from_refresh_token(
         &self,
         client_id: &str,
@@ -49,7 +54,7 @@ impl Latchkey {
         proof: ClientProof<'_>,
         device_key: Option<&str>,
     ) -> Result<AuthenticationResult> {
-        let hash = crate::tokens::handle_hash(refresh_token);
+        let hash = handle_hash(refresh_token);
         let (record, user) = self
             .store
             .get_refresh_token_and_user(&hash)
@@ -67,7 +72,18 @@ impl Latchkey {
                 "Refresh Token has been revoked",
             ));
         }
-        if record.expires <= self.clock.now() {
+        let now = self.clock.now();
+        if let Some(replaced) = record.replaced {
+            let grace = client.refresh_rotation_grace_seconds().unwrap_or(0);
+            if replaced.plus_seconds(grace) <= now {
+                self.store.revoke_origin(&record.origin_jti).await?;
+                return Err(CognitoError::new(
+                    ErrorKind::RefreshTokenReuseException,
+                    "Refresh Token has been rotated and can no longer be used",
+                ));
+            }
+        }
+        if record.expires <= now {
             return Err(CognitoError::new(
                 ErrorKind::NotAuthorizedException,
                 "Refresh Token has expired",
@@ -81,18 +97,43 @@ impl Latchkey {
                 return Err(invalid());
             }
         }
-        self.issue_tokens(Grant {
-            pool,
-            client,
-            user: &user,
-            auth_time: record.auth_time,
-            refresh_of: Some(&record),
-            device_key: None,
-            scopes: None,
-            nonce: None,
-            origin_jti: None,
-            with_refresh_token: true,
-        })
-        .await
+        let mut tokens = self
+            .issue_tokens(Grant {
+                pool,
+                client,
+                user: &user,
+                auth_time: record.auth_time,
+                refresh_of: Some(&record),
+                device_key: None,
+                scopes: None,
+                nonce: None,
+                origin_jti: None,
+                with_refresh_token: true,
+            })
+            .await?;
+        if client.refresh_rotation_grace_seconds().is_some() {
+            tokens.refresh_token = Some(self.rotate_refresh_token(&record).await?);
+        }
+        Ok(tokens)
+    }
+
+    /// A new refresh token continuing `old`'s sign-in (same origin, auth_time, device, scopes and expiry), and
+    /// `old` marked replaced from now.
+    async fn rotate_refresh_token(&self, old: &RefreshTokenRecord) -> Result<String> {
+        let now = self.clock.now();
+        let handle = new_handle(self);
+        self.store
+            .insert_refresh_token(&RefreshTokenRecord {
+                handle_hash: handle_hash(&handle),
+                issued: now,
+                replaced: None,
+                revoked: false,
+                ..old.clone()
+            })
+            .await?;
+        self.store
+            .mark_refresh_token_replaced(&old.handle_hash, now)
+            .await?;
+        Ok(handle)
     }
 }

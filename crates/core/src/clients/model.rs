@@ -126,6 +126,22 @@ impl AppClient {
         serde_json::json!({"ClientId": self.client_id, "UserPoolId": self.user_pool_id, "ClientName": self.client_name})
     }
 
+    /// With RefreshTokenRotation enabled: how long a replaced refresh token keeps working
+    /// (RetryGracePeriodSeconds, 0 to 60). `None` when the client does not rotate refresh tokens.
+    pub fn refresh_rotation_grace_seconds(&self) -> Option<i64> {
+        let rotation = self.refresh_token_rotation.as_ref()?;
+        if rotation.get("Feature").and_then(Value::as_str) != Some("ENABLED") {
+            return None;
+        }
+        Some(
+            rotation
+                .get("RetryGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .clamp(0, 60),
+        )
+    }
+
     /// When a challenge issued now stops being answerable: the client's AuthSessionValidity, in minutes.
     pub fn session_expiry(&self, now: Timestamp) -> Timestamp {
         now.plus_seconds(i64::from(self.auth_session_validity) * 60)

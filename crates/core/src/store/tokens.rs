@@ -23,6 +23,9 @@ pub struct RefreshTokenRecord {
     pub issued: Timestamp,
     pub expires: Timestamp,
     pub revoked: bool,
+    /// When refresh-token rotation replaced this token with a new one (see `auth::refresh`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<Timestamp>,
 }
 
 /// One RSA signing key of a pool. The private key is sealed with the master key before it reaches the store.
@@ -50,6 +53,9 @@ pub trait TokenStore: Send + Sync {
         &self,
         handle_hash: &str,
     ) -> StoreResult<Option<(RefreshTokenRecord, User)>>;
+    /// Records that rotation replaced the refresh token `handle_hash` at `at`; a token replaced before keeps its
+    /// first instant (retries within the grace period do not extend it).
+    async fn mark_refresh_token_replaced(&self, handle_hash: &str, at: Timestamp) -> StoreResult<()>;
     /// Marks the tokens of one sign-in (one `origin_jti`) revoked. Returns how many were.
     async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64>;
     /// Marks every refresh token of a user revoked (global sign-out). Returns how many were.

@@ -64,7 +64,7 @@ pub fn at_hash(access_token: &str) -> String {
 }
 
 /// A refresh-token handle: 256 random bits, URL-safe.
-fn new_handle(lk: &Latchkey) -> String {
+pub(crate) fn new_handle(lk: &Latchkey) -> String {
     let mut b = [0u8; 32];
     lk.rng.fill(&mut b);
     URL_SAFE_NO_PAD.encode(b)
@@ -192,6 +192,7 @@ impl Latchkey {
                     issued: now,
                     expires: now.plus_seconds(grant.client.refresh_token_seconds() as i64),
                     revoked: false,
+                    replaced: None,
                 })
                 .await?;
             Some(handle)

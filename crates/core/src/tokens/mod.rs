@@ -12,6 +12,7 @@ mod verified;
 
 pub(crate) use access::session_revoked;
 pub use access::AccessContext;
+pub(crate) use issue::new_handle;
 pub use issue::{handle_hash, AuthenticationResult, Grant, ADMIN_SCOPE};
 pub(crate) use keys::{new_record, parse_identity};
 pub use keys::{IdentityKeys, KeyCache, PoolKeys, KEY_CACHE_MILLIS};

@@ -2,7 +2,7 @@
 
 /// The refresh path's read: a refresh token with its user, by handle hash (`$1`).
 pub(crate) const REFRESH_TOKEN_AND_USER: &str =
-    "SELECT r.doc, r.revoked, u.doc, u.version FROM refresh_tokens r \
+    "SELECT r.doc, r.revoked, r.replaced_ms, u.doc, u.version FROM refresh_tokens r \
      JOIN users u ON u.pool_id = r.pool_id AND u.username = r.username \
      WHERE r.handle_hash = $1";
 
@@ -56,7 +56,9 @@ macro_rules! token_store {
                     handle_hash: &str,
                 ) -> StoreResult<Option<RefreshTokenRecord>> {
                     let query =
-                        sqlx::query_as("SELECT doc, revoked FROM refresh_tokens WHERE handle_hash = $1")
+                        sqlx::query_as(
+                            "SELECT doc, revoked, replaced_ms FROM refresh_tokens WHERE handle_hash = $1",
+                        )
                             .bind(handle_hash);
                     self.optional(query, refresh_from_row).await
                 }
@@ -65,9 +67,10 @@ macro_rules! token_store {
                     &self,
                     handle_hash: &str,
                 ) -> StoreResult<Option<(RefreshTokenRecord, User)>> {
-                    let convert = |(token, revoked, user, version): (String, bool, String, i64)| {
+                    type Row = (String, bool, Option<i64>, String, i64);
+                    let convert = |(token, revoked, replaced, user, version): Row| {
                         Ok((
-                            refresh_from_row((token, revoked))?,
+                            refresh_from_row((token, revoked, replaced))?,
                             user_from_row((user, version))?,
                         ))
                     };
@@ -77,6 +80,16 @@ macro_rules! token_store {
                         convert,
                     )
                     .await
+                }
+
+                async fn mark_refresh_token_replaced(&self, handle_hash: &str, at: Timestamp) -> StoreResult<()> {
+                    let mark = sqlx::query(
+                        "UPDATE refresh_tokens SET replaced_ms = COALESCE(replaced_ms, $2) WHERE handle_hash = $1",
+                    )
+                    .bind(handle_hash)
+                    .bind(at.millis());
+                    self.changed(mark).await.map_err(backend)?;
+                    Ok(())
                 }
 
                 async fn revoke_origin(&self, origin_jti: &str) -> StoreResult<u64> {

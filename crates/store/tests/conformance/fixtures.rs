@@ -207,6 +207,7 @@ pub fn refresh(pool_id: &str, username: &str, handle_hash: &str, origin_jti: &st
         issued: Timestamp::from_millis(1_700_000_800_001),
         expires: Timestamp::from_millis(1_702_592_800_001),
         revoked: false,
+        replaced: None,
     }
 }
 

@@ -77,6 +77,7 @@ conformance!(
     delete_pool_removes_domains,
     // Tokens and keys.
     refresh_token_round_trips,
+    replaced_tokens_keep_their_first_instant,
     revoke_origin_revokes_one_sign_in,
     revoke_user_tokens_is_per_user,
     signing_keys_rotate,

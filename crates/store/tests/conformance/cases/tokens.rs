@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use latchkey_core::store::{SigningKeyRecord, Store, StoreError};
+use latchkey_core::store::{RefreshTokenRecord, SigningKeyRecord, Store, StoreError};
 use latchkey_core::time::Timestamp;
 
 use super::{is_conflict, is_duplicate};
@@ -54,6 +54,39 @@ pub async fn refresh_token_round_trips(db: TestDb) {
             .await
     ));
     assert_eq!(store.get_refresh_token("h-orphan").await.unwrap(), None);
+}
+
+pub async fn replaced_tokens_keep_their_first_instant(db: TestDb) {
+    let store = with_users(&db, &[P], &["alice"]).await;
+    let t = refresh(P, "alice", "h-rotating", "origin-1");
+    store.insert_refresh_token(&t).await.unwrap();
+    let first = Timestamp::from_millis(1_800_000_000_000);
+    store
+        .mark_refresh_token_replaced("h-rotating", first)
+        .await
+        .unwrap();
+    // A retry within the grace period replaces it again: the first instant stands.
+    store
+        .mark_refresh_token_replaced("h-rotating", first.plus_seconds(30))
+        .await
+        .unwrap();
+    let expected = RefreshTokenRecord {
+        replaced: Some(first),
+        ..t.clone()
+    };
+    assert_eq!(
+        store.get_refresh_token("h-rotating").await.unwrap(),
+        Some(expected.clone())
+    );
+    let (read, _) = store
+        .get_refresh_token_and_user("h-rotating")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, expected);
+    // Unknown handles are nothing to mark.
+    store.mark_refresh_token_replaced("h-none", first).await.unwrap();
+    assert_eq!(store.get_refresh_token("h-none").await.unwrap(), None);
 }
 
 pub async fn revoke_origin_revokes_one_sign_in(db: TestDb) {
