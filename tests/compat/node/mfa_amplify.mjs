@@ -20,18 +20,26 @@
 //                            CONFIRM_SIGN_IN_WITH_TOTP_CODE|EMAIL_CODE → confirmSignIn(code) → DONE
 //   wrong-code               signIn (CONFIRM_SIGN_IN_WITH_TOTP_CODE) → confirmSignIn(wrong) → its error; then the
 //                            right code in the same sign-in (what an app does when the user retypes), recorded
+//   passwordless-email       signIn USER_AUTH, preferredChallenge EMAIL_OTP, no password
+//                            (CONFIRM_SIGN_IN_WITH_EMAIL_CODE) → confirmSignIn(mailed code) → DONE
+//   choose-first-factor      signIn USER_AUTH without a preference (CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION) →
+//                            confirmSignIn(choose: PASSWORD|PASSWORD_SRP|EMAIL_OTP) → its step → DONE
+//   sign-up-auto-sign-in     signUp(autoSignIn USER_AUTH) → confirmSignUp(mailed code) → autoSignIn() → DONE
 // stdout: one JSON line {ok, scenario, steps: {...}, calls: [...], lastStep, codes: [{step, code}], step?, error?,
 //         message?}
 import fs from "node:fs";
 import { Amplify } from "aws-amplify";
 import {
+  autoSignIn,
   confirmSignIn,
+  confirmSignUp,
   fetchAuthSession,
   fetchMFAPreference,
   getCurrentUser,
   setUpTOTP,
   signIn,
   signOut,
+  signUp,
   updateMFAPreference,
   verifyTOTPSetup,
 } from "aws-amplify/auth";
@@ -221,6 +229,44 @@ const scenarios = {
     await step("session", async () => tokensOut(await fetchAuthSession()));
   },
 
+  async "passwordless-email"() {
+    const r = await step("signIn", () => signIn({
+      username: req.username, options: { authFlowType: "USER_AUTH", preferredChallenge: "EMAIL_OTP" },
+    }));
+    expectStep(r, "CONFIRM_SIGN_IN_WITH_EMAIL_CODE");
+    const code = await mailedCode();
+    expectStep(await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code })), "DONE");
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+    await step("getCurrentUser", () => getCurrentUser());
+  },
+
+  async "choose-first-factor"() {
+    const choose = req.choose ?? "PASSWORD";
+    const r = await step("signIn", () => signIn({ username: req.username, options: { authFlowType: "USER_AUTH" } }));
+    expectStep(r, "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION");
+    const next = await step("select", () => confirmSignIn({ challengeResponse: choose }));
+    if (choose === "EMAIL_OTP") {
+      expectStep(next, "CONFIRM_SIGN_IN_WITH_EMAIL_CODE");
+      const code = await mailedCode();
+      expectStep(await step("confirmSignIn", () => confirmSignIn({ challengeResponse: code })), "DONE");
+    } else {
+      expectStep(next, "CONFIRM_SIGN_IN_WITH_PASSWORD");
+      expectStep(await step("confirmSignIn", () => confirmSignIn({ challengeResponse: req.password })), "DONE");
+    }
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+  },
+
+  async "sign-up-auto-sign-in"() {
+    await step("signUp", () => signUp({
+      username: req.username, password: req.password,
+      options: { userAttributes: { email: req.email }, autoSignIn: { authFlowType: "USER_AUTH" } },
+    }));
+    const code = await mailedCode();
+    await step("confirmSignUp", () => confirmSignUp({ username: req.username, confirmationCode: code }));
+    expectStep(await step("autoSignIn", () => autoSignIn()), "DONE");
+    await step("session", async () => tokensOut(await fetchAuthSession()));
+  },
+
   async "wrong-code"() {
     expectStep(await step("signIn", () => signIn(signInInput())), "CONFIRM_SIGN_IN_WITH_TOTP_CODE");
     steps.wrongCode = codes.wrong(req.secret);
@@ -231,14 +277,16 @@ const scenarios = {
   },
 };
 
+// Amplify may leave timers behind (autoSignIn's listener lives three minutes): the result is written, then the
+// process ends, without waiting for them (a write to a pipe is asynchronous; exit only once it is flushed).
+const finish = (result, code) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(code));
 try {
   if (!scenarios[scenario]) throw new Error(`unknown scenario ${JSON.stringify(scenario)}`);
   await scenarios[scenario]();
-  console.log(JSON.stringify({ ok: true, scenario, steps, calls, lastStep: codes.lastStep, codes: codes.used }));
+  finish({ ok: true, scenario, steps, calls, lastStep: codes.lastStep, codes: codes.used }, 0);
 } catch (e) {
-  console.log(JSON.stringify({
+  finish({
     ok: false, scenario, step: record.current, error: e.name, message: e.message, steps, calls,
     lastStep: codes.lastStep, codes: codes.used,
-  }));
-  process.exitCode = 1;
+  }, 1);
 }

@@ -50,6 +50,9 @@ impl Latchkey {
             "DEVICE_SRP_AUTH" => self.device_srp_auth(answer).await,
             "DEVICE_PASSWORD_VERIFIER" => self.device_password_verifier(answer).await,
             "NEW_PASSWORD_REQUIRED" => self.respond_new_password(answer).await,
+            "SELECT_CHALLENGE" | "PASSWORD" | "PASSWORD_SRP" => {
+                self.respond_first_factor(answer, challenge_name).await
+            }
             mfa if MFA_CHALLENGES.contains(&mfa) => {
                 let proof = ClientProof::SecretHash(responses.get("SECRET_HASH").map(String::as_str));
                 match self.mfa_answer(answer, mfa, proof).await? {

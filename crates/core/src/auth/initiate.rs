@@ -86,6 +86,10 @@ impl Latchkey {
                 self.srp_initiate(pool, client, name, srp_a, secret_hash, device_key)
                     .await
             }
+            (_, "USER_AUTH") => {
+                require_flow(client, "ALLOW_USER_AUTH", "USER_AUTH")?;
+                self.user_auth(pool, client, parameters).await
+            }
             (_, "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN") => {
                 require_flow(client, "ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH")?;
                 // A rotating client refreshes only where a new refresh token can be answered.

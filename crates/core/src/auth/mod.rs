@@ -13,6 +13,7 @@ mod password;
 mod refresh;
 pub mod session;
 mod srp;
+mod user_auth;
 
 pub(crate) use attempts::Verdict;
 pub(crate) use challenge::ChallengeAnswer;

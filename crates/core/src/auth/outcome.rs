@@ -19,6 +19,11 @@ pub enum AuthOutcome {
         session: Option<String>,
         parameters: Map<String, Value>,
     },
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose from (`AvailableChallenges`).
+    SelectChallenge {
+        session: String,
+        available: Vec<String>,
+    },
 }
 
 impl AuthOutcome {
@@ -38,6 +43,12 @@ impl AuthOutcome {
                 }
                 v
             }
+            AuthOutcome::SelectChallenge { session, available } => json!({
+                "ChallengeName": "SELECT_CHALLENGE",
+                "ChallengeParameters": {},
+                "Session": session,
+                "AvailableChallenges": available,
+            }),
         }
     }
 }

@@ -38,11 +38,12 @@ pub enum MfaProgress {
     Next(AuthOutcome),
 }
 
-/// The MFA challenges, by name.
-pub const MFA_CHALLENGES: [&str; 5] = [
+/// The challenges answered with a code or an MFA choice, by name (SMS_OTP is USER_AUTH's first factor by SMS).
+pub const MFA_CHALLENGES: [&str; 6] = [
     "SOFTWARE_TOKEN_MFA",
     "SMS_MFA",
     "EMAIL_OTP",
+    "SMS_OTP",
     "SELECT_MFA_TYPE",
     "MFA_SETUP",
 ];
@@ -141,21 +142,9 @@ impl Latchkey {
         let name = match step {
             MfaStep::Nothing => return self.complete_sign_in(pool, client, user, device_key).await,
             MfaStep::Code(factor) => {
-                if let Some(name) = user
-                    .mfa
-                    .software_token
-                    .as_ref()
-                    .and_then(|t| t.friendly_name.as_ref())
-                    .filter(|_| factor == MfaFactor::SoftwareToken)
-                {
-                    parameters.insert("FRIENDLY_DEVICE_NAME".into(), json!(name));
-                }
-                if let Some(attribute) = factor.attribute() {
-                    let to = user.attributes.get(attribute).cloned().unwrap_or_default();
-                    self.send_mfa_code(pool, user, factor, &to).await?;
-                    delivery_parameters(&mut parameters, factor, &to);
-                }
-                factor.name()
+                return self
+                    .code_challenge(pool, client, user, factor, factor.name(), device_key)
+                    .await
             }
             MfaStep::Choose(factors) => {
                 parameters.insert("MFAS_CAN_CHOOSE".into(), name_list(&factors));
@@ -166,6 +155,42 @@ impl Latchkey {
                 "MFA_SETUP"
             }
         };
+        let state = self.session_state(client, &user.username, name, device_key);
+        Ok(AuthOutcome::Challenge {
+            name: name.into(),
+            session: Some(self.seal_state(&state)),
+            parameters,
+        })
+    }
+
+    /// The challenge `name` asking for `factor`'s code: the code sent first when it travels (email, SMS), and where
+    /// it went in the parameters; the authenticator app's name for SOFTWARE_TOKEN_MFA. USER_AUTH's EMAIL_OTP and
+    /// SMS_OTP first factors are the same challenge as the second factors.
+    pub(crate) async fn code_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        factor: MfaFactor,
+        name: &str,
+        device_key: Option<&str>,
+    ) -> Result<AuthOutcome> {
+        let mut parameters = Map::new();
+        parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
+        if let Some(app) = user
+            .mfa
+            .software_token
+            .as_ref()
+            .and_then(|t| t.friendly_name.as_ref())
+            .filter(|_| factor == MfaFactor::SoftwareToken)
+        {
+            parameters.insert("FRIENDLY_DEVICE_NAME".into(), json!(app));
+        }
+        if let Some(attribute) = factor.attribute() {
+            let to = user.attributes.get(attribute).cloned().unwrap_or_default();
+            self.send_mfa_code(pool, user, factor, &to).await?;
+            delivery_parameters(&mut parameters, factor, &to);
+        }
         let state = self.session_state(client, &user.username, name, device_key);
         Ok(AuthOutcome::Challenge {
             name: name.into(),
@@ -227,27 +252,36 @@ impl Latchkey {
                 .await
                 .map(MfaProgress::Next),
             "MFA_SETUP" => self.respond_mfa_setup(answer, proof).await,
+            // USER_AUTH's first factor by SMS: the SMS_MFA code, under its own names.
+            "SMS_OTP" => {
+                self.respond_mfa_code(answer, "SMS_OTP", MfaFactor::Sms, "SMS_OTP_CODE", proof)
+                    .await
+            }
             other => {
                 let factor = MfaFactor::parse(other).ok_or_else(session_expired)?;
-                self.respond_mfa_code(answer, factor, proof).await
+                self.respond_mfa_code(answer, other, factor, factor.code_member(), proof)
+                    .await
             }
         }
     }
 
-    /// SOFTWARE_TOKEN_MFA, SMS_MFA and EMAIL_OTP.
+    /// SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP and SMS_OTP: the `challenge` asking for `factor`'s code in the
+    /// response member `code_member`.
     async fn respond_mfa_code(
         &self,
         answer: ChallengeAnswer<'_>,
+        challenge: &str,
         factor: MfaFactor,
+        code_member: &str,
         proof: ClientProof<'_>,
     ) -> Result<MfaProgress> {
         let (pool, client) = (answer.pool, answer.client);
-        let state = self.open_session(client, factor.name(), answer.session)?;
+        let state = self.open_session(client, challenge, answer.session)?;
         self.check_unspent(answer.session.unwrap_or_default()).await?;
         let user = self
             .mfa_session_user(pool, client, &state, answer.responses, proof)
             .await?;
-        let code = required(answer.responses, factor.code_member())?;
+        let code = required(answer.responses, code_member)?;
         let mut user = self.judge_mfa_code(pool, user, factor, code).await?;
         self.spend_session(answer.session.unwrap_or_default(), state.expires)
             .await?;

@@ -88,7 +88,7 @@ pub fn category(op: &str) -> Option<Category> {
         | "ResendConfirmationCode"
         | "AdminResetUserPassword"
         | "AdminSetUserPassword" => UserAccountRecovery,
-        "GetUser" | "AdminGetUser" => UserRead,
+        "GetUser" | "AdminGetUser" | "GetUserAuthFactors" | "AdminGetUserAuthFactors" => UserRead,
         "UpdateUserAttributes"
         | "DeleteUserAttributes"
         | "GetUserAttributeVerificationCode"

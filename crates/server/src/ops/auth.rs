@@ -15,6 +15,8 @@ use super::{input, Ctx, PoolId};
 struct InitiateInput {
     auth_flow: String,
     client_id: String,
+    /// USER_AUTH right after ConfirmSignUp: the Session it answered.
+    session: Option<String>,
     #[serde(default)]
     #[serde(deserialize_with = "without_nulls")]
     auth_parameters: BTreeMap<String, String>,
@@ -43,9 +45,16 @@ fn without_nulls<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<Stri
 
 async fn initiate_with(lk: &Latchkey, initiator: Initiator<'_>, body: Value) -> Result<Value, CognitoError> {
     let r: InitiateInput = input(body)?;
-    let outcome = lk
-        .initiate_auth(initiator, &r.client_id, &r.auth_flow, &r.auth_parameters)
-        .await?;
+    let outcome = match (r.auth_flow.as_str(), r.session.as_deref()) {
+        ("USER_AUTH", Some(session)) => {
+            lk.initiate_auth_after_sign_up(initiator, &r.client_id, &r.auth_parameters, session)
+                .await?
+        }
+        _ => {
+            lk.initiate_auth(initiator, &r.client_id, &r.auth_flow, &r.auth_parameters)
+                .await?
+        }
+    };
     Ok(outcome.to_wire())
 }
 

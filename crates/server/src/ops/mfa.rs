@@ -1,5 +1,6 @@
-//! MFA operations: AssociateSoftwareToken and VerifySoftwareToken (by access token or the MFA_SETUP Session),
-//! SetUserMFAPreference and SetUserSettings (by access token), and their Admin twins (SigV4, by name).
+//! MFA and sign-in factor operations: AssociateSoftwareToken and VerifySoftwareToken (by access token or the
+//! MFA_SETUP Session), SetUserMFAPreference, SetUserSettings and GetUserAuthFactors (by access token), and their
+//! Admin twins (SigV4, by name).
 
 use latchkey_core::mfa::{MfaPreferenceInput, TokenSubject};
 use latchkey_core::users::UserRef;
@@ -86,4 +87,29 @@ pub async fn admin_set_user_settings(
     let r: SettingsInput = input(body)?;
     lk.set_user_settings(pool.user(&username), &r.mfa_options).await?;
     Ok(json!({}))
+}
+
+fn auth_factors((user, factors): (latchkey_core::users::User, Vec<&str>)) -> Value {
+    let mut out = json!({"Username": user.username, "ConfiguredUserAuthFactors": factors});
+    latchkey_core::mfa::user_mfa_members(&user, &mut out);
+    if let Some(o) = out.as_object_mut() {
+        o.remove("MFAOptions");
+    }
+    out
+}
+
+pub async fn get_user_auth_factors(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
+    let token = string_member(&body, "AccessToken")?;
+    Ok(auth_factors(
+        lk.user_auth_factors(UserRef::AccessToken(token)).await?,
+    ))
+}
+
+pub async fn admin_get_user_auth_factors(
+    lk: &Latchkey,
+    pool: PoolId,
+    body: Value,
+) -> Result<Value, CognitoError> {
+    let username = string_member(&body, "Username")?;
+    Ok(auth_factors(lk.user_auth_factors(pool.user(username)).await?))
 }

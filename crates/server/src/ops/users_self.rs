@@ -40,15 +40,19 @@ pub async fn sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, Co
 pub async fn confirm_sign_up(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
     let r: ByClient = input(body)?;
     let code = r.confirmation_code.as_deref().unwrap_or_default();
-    lk.confirm_sign_up(
-        &r.client_id,
-        &r.username,
-        code,
-        r.secret_hash.as_deref(),
-        r.force_alias_creation,
-    )
-    .await?;
-    Ok(json!({}))
+    let user = lk
+        .confirm_sign_up(
+            &r.client_id,
+            &r.username,
+            code,
+            r.secret_hash.as_deref(),
+            r.force_alias_creation,
+        )
+        .await?;
+    Ok(match lk.sign_up_session(&r.client_id, &user).await? {
+        Some(session) => json!({"Session": session}),
+        None => json!({}),
+    })
 }
 
 pub async fn resend_confirmation_code(lk: &Latchkey, _ctx: &Ctx, body: Value) -> Result<Value, CognitoError> {
