@@ -64,6 +64,14 @@ pub enum ErrorKind {
     SoftwareTokenMFANotFoundException,
     // Refresh-token rotation.
     RefreshTokenReuseException,
+    // Passkeys (WebAuthn).
+    WebAuthnNotEnabledException,
+    WebAuthnConfigurationMissingException,
+    WebAuthnChallengeNotFoundException,
+    WebAuthnClientMismatchException,
+    WebAuthnOriginNotAllowedException,
+    WebAuthnRelyingPartyMismatchException,
+    WebAuthnCredentialNotSupportedException,
     // Identity pools (cognito-identity).
     InvalidIdentityPoolConfigurationException,
     ResourceConflictException,
@@ -122,6 +130,13 @@ impl ErrorKind {
             ErrorKind::EnableSoftwareTokenMFAException => "EnableSoftwareTokenMFAException",
             ErrorKind::SoftwareTokenMFANotFoundException => "SoftwareTokenMFANotFoundException",
             ErrorKind::RefreshTokenReuseException => "RefreshTokenReuseException",
+            ErrorKind::WebAuthnNotEnabledException => "WebAuthnNotEnabledException",
+            ErrorKind::WebAuthnConfigurationMissingException => "WebAuthnConfigurationMissingException",
+            ErrorKind::WebAuthnChallengeNotFoundException => "WebAuthnChallengeNotFoundException",
+            ErrorKind::WebAuthnClientMismatchException => "WebAuthnClientMismatchException",
+            ErrorKind::WebAuthnOriginNotAllowedException => "WebAuthnOriginNotAllowedException",
+            ErrorKind::WebAuthnRelyingPartyMismatchException => "WebAuthnRelyingPartyMismatchException",
+            ErrorKind::WebAuthnCredentialNotSupportedException => "WebAuthnCredentialNotSupportedException",
             ErrorKind::InvalidIdentityPoolConfigurationException => {
                 "InvalidIdentityPoolConfigurationException"
             }

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod mail;
 pub mod mfa;
 pub mod oauth;
+pub mod passkeys;
 pub mod passwords;
 pub(crate) mod phantom;
 pub mod pools;

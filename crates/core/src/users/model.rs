@@ -55,6 +55,9 @@ pub struct User {
     /// The user's MFA factors and preference (`crate::mfa`).
     #[serde(default, skip_serializing_if = "crate::mfa::UserMfa::is_empty")]
     pub mfa: crate::mfa::UserMfa,
+    /// The user's passkeys and a registration in progress (`crate::passkeys`).
+    #[serde(default, skip_serializing_if = "crate::passkeys::UserPasskeys::is_empty")]
+    pub passkeys: crate::passkeys::UserPasskeys,
     #[serde(skip)]
     pub version: i64,
 }
@@ -85,6 +88,7 @@ impl User {
             temporary_password_expires: None,
             tokens_valid_after: None,
             mfa: Default::default(),
+            passkeys: Default::default(),
             version: 1,
         }
     }

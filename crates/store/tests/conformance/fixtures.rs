@@ -130,6 +130,7 @@ pub fn user(pool_id: &str, username: &str) -> User {
             enabled: vec![MfaFactor::SoftwareToken, MfaFactor::Email],
             preferred: Some(MfaFactor::SoftwareToken),
         },
+        passkeys: Default::default(),
         version: 1,
     }
 }
