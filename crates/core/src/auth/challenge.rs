@@ -50,6 +50,7 @@ impl Latchkey {
             "DEVICE_SRP_AUTH" => self.device_srp_auth(answer).await,
             "DEVICE_PASSWORD_VERIFIER" => self.device_password_verifier(answer).await,
             "NEW_PASSWORD_REQUIRED" => self.respond_new_password(answer).await,
+            "WEB_AUTHN" => self.respond_web_authn(answer).await,
             "SELECT_CHALLENGE" | "PASSWORD" | "PASSWORD_SRP" => {
                 self.respond_first_factor(answer, challenge_name).await
             }

@@ -40,6 +40,9 @@ pub struct SessionState {
     /// MFA_SETUP by email: the address the EMAIL_OTP code went to, which becomes the user's verified email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub setup_email: Option<String>,
+    /// WEB_AUTHN: the passkey ceremony's state (the challenge and the credentials allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn: Option<String>,
 }
 
 impl Latchkey {
@@ -74,6 +77,7 @@ impl Latchkey {
             device_key: device_key.map(str::to_string),
             mfa_set_up: None,
             setup_email: None,
+            webauthn: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! USER_AUTH, the choice-based sign-in (client `ALLOW_USER_AUTH`): the pool's `SignInPolicy.AllowedFirstAuthFactors`
 //! and what the user has decide which first factors are available — PASSWORD and PASSWORD_SRP (a password), EMAIL_OTP
-//! (a verified email), SMS_OTP (a verified phone in a pool that sends SMS). With PREFERRED_CHALLENGE naming an
+//! (a verified email), SMS_OTP (a verified phone in a pool that sends SMS), WEB_AUTHN (a passkey). With PREFERRED_CHALLENGE naming an
 //! available one the sign-in starts there; otherwise SELECT_CHALLENGE lists them (`AvailableChallenges`) and the
 //! answer starts it. A password goes on to MFA as in every password flow; a one-time code by email or SMS is the
 //! whole sign-in, as in Cognito. Right after ConfirmSignUp, its Session signs the new user straight in.
@@ -13,6 +13,7 @@ use super::client::{names_of, ClientProof};
 use super::first_factor::FirstFactorStep;
 use super::initiate::Initiator;
 use super::outcome::{incorrect, required, session_expired, AuthOutcome};
+use super::session::SessionState;
 use super::ChallengeAnswer;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
@@ -42,7 +43,7 @@ impl UserPool {
 }
 
 /// The first factors `user` can sign in with, in Cognito's order.
-pub(crate) fn available_first_factors(pool: &UserPool, user: &User) -> Vec<&'static str> {
+fn available_first_factors(lk: &Latchkey, pool: &UserPool, user: &User) -> Vec<&'static str> {
     let mut out = Vec::new();
     if pool.allows_first_factor("PASSWORD") && user.password_hash.is_some() {
         out.push("PASSWORD");
@@ -57,12 +58,15 @@ pub(crate) fn available_first_factors(pool: &UserPool, user: &User) -> Vec<&'sta
     {
         out.push("SMS_OTP");
     }
+    if lk.passkey_sign_in_available(pool, user) {
+        out.push("WEB_AUTHN");
+    }
     out
 }
 
 /// The factors a pool would offer anyone: what a name without a user is shown, so the answer does not tell.
 fn pool_first_factors(pool: &UserPool) -> Vec<&'static str> {
-    ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP"]
+    ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
         .into_iter()
         .filter(|f| pool.allows_first_factor(f))
         .collect()
@@ -101,7 +105,7 @@ impl Latchkey {
             return Ok(self.select_challenge(client, typed, pool_first_factors(pool), start.device_key));
         };
         start.proof().check(self, client, &names_of(typed, &user))?;
-        let available = available_first_factors(pool, &user);
+        let available = available_first_factors(self, pool, &user);
         let preferred = parameters
             .get("PREFERRED_CHALLENGE")
             .and_then(|p| available.iter().find(|a| *a == p));
@@ -171,6 +175,20 @@ impl Latchkey {
                 self.code_challenge(pool, client, &user, MfaFactor::Sms, "SMS_OTP", start.device_key)
                     .await
             }
+            "WEB_AUTHN" => {
+                let (options, ceremony) = self.passkey_authentication_start(pool, &user)?;
+                let state = SessionState {
+                    webauthn: Some(ceremony),
+                    ..self.session_state(client, &user.username, "WEB_AUTHN", start.device_key)
+                };
+                let mut parameters = Map::new();
+                parameters.insert("CREDENTIAL_REQUEST_OPTIONS".into(), Value::String(options));
+                Ok(AuthOutcome::Challenge {
+                    name: "WEB_AUTHN".into(),
+                    session: Some(self.seal_state(&state)),
+                    parameters,
+                })
+            }
             other => Err(CognitoError::invalid_parameter(format!(
                 "The challenge {other} is not available for the user."
             ))),
@@ -224,12 +242,41 @@ impl Latchkey {
             return Err(incorrect());
         };
         start.proof().check(self, client, &names_of(typed, &user))?;
-        if !available_first_factors(pool, &user).contains(&factor) {
+        if !available_first_factors(self, pool, &user).contains(&factor) {
             return Err(CognitoError::invalid_parameter(format!(
                 "The challenge {factor} is not available for the user."
             )));
         }
         self.begin_first_factor(pool, client, user, factor, start).await
+    }
+
+    /// RespondToAuthChallenge WEB_AUTHN: the browser's AuthenticationResponseJSON (CREDENTIAL) checked against the
+    /// ceremony the session carries. A passkey is the whole sign-in: it proves possession and, as webauthn-rs
+    /// requires of passkeys, user verification.
+    pub(crate) async fn respond_web_authn(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let (pool, client) = (answer.pool, answer.client);
+        let session = answer.session.unwrap_or_default();
+        let state = self.open_session(client, "WEB_AUTHN", answer.session)?;
+        self.check_unspent(session).await?;
+        let typed = required(answer.responses, "USERNAME")?;
+        let credential = required(answer.responses, "CREDENTIAL")?;
+        let user = self
+            .find_by_sign_in_name(pool, typed)
+            .await?
+            .filter(|u| u.username == state.username)
+            .ok_or_else(session_expired)?;
+        let secret_hash = answer.responses.get("SECRET_HASH").map(String::as_str);
+        self.check_secret_hash(client, &names_of(typed, &user), secret_hash)?;
+        if self.first_factor_step(&user)? != FirstFactorStep::SignIn {
+            return Err(incorrect());
+        }
+        let ceremony = state.webauthn.as_deref().ok_or_else(session_expired)?;
+        let user = self
+            .passkey_authentication_finish(pool, &user, ceremony, credential)
+            .await?;
+        self.spend_session(session, state.expires).await?;
+        self.complete_sign_in(pool, client, &user, state.device_key.as_deref())
+            .await
     }
 
     /// The Session ConfirmSignUp answers for a client that signs in with USER_AUTH: InitiateAuth with it signs the
@@ -274,7 +321,7 @@ impl Latchkey {
     /// GetUserAuthFactors / AdminGetUserAuthFactors: the user and the first factors they can sign in with.
     pub async fn user_auth_factors(&self, who: UserRef<'_>) -> Result<(User, Vec<&'static str>)> {
         let (pool, user) = self.resolve_user(who).await?;
-        let factors = available_first_factors(&pool, &user)
+        let factors = available_first_factors(self, &pool, &user)
             .into_iter()
             .filter(|f| *f != "PASSWORD_SRP")
             .collect();

@@ -18,7 +18,6 @@ use crate::users::User;
 impl Latchkey {
     /// Whether the sign-in may offer WEB_AUTHN to `user`: the pool allows it and the user has a passkey for its
     /// relying party.
-    #[allow(dead_code)] // Called by the USER_AUTH sign-in once it offers WEB_AUTHN.
     pub(crate) fn passkey_sign_in_available(&self, pool: &UserPool, user: &User) -> bool {
         super::web_authn_allowed(pool)
             && super::relying_party_id(pool, &self.settings).is_some_and(|rp_id| {
@@ -32,7 +31,6 @@ impl Latchkey {
     /// Starts a passkey sign-in for `user`: the CREDENTIAL_REQUEST_OPTIONS JSON (the bare
     /// PublicKeyCredentialRequestOptions, allowing the user's passkeys for this relying party) and the
     /// serialised ceremony state to keep, sealed, until `passkey_authentication_finish`.
-    #[allow(dead_code)] // Called by the USER_AUTH sign-in's WEB_AUTHN challenge.
     pub(crate) fn passkey_authentication_start(
         &self,
         pool: &UserPool,
@@ -63,7 +61,6 @@ impl Latchkey {
     /// the passkey's new signature counter and backup state, and returns the user as saved. A response that does
     /// not verify is refused as a wrong password is (NotAuthorizedException), except for the wrong origin or
     /// relying party, which are Cognito's WebAuthn exceptions.
-    #[allow(dead_code)] // Called by the USER_AUTH sign-in's WEB_AUTHN challenge.
     pub(crate) async fn passkey_authentication_finish(
         &self,
         pool: &UserPool,
