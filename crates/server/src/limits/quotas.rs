@@ -104,9 +104,12 @@ pub fn category(op: &str) -> Option<Category> {
         | "SetUserSettings"
         | "AdminSetUserSettings" => UserUpdate,
         "GlobalSignOut" | "AdminUserGlobalSignOut" | "RevokeToken" | "GetTokensFromRefreshToken" => UserToken,
-        "GetDevice" | "ListDevices" | "AdminGetDevice" | "AdminListDevices" | "AdminListGroupsForUser" => {
-            UserResourceRead
-        }
+        "GetDevice"
+        | "ListDevices"
+        | "AdminGetDevice"
+        | "AdminListDevices"
+        | "AdminListGroupsForUser"
+        | "ListWebAuthnCredentials" => UserResourceRead,
         "ConfirmDevice"
         | "UpdateDeviceStatus"
         | "ForgetDevice"
@@ -115,7 +118,10 @@ pub fn category(op: &str) -> Option<Category> {
         | "AdminAddUserToGroup"
         | "AdminRemoveUserFromGroup"
         | "AssociateSoftwareToken"
-        | "VerifySoftwareToken" => UserResourceUpdate,
+        | "VerifySoftwareToken"
+        | "StartWebAuthnRegistration"
+        | "CompleteWebAuthnRegistration"
+        | "DeleteWebAuthnCredential" => UserResourceUpdate,
         "ListUsers" | "ListUsersInGroup" => UserList,
         "DescribeUserPool" | "ListUserPools" => UserPoolRead,
         "CreateUserPool" | "UpdateUserPool" | "DeleteUserPool" => UserPoolUpdate,

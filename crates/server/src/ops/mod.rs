@@ -12,6 +12,7 @@ mod groups;
 pub mod identity;
 mod mfa;
 mod oauth_config;
+mod passkeys;
 mod user_pools;
 mod users_admin;
 mod users_self;
@@ -167,6 +168,10 @@ pub async fn call(op: &str, lk: &Latchkey, ctx: &Ctx, body: Value) -> Option<Res
         "SetUserMFAPreference" => mfa::set_user_mfa_preference(lk, ctx, body).await,
         "SetUserSettings" => mfa::set_user_settings(lk, ctx, body).await,
         "GetUserAuthFactors" => mfa::get_user_auth_factors(lk, ctx, body).await,
+        "StartWebAuthnRegistration" => passkeys::start_registration(lk, ctx, body).await,
+        "CompleteWebAuthnRegistration" => passkeys::complete_registration(lk, ctx, body).await,
+        "ListWebAuthnCredentials" => passkeys::list_credentials(lk, ctx, body).await,
+        "DeleteWebAuthnCredential" => passkeys::delete_credential(lk, ctx, body).await,
         "DescribeUserPoolDomain" => oauth_config::describe_domain(lk, ctx, body).await,
         "ConfirmDevice" => devices::confirm(lk, ctx, body).await,
         "GetDevice" => devices::get_device(lk, ctx, body).await,
