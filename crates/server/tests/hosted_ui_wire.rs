@@ -1,7 +1,9 @@
 //! Snapshots of the browser's side of OAuth as it answers today: `/oauth2/authorize` (its redirects to the sign-in
 //! page and to the app, its error page and its `error=` redirects), the sign-in page and its form post (status,
 //! Location, cookies and their attributes, security headers, and the page's shape — never its markup), `/logout`,
-//! and the 429 page of the abuse limits.
+//! the 429 page of the abuse limits, and the MFA page (`/mfa`: setting up an authenticator app — whose QR code is
+//! checked to be the otpauth URI of the secret shown — or email, a code, and its refusals of forged or foreign
+//! sessions and of posts without the CSRF token).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -259,4 +261,431 @@ async fn a_throttled_form_post_gets_the_429_page() {
     assert!(retry_after > 9_000, "{retry_after}");
     snapshot["headers"]["retry-after"] = json!("[seconds]");
     assert_wire_snapshot!("throttled_form_post", snapshot);
+}
+
+// ---- the MFA page (POST /mfa) ------------------------------------------------------------------------------------
+
+/// A browser at the MFA page: the CSRF cookie and token its forms carry, and the authorization request's query.
+struct MfaBrowser {
+    query: String,
+    cookie: String,
+    csrf: String,
+}
+
+/// The value of the form field `name` in a page, unescaped.
+fn form_value(html: &str, name: &str) -> Option<String> {
+    let re = regex::Regex::new(&format!(r#"name="{name}" value="([^"]*)""#)).unwrap();
+    re.captures(html).map(|c| {
+        c[1].replace("&#38;", "&")
+            .replace("&amp;", "&")
+            .replace("&#43;", "+")
+            .replace("&#x2f;", "/")
+            .replace("&#47;", "/")
+            .replace("&#61;", "=")
+            .replace("&quot;", "\"")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+    })
+}
+
+impl MfaBrowser {
+    /// Signs alice in on the sign-in page: the browser, and the page the password's post answered.
+    async fn sign_in(w: &OAuthWorld) -> (Self, Exchange) {
+        let query = w.query(&[("scope", "openid email")]);
+        let (page, posted) = w.sign_in(&query, PASSWORD).await;
+        let cookie = format!("XSRF-TOKEN={}", page.cookie("XSRF-TOKEN").unwrap());
+        let csrf = form_value(&posted.text(), "_csrf").expect("a CSRF field on the MFA page");
+        (Self { query, cookie, csrf }, posted)
+    }
+
+    /// Posts the MFA form with `fields` (and the CSRF token unless `fields` names `_csrf`).
+    async fn post(&self, w: &OAuthWorld, fields: &[(&str, &str)]) -> Exchange {
+        let mut form: Vec<(&str, &str)> = Vec::new();
+        if !fields.iter().any(|(k, _)| *k == "_csrf") {
+            form.push(("_csrf", &self.csrf));
+        }
+        form.extend_from_slice(fields);
+        post_form(
+            w.router(),
+            &format!("/mfa?{}", self.query),
+            &form,
+            &[("cookie", &self.cookie)],
+        )
+        .await
+    }
+
+    /// Posts the page `page`'s form again with its hidden fields and `extra`.
+    async fn answer(&self, w: &OAuthWorld, page: &Exchange, extra: &[(&str, &str)]) -> Exchange {
+        let html = page.text();
+        let hidden: Vec<(&str, String)> = [
+            "challenge",
+            "session",
+            "username",
+            "factors",
+            "destination",
+            "setup_session",
+            "secret",
+        ]
+        .into_iter()
+        .filter_map(|n| form_value(&html, n).map(|v| (n, v)))
+        .collect();
+        let mut fields: Vec<(&str, &str)> = hidden.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fields.extend_from_slice(extra);
+        self.post(w, &fields).await
+    }
+}
+
+/// RFC 6238 TOTP (SHA-1, six digits, 30-second steps) of a base32 secret at `unix_seconds`, as an authenticator app
+/// computes it.
+fn totp(secret: &str, unix_seconds: i64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut key, mut bits, mut acc) = (Vec::new(), 0u32, 0u32);
+    for c in secret.bytes().filter(|c| *c != b'=') {
+        acc = (acc << 5) | ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
+        bits += 5;
+        if bits >= 8 {
+            key.push((acc >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    let counter = (unix_seconds / 30) as u64;
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key);
+    let mac = aws_lc_rs::hmac::sign(&key, &counter.to_be_bytes());
+    let h = mac.as_ref();
+    let off = usize::from(h[19] & 0x0f);
+    let bin = u32::from_be_bytes([h[off] & 0x7f, h[off + 1], h[off + 2], h[off + 3]]);
+    format!("{:06}", bin % 1_000_000)
+}
+
+/// MFA required in the world's pool, with an authenticator app or email to choose from.
+async fn require_mfa(w: &OAuthWorld) {
+    w.app
+        .ok(
+            "SetUserPoolMfaConfig",
+            json!({"UserPoolId": w.pool, "MfaConfiguration": "ON",
+                   "SoftwareTokenMfaConfiguration": {"Enabled": true},
+                   "EmailMfaConfiguration": {"Message": "Your code is {####}", "Subject": "Code"}}),
+            true,
+        )
+        .await;
+}
+
+const STRICT_CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+fn assert_page_headers(ex: &Exchange) {
+    assert_eq!(ex.status, StatusCode::OK, "{}", ex.text());
+    assert_eq!(ex.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(ex.header("content-security-policy"), STRICT_CSP);
+    assert_eq!(ex.header("cache-control"), "no-store");
+    assert_eq!(ex.header("x-frame-options"), "DENY");
+    assert_eq!(ex.header("referrer-policy"), "no-referrer");
+}
+
+#[tokio::test]
+async fn mfa_setup_pages_with_a_qr_code_then_signed_in() {
+    let w = OAuthWorld::new().await;
+    require_mfa(&w).await;
+    let (browser, choice) = MfaBrowser::sign_in(&w).await;
+    assert_page_headers(&choice);
+    assert_wire_snapshot!("mfa_setup_choice", w.snapshot(&choice));
+
+    let setup = browser
+        .answer(&w, &choice, &[("setup_choice", "SOFTWARE_TOKEN_MFA")])
+        .await;
+    assert_page_headers(&setup);
+    assert_wire_snapshot!("mfa_setup_totp", w.snapshot(&setup));
+    let html = setup.text();
+    // The QR code is an SVG data: URI (the CSP allows no other image source but the server's own), and it is the
+    // otpauth URI of the secret the page shows, labelled with the pool and the user.
+    let src = regex::Regex::new(r#"<img class="qr-code" src="([^"]*)""#)
+        .unwrap()
+        .captures(&html)
+        .expect("a QR image")[1]
+        .to_string();
+    let b64 = src.strip_prefix("data:image/svg+xml;base64,").unwrap_or_else(|| {
+        panic!(
+            "the QR image is not an SVG data: URI: {}",
+            &src[..40.min(src.len())]
+        )
+    });
+    use base64::Engine;
+    let svg = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+    let secret = form_value(&html, "secret").expect("the secret field");
+    assert_eq!(secret.len(), 52, "{secret}");
+    let shown = regex::Regex::new(r#"<code id="totp-secret">([^<]*)</code>"#)
+        .unwrap()
+        .captures(&html)
+        .expect("the secret shown")[1]
+        .to_string();
+    assert_eq!(
+        shown.replace(' ', ""),
+        secret,
+        "the secret is shown in groups: {shown}"
+    );
+    let uri = format!("otpauth://totp/wire:alice?secret={secret}&issuer=wire");
+    let expected = qrcode::QrCode::new(uri.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    assert_eq!(svg, expected, "the QR code is not the otpauth URI {uri}");
+    assert!(
+        !html.contains("otpauth://"),
+        "the URI travels only as the QR code"
+    );
+
+    // A wrong code: the same secret again, with the reason; the right one goes on to the app.
+    let now = w.app.clock_ms() / 1000;
+    let code = totp(&secret, now);
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 500_000) % 1_000_000);
+    let refused = browser.answer(&w, &setup, &[("code", &wrong)]).await;
+    assert_page_headers(&refused);
+    assert_wire_snapshot!("mfa_setup_totp_wrong_code", w.snapshot(&refused));
+    assert_eq!(
+        form_value(&refused.text(), "secret").as_deref(),
+        Some(secret.as_str())
+    );
+    assert!(refused.text().contains(&src), "the same QR code again");
+    let signed_in = browser.answer(&w, &refused, &[("code", &code)]).await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.text());
+    assert!(signed_in.header("location").starts_with(CALLBACK));
+    assert!(signed_in.location_param("code").is_some());
+    assert!(signed_in.cookie("cognito").is_some(), "a hosted-UI session");
+    let user = w
+        .app
+        .ok(
+            "AdminGetUser",
+            json!({"UserPoolId": w.pool, "Username": "alice"}),
+            true,
+        )
+        .await;
+    assert_eq!(user["UserMFASettingList"], json!(["SOFTWARE_TOKEN_MFA"]));
+
+    // The next sign-in asks for the app's code (the next window's: each code is accepted once).
+    w.app.clock.advance_seconds(30);
+    let (browser, code_page) = MfaBrowser::sign_in(&w).await;
+    assert_page_headers(&code_page);
+    assert_wire_snapshot!("mfa_code_page", w.snapshot(&code_page));
+    let code = totp(&secret, w.app.clock_ms() / 1000);
+    let signed_in = browser.answer(&w, &code_page, &[("code", &code)]).await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.text());
+    assert!(signed_in.header("location").starts_with(CALLBACK));
+}
+
+#[tokio::test]
+async fn mfa_page_refuses_a_post_without_its_csrf_token_and_forged_or_foreign_sessions() {
+    let w = OAuthWorld::new().await;
+    require_mfa(&w).await;
+    let (browser, choice) = MfaBrowser::sign_in(&w).await;
+    let session = form_value(&choice.text(), "session").unwrap();
+    let answer = [
+        ("challenge", "MFA_SETUP"),
+        ("session", session.as_str()),
+        ("username", "alice"),
+        ("setup_choice", "SOFTWARE_TOKEN_MFA"),
+    ];
+    let mut without_token = vec![("_csrf", "")];
+    without_token.extend_from_slice(&answer);
+    let no_csrf = browser.post(&w, &without_token).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN, "{}", no_csrf.text());
+    let mut forged_token = vec![("_csrf", "forged")];
+    forged_token.extend_from_slice(&answer);
+    let bad_csrf = browser.post(&w, &forged_token).await;
+    assert_eq!(bad_csrf.status, StatusCode::FORBIDDEN, "{}", bad_csrf.text());
+    assert!(!no_csrf.text().contains("otpauth") && !no_csrf.text().contains("qr-code"));
+
+    // A Session of the same user and pool, begun through another app client (the API's InitiateAuth).
+    let other = w
+        .app
+        .create_client(json!({"UserPoolId": w.pool, "ClientName": "other",
+                              "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}))
+        .await;
+    let started = w
+        .app
+        .ok(
+            "InitiateAuth",
+            json!({"ClientId": other, "AuthFlow": "USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}}),
+            false,
+        )
+        .await;
+    assert_eq!(started["ChallengeName"], "MFA_SETUP");
+    let foreign = started["Session"].as_str().unwrap().to_string();
+    let associated = w
+        .app
+        .ok("AssociateSoftwareToken", json!({"Session": foreign}), false)
+        .await;
+    let foreign_setup = associated["Session"].as_str().unwrap().to_string();
+    let foreign_secret = associated["SecretCode"].as_str().unwrap().to_string();
+    let foreign_code = totp(&foreign_secret, w.app.clock_ms() / 1000);
+
+    let forged_code = browser
+        .post(
+            &w,
+            &[
+                ("challenge", "SOFTWARE_TOKEN_MFA"),
+                ("session", "forged"),
+                ("username", "alice"),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+    let forged_setup = browser
+        .post(
+            &w,
+            &[
+                ("challenge", "MFA_SETUP"),
+                ("session", "forged"),
+                ("username", "alice"),
+                ("factors", "SOFTWARE_TOKEN_MFA EMAIL_OTP"),
+                ("setup_choice", "SOFTWARE_TOKEN_MFA"),
+            ],
+        )
+        .await;
+    let foreign_choice = browser
+        .post(
+            &w,
+            &[
+                ("challenge", "MFA_SETUP"),
+                ("session", &foreign),
+                ("username", "alice"),
+                ("factors", "SOFTWARE_TOKEN_MFA EMAIL_OTP"),
+                ("setup_choice", "SOFTWARE_TOKEN_MFA"),
+            ],
+        )
+        .await;
+    let foreign_verify = browser
+        .post(
+            &w,
+            &[
+                ("challenge", "MFA_SETUP"),
+                ("session", &session),
+                ("username", "alice"),
+                ("factors", "SOFTWARE_TOKEN_MFA EMAIL_OTP"),
+                ("setup_session", &foreign_setup),
+                ("secret", &foreign_secret),
+                ("code", &foreign_code),
+            ],
+        )
+        .await;
+    let foreign_email = browser
+        .post(
+            &w,
+            &[
+                ("challenge", "MFA_SETUP"),
+                ("session", &foreign),
+                ("username", "alice"),
+                ("factors", "SOFTWARE_TOKEN_MFA EMAIL_OTP"),
+                ("email", "alice@example.com"),
+            ],
+        )
+        .await;
+    let refusals = [
+        &forged_code,
+        &forged_setup,
+        &foreign_choice,
+        &foreign_verify,
+        &foreign_email,
+    ];
+    for page in refusals {
+        assert_page_headers(page);
+        assert!(
+            page.text()
+                .contains("Invalid session for the user, session is expired."),
+            "{}",
+            page.text()
+        );
+        assert!(
+            !page.text().contains("qr-code"),
+            "no secret for a session not this sign-in's"
+        );
+    }
+    // The foreign Session set nothing up, and mailed nothing.
+    let user = w
+        .app
+        .ok(
+            "AdminGetUser",
+            json!({"UserPoolId": w.pool, "Username": "alice"}),
+            true,
+        )
+        .await;
+    assert!(user.get("UserMFASettingList").is_none(), "{user}");
+    assert!(w.app.mail.0.lock().unwrap().is_empty());
+    assert_wire_snapshot!(
+        "mfa_refusals",
+        w.cases(vec![
+            ("no CSRF token", no_csrf),
+            ("a forged CSRF token", bad_csrf),
+            ("a forged session on the code page", forged_code),
+            ("a forged session choosing the app", forged_setup),
+            ("another client's session choosing the app", foreign_choice),
+            ("another client's setup session with its code", foreign_verify),
+            ("another client's session setting up email", foreign_email),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn mfa_choice_and_email_setup_pages_keep_their_options_when_refused() {
+    let w = OAuthWorld::new().await;
+    require_mfa(&w).await;
+    let (browser, choice) = MfaBrowser::sign_in(&w).await;
+    // A choice the page does not offer: the choice again, with both options.
+    let unknown = browser.answer(&w, &choice, &[("setup_choice", "SMS_MFA")]).await;
+    assert_page_headers(&unknown);
+    for value in ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"] {
+        assert!(
+            unknown
+                .text()
+                .contains(&format!(r#"name="setup_choice" value="{value}""#)),
+            "{}",
+            unknown.text()
+        );
+    }
+    assert!(!unknown.text().contains(r#"value="SMS_MFA""#));
+    let email_page = browser
+        .answer(&w, &choice, &[("setup_choice", "EMAIL_OTP")])
+        .await;
+    assert_wire_snapshot!("mfa_setup_email", w.snapshot(&email_page));
+    let bad_address = browser
+        .answer(&w, &email_page, &[("email", "not an address")])
+        .await;
+    assert_page_headers(&bad_address);
+    assert!(
+        bad_address.text().contains(r#"value="not an address""#),
+        "the address is kept"
+    );
+    assert_wire_snapshot!("mfa_setup_email_refused", w.snapshot(&bad_address));
+    let code_page = browser
+        .answer(&w, &bad_address, &[("email", "alice.mfa@example.com")])
+        .await;
+    assert_page_headers(&code_page);
+    assert!(
+        code_page.text().contains("We sent a code to a***@e***."),
+        "{}",
+        code_page.text()
+    );
+    let code = w.app.last_code("alice.mfa@example.com").await;
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let refused = browser.answer(&w, &code_page, &[("code", &wrong)]).await;
+    assert_page_headers(&refused);
+    assert!(
+        refused.text().contains("We sent a code to a***@e***."),
+        "the destination is kept"
+    );
+    assert!(refused
+        .text()
+        .contains("Invalid code or auth state for the user."));
+    let signed_in = browser.answer(&w, &refused, &[("code", &code)]).await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.text());
+    let user = w
+        .app
+        .ok(
+            "AdminGetUser",
+            json!({"UserPoolId": w.pool, "Username": "alice"}),
+            true,
+        )
+        .await;
+    assert_eq!(user["UserMFASettingList"], json!(["EMAIL_OTP"]));
 }

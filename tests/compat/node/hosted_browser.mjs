@@ -5,15 +5,18 @@
 //
 //   node hosted_browser.mjs <scenario> <config.json>
 //   scenarios: signup | forgot | wrong_password | new_password | customized
+//              mfa_totp_setup | mfa_email | mfa_choose | mfa_setup_email   (the MFA page, POST /mfa)
 //
 // Prints one JSON line: {ok, scenario, step, steps: {...}} (and error/message on failure). The pytest side
-// (test_hosted_ui_browser.py) makes the pools and users, serves mailed codes at CODES_URL/code?to=<address>, and
-// asserts on the steps.
+// (test_hosted_ui_browser.py, test_hosted_ui_mfa.py) makes the pools and users, serves mailed codes at
+// CODES_URL/code?to=<address>, and asserts on the steps. The MFA scenarios compute authenticator-app codes with
+// ./totp.mjs from the secret the page shows (or cfg.totpSecret), never from a time step at or before cfg.lastStep.
 import { chromium } from "playwright-core";
 import * as client from "openid-client";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import http from "node:http";
+import { FreshCodes } from "./totp.mjs";
 
 const [scenario, cfgPath] = process.argv.slice(2);
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
@@ -88,6 +91,12 @@ async function signInOnForm(page, username, password) {
   await press(page, "Sign in");
 }
 
+/** Fails unless the browser is at the app's callback, saying what the page shows instead (read only then: reading a
+ * page's heading on the callback's plain text would wait for the timeout). */
+async function expectCallback(page, what, state = pageState) {
+  if (!isCallback(page.url())) fail(`${what}, got ${page.url()}: ${JSON.stringify(await state(page).catch(() => null))}`);
+}
+
 async function pageState(page) {
   return {
     path: path(page),
@@ -95,6 +104,40 @@ async function pageState(page) {
     error: (await page.locator('[role="alert"]').count()) ? (await page.locator('[role="alert"]').textContent()).trim() : null,
     notice: (await page.locator('[role="status"]').count()) ? (await page.locator('[role="status"]').textContent()).trim() : null,
   };
+}
+
+/** What an MFA page shows: its step (from the form's fields), the text above the form, the choices, the QR image
+ * (whether it is a loaded data: image, and its SVG) and the secret, and any error. */
+async function mfaState(page) {
+  const st = await pageState(page);
+  const form = page.locator('form[action^="/mfa"]');
+  const has = async (sel) => (await form.locator(sel).count()) > 0;
+  const radios = async (name) => form.locator(`input[type=radio][name="${name}"]`).evaluateAll((els) =>
+    els.map((e) => ({ value: e.value, label: e.closest("label")?.textContent.trim(), checked: e.checked })));
+  st.step = !(await form.count()) ? null
+    : await has('input[name="setup_session"]') ? "setup-totp"
+    : await has('input[name="answer"]') ? "choose"
+    : await has('input[name="setup_choice"]') ? "setup-choose"
+    : await has('input[name="email"]') ? "setup-email"
+    : await has('input[name="code"]') ? "code" : "other";
+  st.description = (await page.locator("main p.textDescription-customizable, main legend").allTextContents())
+    .map((t) => t.trim());
+  st.answers = await radios("answer");
+  st.setupChoices = await radios("setup_choice");
+  st.hidden = await form.locator("input[type=hidden]").evaluateAll((els) => els.map((e) => e.name));
+  const img = page.locator("img.qr-code");
+  st.qr = (await img.count()) ? await img.evaluate((el) => ({
+    src: el.getAttribute("src"), alt: el.alt, loaded: el.complete && el.naturalWidth > 0,
+    naturalWidth: el.naturalWidth, width: el.getBoundingClientRect().width,
+  })) : null;
+  st.secret = (await page.locator("#totp-secret").count())
+    ? (await page.locator("#totp-secret").textContent()).replace(/\s+/g, "") : null;
+  st.secretBox = (await page.locator("#totp-secret").count())
+    ? await page.locator("#totp-secret").evaluate((el) => {
+      const r = el.getBoundingClientRect(), m = document.querySelector("main").getBoundingClientRect();
+      return { right: r.right, mainRight: m.right };
+    }) : null;
+  return st;
 }
 
 // ---- scenarios -------------------------------------------------------------------------------------------------
@@ -134,7 +177,7 @@ const scenarios = {
     await page.getByLabel("Verification code").fill(code);
     await shot(page, "3-confirm");
     await press(page, "Confirm account");
-    check(isCallback(page.url()), `a correct code should continue to the callback, got ${page.url()}: ${JSON.stringify(await pageState(page).catch(() => null))}`);
+    await expectCallback(page, "a correct code should continue to the callback", pageState);
     check(callbacks.length === 1, `expected one callback, got ${callbacks.length}`);
     const cb1 = callbacks.at(-1);
     out.steps.callbackQuery = Object.fromEntries(cb1.searchParams);
@@ -282,6 +325,133 @@ const scenarios = {
     out.steps.screenshot = join(cfg.shotDir, "customized-login.png");
     await page.screenshot({ path: out.steps.screenshot, fullPage: true });
   },
+
+  // ---- MFA (the page after the password: templates/mfa.html, POST /mfa) --------------------------------------
+
+  /**
+   * MFA is ON and only an authenticator app is offered: after the password the setup page shows the QR code and
+   * the secret; a wrong code shows it again with the same secret, the app's code signs in. Then, in a browser with
+   * no session, the next sign-in asks for the app's code: a wrong one shows the page again with the error, a
+   * fresh one (a later 30-second window than the setup's: a code is accepted once) signs in.
+   */
+  async mfa_totp_setup({ page, context, callbacks }) {
+    const config = await discover();
+    const codes = new FreshCodes(cfg.lastStep ?? -1);
+    const blocked = [];
+    page.on("console", (m) => { if (/Content Security Policy|Refused/i.test(m.text())) blocked.push(m.text()); });
+    out.steps.cspBlocked = blocked;
+    const req = await authRequest(config);
+    await page.goto(req.url.href);
+    await signInOnForm(page, cfg.username, cfg.password);
+    out.step = "setup page";
+    out.steps.setupPage = await mfaState(page);
+    check(out.steps.setupPage.step === "setup-totp" && out.steps.setupPage.qr, `expected the authenticator-app setup page: ${JSON.stringify(out.steps.setupPage)}`);
+    out.steps.screenshot = join(cfg.shotDir, "mfa-setup-totp.png");
+    await page.screenshot({ path: out.steps.screenshot, fullPage: true });
+    const secret = out.steps.setupPage.secret;
+
+    out.step = "setup wrong code";
+    await page.getByLabel("Code", { exact: true }).fill(codes.wrong(secret));
+    await press(page, "Verify and sign in");
+    out.steps.setupWrongCode = await mfaState(page);
+
+    out.step = "setup code";
+    await page.getByLabel("Code", { exact: true }).fill(await codes.next(secret));
+    await press(page, "Verify and sign in");
+    await expectCallback(page, "the app's code should reach the callback", mfaState);
+    const r1 = await redeem(config, req, callbacks.at(-1));
+    out.steps.setupClaims = r1.claims;
+    out.steps.setupAccessClaims = r1.accessClaims;
+    out.steps.setupUserinfo = r1.userinfo;
+
+    out.step = "sign in again";
+    await context.clearCookies();
+    const req2 = await authRequest(config);
+    await page.goto(req2.url.href);
+    await signInOnForm(page, cfg.username, cfg.password);
+    out.steps.codePage = await mfaState(page);
+    check(out.steps.codePage.step === "code", `expected the code page: ${JSON.stringify(out.steps.codePage)}`);
+    await shot(page, "code");
+    await page.getByLabel("Code", { exact: true }).fill(codes.wrong(secret));
+    await press(page, "Sign in");
+    out.steps.wrongCode = await mfaState(page);
+    await shot(page, "wrong-code");
+    out.steps.describedBy = await page.getByLabel("Code", { exact: true }).getAttribute("aria-describedby");
+    out.step = "fresh code";
+    await page.getByLabel("Code", { exact: true }).fill(await codes.next(secret));
+    await press(page, "Sign in");
+    await expectCallback(page, "a fresh code should reach the callback", mfaState);
+    const r2 = await redeem(config, req2, callbacks.at(-1));
+    out.steps.claims = r2.claims;
+    out.steps.codesUsed = codes.used;
+    out.steps.callbackCount = callbacks.length;
+  },
+
+  /** Email MFA preferred: the code page names the masked address, and the mailed code signs in. */
+  async mfa_email({ page, callbacks }) {
+    const config = await discover();
+    const req = await authRequest(config);
+    await page.goto(req.url.href);
+    await signInOnForm(page, cfg.username, cfg.password);
+    out.step = "code page";
+    out.steps.codePage = await mfaState(page);
+    await shot(page, "code");
+    const code = await mailedCode(cfg.email);
+    await page.getByLabel("Code", { exact: true }).fill(code);
+    await press(page, "Sign in");
+    await expectCallback(page, "the mailed code should reach the callback", mfaState);
+    const r = await redeem(config, req, callbacks.at(-1));
+    out.steps.claims = r.claims;
+  },
+
+  /** Two factors, none preferred: the choice page, then the authenticator app's code. */
+  async mfa_choose({ page, callbacks }) {
+    const config = await discover();
+    const codes = new FreshCodes(cfg.lastStep ?? -1);
+    const req = await authRequest(config);
+    await page.goto(req.url.href);
+    await signInOnForm(page, cfg.username, cfg.password);
+    out.step = "choice page";
+    out.steps.choicePage = await mfaState(page);
+    await shot(page, "choose");
+    await page.getByLabel("Authenticator app", { exact: true }).check();
+    await press(page, "Continue");
+    out.step = "code page";
+    out.steps.codePage = await mfaState(page);
+    await page.getByLabel("Code", { exact: true }).fill(await codes.next(cfg.totpSecret));
+    await press(page, "Sign in");
+    await expectCallback(page, "the app's code should reach the callback", mfaState);
+    const r = await redeem(config, req, callbacks.at(-1));
+    out.steps.claims = r.claims;
+    out.steps.codesUsed = codes.used;
+  },
+
+  /** MFA_SETUP offering the app and email: choose email, give an address, enter the code mailed to it. */
+  async mfa_setup_email({ page, callbacks }) {
+    const config = await discover();
+    const req = await authRequest(config);
+    await page.goto(req.url.href);
+    await signInOnForm(page, cfg.username, cfg.password);
+    out.step = "setup choice";
+    out.steps.choicePage = await mfaState(page);
+    await shot(page, "setup-choose");
+    await page.getByLabel("Email", { exact: true }).check();
+    await press(page, "Continue");
+    out.step = "email page";
+    out.steps.emailPage = await mfaState(page);
+    await shot(page, "setup-email");
+    await page.getByLabel("Email", { exact: true }).fill(cfg.email);
+    await press(page, "Send code");
+    out.step = "code page";
+    out.steps.codePage = await mfaState(page);
+    const code = await mailedCode(cfg.email);
+    await page.getByLabel("Code", { exact: true }).fill(code);
+    await press(page, "Sign in");
+    await expectCallback(page, "the mailed code should reach the callback", mfaState);
+    const r = await redeem(config, req, callbacks.at(-1));
+    out.steps.claims = r.claims;
+    out.steps.userinfo = r.userinfo;
+  },
 };
 
 // ---- main ------------------------------------------------------------------------------------------------------
@@ -320,5 +490,5 @@ try {
   await browser.close();
   app.close();
 }
-console.log(JSON.stringify(out));
-process.exit(out.ok ? 0 : 1);
+// Exit once the line is written: a pipe takes a long line (an MFA page's QR code) in several writes.
+process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(out.ok ? 0 : 1));

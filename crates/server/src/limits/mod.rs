@@ -8,7 +8,7 @@
 //!   refresh), RespondToAuthChallenge, SignUp, ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword —
 //!   by client address and by their `ClientId`; ChangePassword, UpdateUserAttributes and
 //!   GetUserAttributeVerificationCode (which carry an access token, not a client id) by address;
-//! - the hosted UI's form posts (`/login`, `/newPassword`, `/signup`, `/confirm`, `/forgotPassword`,
+//! - the hosted UI's form posts (`/login`, `/newPassword`, `/mfa`, `/signup`, `/confirm`, `/forgotPassword`,
 //!   `/confirmForgotPassword`) by address and their `client_id`.
 //!
 //! Not limited: SigV4-signed operations — the caller holds the operator's key, the signature is checked before

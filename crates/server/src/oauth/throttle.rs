@@ -18,6 +18,8 @@ use crate::AppState;
 const LIMITED_POSTS: &[&str] = &[
     "/login",
     "/newPassword",
+    // An MFA page's post may send a code (email setup, a chosen email factor) or judge one.
+    "/mfa",
     "/signup",
     "/confirm",
     "/forgotPassword",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::sign_in::HostedSignIn;
 use super::Authenticated;
-use crate::auth::{AuthOutcome, ChallengeAnswer, ClientProof};
+use crate::auth::{session_expired, AuthOutcome, ChallengeAnswer, ClientProof};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
 use crate::mfa::{MfaProgress, TokenSubject};
@@ -82,26 +82,44 @@ impl Latchkey {
         }
     }
 
-    /// A new authenticator-app secret for the MFA_SETUP page of the sign-in `session`.
+    /// A new authenticator-app secret for the MFA_SETUP page of the sign-in `session`, which must be this client's
+    /// (AssociateSoftwareToken itself takes any client's Session). The label names the user the session is for.
     pub async fn hosted_totp_setup(
         &self,
         pool: &UserPool,
-        username: &str,
+        client: &AppClient,
         session: &str,
     ) -> Result<TotpSetup> {
+        let state = self.open_session(client, "MFA_SETUP", Some(session))?;
         let (secret, next) = self
             .associate_software_token(TokenSubject::Session(session))
             .await?;
-        let label = format!("{}:{username}", pool.name);
-        let uri = format!(
-            "otpauth://totp/{}?secret={secret}&issuer={}",
-            percent(&label),
-            percent(&pool.name)
-        );
         Ok(TotpSetup {
+            uri: totp_uri(pool, &state.username, &secret),
             secret,
-            uri,
             session: next.unwrap_or_default(),
+        })
+    }
+
+    /// The authenticator app being set up, shown again after a refused code: the secret the page carried (checked
+    /// to be base32, never trusted for more than showing it again) with its URI made here, for the user of this
+    /// client's sealed `setup_session`.
+    pub fn hosted_totp_again(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        setup_session: &str,
+        secret: &str,
+    ) -> Result<TotpSetup> {
+        let state = self.open_session(client, "MFA_SETUP", Some(setup_session))?;
+        let base32 = |b: u8| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b);
+        if secret.is_empty() || secret.len() > 128 || !secret.bytes().all(base32) {
+            return Err(session_expired());
+        }
+        Ok(TotpSetup {
+            uri: totp_uri(pool, &state.username, secret),
+            secret: secret.to_string(),
+            session: setup_session.to_string(),
         })
     }
 
@@ -121,6 +139,8 @@ impl Latchkey {
                 responses.insert("ANSWER".into(), field("answer").to_string());
             }
             "MFA_SETUP" if !field("setup_session").is_empty() => {
+                // VerifySoftwareToken takes any client's Session: only this client's may go on here.
+                self.open_session(client, "MFA_SETUP", Some(field("setup_session")))?;
                 let verified = self
                     .verify_software_token(
                         TokenSubject::Session(field("setup_session")),
@@ -157,6 +177,17 @@ impl Latchkey {
             MfaProgress::Next(outcome) => self.hosted_mfa_page(outcome, page.username),
         }
     }
+}
+
+/// The `otpauth://` URI of an authenticator-app secret for `username` in `pool` (Google's Key Uri Format): the
+/// label is `issuer:account` with a literal colon between the encoded parts (some readers take an encoded `%3A`
+/// for part of the account name), and the issuer is the pool's name.
+fn totp_uri(pool: &UserPool, username: &str, secret: &str) -> String {
+    let issuer = percent(&pool.name);
+    format!(
+        "otpauth://totp/{issuer}:{}?secret={secret}&issuer={issuer}",
+        percent(username)
+    )
 }
 
 /// Percent-encodes an otpauth label or issuer.
