@@ -1,0 +1,165 @@
+// Passkey registration in a real browser: playwright-core driving Debian's Chromium with a CDP virtual
+// authenticator (CTAP2, internal transport, user verification). A page on http://localhost:<port> (a secure
+// context, served by a plain listener here) calls Latchkey's Cognito API with fetch, as Amplify does from a web
+// app: StartWebAuthnRegistration, navigator.credentials.create with the options it answered,
+// CompleteWebAuthnRegistration with the RegistrationResponseJSON, then ListWebAuthnCredentials and
+// DeleteWebAuthnCredential.
+//
+// Usage: node passkeys_browser.mjs <cfg.json>, where cfg = {chromium, endpoint, accessToken, pagePort}. Prints one
+// JSON line {ok, step, steps, error?, message?} and exits 0 on success.
+
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+
+const [cfgPath] = process.argv.slice(2);
+const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
+const out = { ok: false, step: "start", steps: {} };
+
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"];
+
+function fail(message) { throw Object.assign(new Error(message), { name: "AssertionError" }); }
+function check(cond, message) { if (!cond) fail(message); }
+
+// What runs in the page: the browser half of a passkey registration, with nothing but fetch and WebAuthn.
+const PAGE_SCRIPT = `
+const b64url = {
+  decode(s) {
+    const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+    return Uint8Array.from(b, (c) => c.charCodeAt(0));
+  },
+  encode(buf) {
+    const s = btoa(String.fromCharCode(...new Uint8Array(buf)));
+    return s.replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  },
+};
+
+async function cognito(endpoint, op, body) {
+  const r = await fetch(endpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-amz-json-1.1",
+               "X-Amz-Target": "AWSCognitoIdentityProviderService." + op },
+    body: JSON.stringify(body),
+  });
+  const json = await r.json();
+  return { status: r.status, json };
+}
+
+// PublicKeyCredentialCreationOptionsJSON -> the binary form navigator.credentials.create takes.
+function creationOptions(o) {
+  return {
+    ...o,
+    challenge: b64url.decode(o.challenge),
+    user: { ...o.user, id: b64url.decode(o.user.id) },
+    excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({ ...c, id: b64url.decode(c.id) })),
+  };
+}
+
+// The PublicKeyCredential -> RegistrationResponseJSON (what PublicKeyCredential.toJSON() gives).
+function registrationJSON(cred) {
+  return {
+    id: cred.id,
+    rawId: b64url.encode(cred.rawId),
+    type: cred.type,
+    authenticatorAttachment: cred.authenticatorAttachment ?? undefined,
+    clientExtensionResults: cred.getClientExtensionResults(),
+    response: {
+      clientDataJSON: b64url.encode(cred.response.clientDataJSON),
+      attestationObject: b64url.encode(cred.response.attestationObject),
+      transports: cred.response.getTransports ? cred.response.getTransports() : [],
+    },
+  };
+}
+
+window.registerPasskey = async (endpoint, accessToken) => {
+  const start = await cognito(endpoint, "StartWebAuthnRegistration", { AccessToken: accessToken });
+  if (start.status !== 200) return { stage: "start", ...start };
+  const options = start.json.CredentialCreationOptions;
+  let cred;
+  try {
+    cred = await navigator.credentials.create({ publicKey: creationOptions(options) });
+  } catch (e) {
+    return { stage: "create", options, error: e.name, message: String(e.message) };
+  }
+  const credential = registrationJSON(cred);
+  const complete = await cognito(endpoint, "CompleteWebAuthnRegistration",
+                                 { AccessToken: accessToken, Credential: credential });
+  return { stage: "complete", options, credentialId: credential.id, ...complete };
+};
+
+window.cognito = cognito;
+`;
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>passkeys</title>
+<script>${PAGE_SCRIPT}</script></head><body>passkeys</body></html>`;
+
+const site = http.createServer((req, res) => {
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+  res.end(PAGE);
+});
+await new Promise((resolve, reject) => {
+  site.once("error", reject);
+  site.listen(cfg.pagePort, "127.0.0.1", resolve);
+});
+
+const browser = await chromium.launch({ executablePath: cfg.chromium ?? "/usr/bin/chromium", headless: true,
+  args: CHROMIUM_ARGS });
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
+    protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true,
+    isUserVerified: true, automaticPresenceSimulation: true } });
+  out.step = "open the page";
+  await page.goto(`http://localhost:${cfg.pagePort}/`);
+  check(await page.evaluate(() => window.isSecureContext), "http://localhost is not a secure context");
+
+  out.step = "register a passkey";
+  const first = await page.evaluate(([e, t]) => window.registerPasskey(e, t), [cfg.endpoint, cfg.accessToken]);
+  out.steps.register = first;
+  check(first.stage === "complete" && first.status === 200, `registration failed: ${JSON.stringify(first)}`);
+  const o = first.options;
+  check(o.challenge && o.user && o.rp && o.pubKeyCredParams, `options lack members: ${JSON.stringify(o)}`);
+  const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+  out.steps.authenticatorCredentials = credentials.length;
+  check(credentials.length === 1, `the authenticator holds ${credentials.length} credentials`);
+  check(credentials[0].rpId === cfg.rpId, `credential for rpId ${credentials[0].rpId}`);
+
+  out.step = "list";
+  const list = await page.evaluate(([e, t]) => window.cognito(e, "ListWebAuthnCredentials", { AccessToken: t }),
+    [cfg.endpoint, cfg.accessToken]);
+  out.steps.list = list;
+  check(list.status === 200 && list.json.Credentials.length === 1, `list: ${JSON.stringify(list)}`);
+  check(list.json.Credentials[0].CredentialId === first.credentialId, "the listed id is not the registered one");
+
+  out.step = "register the same authenticator again";
+  const again = await page.evaluate(([e, t]) => window.registerPasskey(e, t), [cfg.endpoint, cfg.accessToken]);
+  out.steps.again = { stage: again.stage, error: again.error, exclude: again.options?.excludeCredentials };
+  check(again.stage === "create" && again.error === "InvalidStateError",
+        `a second registration on the same authenticator was not excluded: ${JSON.stringify(again)}`);
+
+  out.step = "delete";
+  const del = await page.evaluate(([e, t, id]) => window.cognito(e, "DeleteWebAuthnCredential",
+    { AccessToken: t, CredentialId: id }), [cfg.endpoint, cfg.accessToken, first.credentialId]);
+  out.steps.delete = del;
+  check(del.status === 200, `delete: ${JSON.stringify(del)}`);
+  const after = await page.evaluate(([e, t]) => window.cognito(e, "ListWebAuthnCredentials", { AccessToken: t }),
+    [cfg.endpoint, cfg.accessToken]);
+  out.steps.listAfterDelete = after.json;
+  check(after.status === 200 && after.json.Credentials.length === 0, `list after delete: ${JSON.stringify(after)}`);
+  out.step = "done";
+  out.ok = true;
+} catch (e) {
+  out.error = e.name ?? "Error";
+  out.message = String(e.message ?? e);
+  out.stack = String(e.stack ?? "").split("\n").slice(0, 6).join("\n");
+} finally {
+  await browser.close();
+  site.close();
+}
+console.log(JSON.stringify(out));
+process.exit(out.ok ? 0 : 1);
