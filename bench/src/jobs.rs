@@ -9,6 +9,7 @@ use latchkey_core::srp::math;
 use serde_json::{json, Value};
 
 use crate::http::{Conn, Reply};
+use crate::mfa::UserCycle;
 
 /// A small, fast, non-cryptographic generator for picking users.
 #[derive(Clone)]
@@ -42,7 +43,7 @@ pub enum Outcome {
     Failed(String),
 }
 
-fn classify(reply: Result<Reply, String>) -> Outcome {
+pub fn classify(reply: Result<Reply, String>) -> Outcome {
     match reply {
         Ok(r) if r.status == 200 => Outcome::Ok,
         Ok(r) => match r.error_type() {
@@ -166,6 +167,13 @@ pub enum Job {
         broad: bool,
         users: u64,
         rng: XorShift,
+    },
+    /// InitiateAuth USER_PASSWORD_AUTH, then RespondToAuthChallenge SOFTWARE_TOKEN_MFA with the authenticator
+    /// app's code, as the next of the connection's own users whose code of the current step is still unused.
+    MfaSignIn {
+        client_id: String,
+        password: String,
+        cycle: UserCycle,
     },
     /// GET `path` (the gateway scenario), with the next of `tokens` in `Authorization` as API Gateway reads it (the
     /// bare token), none when `tokens` is empty. With `want_sub`, an answer counts only when the upstream saw the
@@ -322,6 +330,11 @@ impl Job {
                 }
                 classify(reply)
             }
+            Job::MfaSignIn {
+                client_id,
+                password,
+                cycle,
+            } => cycle.step(conn, client_id, password).await,
             Job::Get {
                 path,
                 tokens,

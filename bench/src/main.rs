@@ -13,6 +13,7 @@ mod id_tokens;
 mod issue13;
 mod jobs;
 mod load;
+mod mfa;
 mod procfs;
 mod raw;
 mod report;

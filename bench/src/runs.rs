@@ -12,12 +12,12 @@ use crate::load::{closed_loop, open_loop, Timing};
 use crate::raw::RawLimits;
 use crate::report::{f2, find, human, mb, Row};
 use crate::scenarios::{
-    at, Fixture, Note, Pool, Scenario, Work, SCALE_SCENARIOS, SCENARIOS, S_GU_BASE, S_IDLE, S_OVER,
-    S_OVER_GU, S_PW, S_READY, S_RSS_AFTER, S_RSS_SETUP, S_SEED,
+    at, Fixture, Note, Pool, Scenario, Work, MFA_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, S_GU_BASE, S_IDLE,
+    S_OVER, S_OVER_GU, S_PW, S_READY, S_RSS_AFTER, S_RSS_SETUP, S_SEED,
 };
 use crate::servers::{self, LatchkeyCmd, Server};
 use crate::setup::{self, PASSWORD};
-use crate::{existence, flood, procfs};
+use crate::{existence, flood, mfa, procfs};
 
 /// A server under load: the rows' label, where to reach it, and the process to watch.
 struct UnderTest {
@@ -30,6 +30,7 @@ struct UnderTest {
 struct Pools {
     small: Fixture,
     scale: Option<Fixture>,
+    mfa: Option<Fixture>,
 }
 
 impl UnderTest {
@@ -85,11 +86,21 @@ impl UnderTest {
                 Some(p) => p,
                 None => return,
             },
+            Pool::Mfa => match &pools.mfa {
+                Some(p) => p,
+                None => return,
+            },
         };
         let name = scenario.row_name(pool.users);
-        let row = self
-            .run(&name, scenario.work.jobs(scenario.conns, pool), timing, limit)
-            .await;
+        let jobs = scenario.work.jobs(scenario.conns, pool);
+        if jobs.is_empty() {
+            eprintln!(
+                "  {} · {name}: skipped (the pool lacks what it needs)",
+                self.label
+            );
+            return;
+        }
+        let row = self.run(&name, jobs, timing, limit).await;
         let text = note.text(&row, pool.users, pools.small.users, rows);
         rows.push(row.with_note(text));
     }
@@ -276,7 +287,11 @@ async fn run_latchkey(
     );
     small.tokens = tokens;
     small.identities = identities;
-    let mut pools = Pools { small, scale: None };
+    let mut pools = Pools {
+        small,
+        scale: None,
+        mfa: None,
+    };
     rows.push(ut.rss_now(
         S_RSS_SETUP,
         "VmRSS after creating the pools, seeding, 16 sign-ins for tokens and their identities",
@@ -284,6 +299,11 @@ async fn run_latchkey(
 
     let wanted = SCENARIOS.iter().filter(|s| cli.wants(s.group));
     ut.run_latchkey_scenarios(wanted, &pools, plan.timing, rows).await;
+    if cli.wants("mfa") {
+        pools.mfa = Some(mfa_pool(&ut, &cmd, raw, plan, rows).await?);
+        ut.run_latchkey_scenarios(MFA_SCENARIOS, &pools, plan.timing, rows)
+            .await;
+    }
     rows.push(ut.rss_now(S_RSS_AFTER, "VmRSS once the hashing scenarios are over"));
 
     if cli.wants("overload") {
@@ -359,6 +379,39 @@ async fn overload(ut: &UnderTest, pool: &Fixture, sustainable: f64, plan: &Plan,
         f2(row.p99_ms)
     );
     rows.push(row);
+}
+
+/// The MFA pool, enrolled users and all. Each user can sign in once per 30-second TOTP step, so it holds twice the
+/// sign-ins the measured run may make in one step: the password sign-in's rate in this run (or, without it, the raw
+/// limit on every core), over the warm-up and measured window (at most one step), plus a few per connection.
+async fn mfa_pool(
+    ut: &UnderTest,
+    cmd: &LatchkeyCmd,
+    raw: &RawLimits,
+    plan: &Plan,
+    rows: &[Row],
+) -> Result<Fixture, String> {
+    let rate = find(rows, &ut.label, S_PW)
+        .and_then(|r| r.ops_per_s)
+        .filter(|r| *r > 0.0)
+        .unwrap_or(raw.password_sign_in() * procfs::machine().1 as f64);
+    let window = (plan.timing.warmup + plan.timing.duration)
+        .as_secs_f64()
+        .min(30.0);
+    let conns = MFA_SCENARIOS.iter().map(|s| s.conns).max().unwrap_or(8) as u64;
+    let users = (2.0 * rate * window).ceil() as u64 + 4 * conns;
+    eprintln!(
+        "  {} · MFA pool: {users} users enrolled with TOTP (for {rate:.0} sign-ins/s over {window:.0} s) …",
+        ut.label
+    );
+    let t = Instant::now();
+    let pool = mfa::pool(&ut.ep, cmd, users, 4).await?;
+    eprintln!(
+        "    pool {}, enrolled in {:.1} s (waited for the next TOTP step)",
+        pool.pool_id,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(pool)
 }
 
 /// The scale pool: `n` users through `latchkey bench-seed` (a row of how fast), and its app client.
@@ -445,7 +498,11 @@ async fn run_peer(plan: &Plan, server: Server, rows: &mut Vec<Row>) -> Result<()
     );
     let mut small = Fixture::new(pool_id, client_id, plan.peer_users, "peer");
     small.tokens = setup::tokens(&ep, &small.client_id, 16).await?;
-    let pools = Pools { small, scale: None };
+    let pools = Pools {
+        small,
+        scale: None,
+        mfa: None,
+    };
     for scenario in SCENARIOS {
         if let Some(note) = &scenario.peer_note {
             ut.run_scenario(scenario, &pools, plan.timing, None, note, rows)

@@ -5,12 +5,14 @@
 use base64::Engine as _;
 
 use crate::jobs::{Job, SrpClient, XorShift};
+use crate::mfa::{TotpUser, UserCycle};
 use crate::report::{f2, find, human, Row};
 use crate::setup::PASSWORD;
 
 pub const S_READY: &str = "start→ready (fresh data dir)";
 pub const S_IDLE: &str = "idle RSS after start";
 pub const S_PW: &str = "USER_PASSWORD_AUTH sign-in";
+pub const S_MFA: &str = "USER_PASSWORD_AUTH + SOFTWARE_TOKEN_MFA sign-in (2 round trips)";
 pub const S_SRP: &str = "USER_SRP_AUTH sign-in (2 round trips)";
 pub const S_REFRESH: &str = "REFRESH_TOKEN_AUTH";
 pub const S_GETUSER: &str = "GetUser";
@@ -70,6 +72,8 @@ pub enum Pool {
     Small,
     /// The scale pool (`Plan::scale_users`, bulk-seeded), made by the scale group.
     Scale,
+    /// The MFA pool (software-token MFA, every user enrolled with an authenticator app), made by the mfa group.
+    Mfa,
 }
 
 /// What each connection sends. Seeds are per connection: connection `i` draws from `XorShift::new(seed + i)`.
@@ -95,6 +99,9 @@ pub enum Work {
     SignUp,
     /// AdminCreateUser of fresh usernames.
     AdminCreate,
+    /// USER_PASSWORD_AUTH, then the SOFTWARE_TOKEN_MFA challenge answered with the app's code, as the pool's
+    /// enrolled users: connection `i` of `n` takes users `i`, `i + n`, … in turn, each at most once per time step.
+    MfaSignIn,
 }
 
 /// What the scenarios need of a pool: where to sign in, tokens to use, and how to name new users.
@@ -110,6 +117,8 @@ pub struct Fixture {
     pub identities: Option<(String, Vec<(String, String)>)>,
     /// The `Authorization: Basic …` value and scope of a confidential client allowed client_credentials.
     pub client_credentials: Option<(String, String)>,
+    /// Users enrolled with an authenticator app, and their secrets (the MFA pool's).
+    pub totp_users: Vec<TotpUser>,
     /// Part of every username the sign-up scenarios make, so servers' runs never collide ("lk", "peer").
     pub tag: &'static str,
 }
@@ -128,6 +137,7 @@ impl Fixture {
             tokens: Vec::new(),
             identities: None,
             client_credentials: None,
+            totp_users: Vec::new(),
             tag,
         }
     }
@@ -143,10 +153,10 @@ impl Fixture {
 impl Work {
     /// The jobs of `conns` connections on `pool` (none where the pool lacks what the work needs).
     pub fn jobs(self, conns: usize, pool: &Fixture) -> Vec<Job> {
-        (0..conns).filter_map(|i| self.job(i, pool)).collect()
+        (0..conns).filter_map(|i| self.job(i, conns, pool)).collect()
     }
 
-    fn job(self, i: usize, pool: &Fixture) -> Option<Job> {
+    fn job(self, i: usize, conns: usize, pool: &Fixture) -> Option<Job> {
         let seeded = |seed: u64| XorShift::new(seed + i as u64);
         let token = pool.tokens.get(i % pool.tokens.len().max(1));
         Some(match self {
@@ -212,6 +222,17 @@ impl Work {
                 n: 0,
                 password: PASSWORD.into(),
             },
+            Work::MfaSignIn => {
+                let users: Vec<TotpUser> = pool.totp_users.iter().skip(i).step_by(conns).cloned().collect();
+                if users.is_empty() {
+                    return None;
+                }
+                Job::MfaSignIn {
+                    client_id: pool.client_id.clone(),
+                    password: PASSWORD.into(),
+                    cycle: UserCycle::new(users),
+                }
+            }
         })
     }
 }
@@ -256,6 +277,12 @@ pub enum Note {
         percentile: Percentile,
         of: &'static Scenario,
     },
+    /// `text`, the pool's size, and the row's operations per core as a multiple of scenario `of`'s (on the small
+    /// pool): `…; pool of 1k; per core 0.93× USER_PASSWORD_AUTH sign-in`.
+    PerCoreVersus {
+        text: &'static str,
+        of: &'static str,
+    },
 }
 
 impl Note {
@@ -278,6 +305,14 @@ impl Note {
                     ),
                     _ => String::new(),
                 }
+            }
+            Note::PerCoreVersus { text, of } => {
+                let other = find(rows, &row.server, of).and_then(|r| r.ops_per_core_s);
+                let versus = match (row.ops_per_core_s, other) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("; per core {:.2}× {of}", a / b),
+                    _ => String::new(),
+                };
+                format!("{text}; pool of {}{versus}", human(pool_users))
             }
         }
     }
@@ -413,3 +448,18 @@ pub const SCALE_SCENARIOS: &[Scenario] = &[
     on_scale_pool(&LIST_BROAD, Percentile::P99),
     on_scale_pool(&LIST_NARROW, Percentile::P99),
 ];
+
+/// The mfa group's load run, once the MFA pool is set up (after the small pool's scenarios, so that its size can
+/// follow the password sign-in's rate). Its limit is the password sign-in's raw limit, as issue 16 asks: the
+/// second round trip, the TOTP check and the recorded step are what the ratio then shows. The peers do not run it
+/// (no `peer_note`), as they do not run SRP or the identity pool: cognito-local has no software-token MFA, and a
+/// moto_server row would not be like for like without checking how it checks codes.
+pub const MFA_SCENARIOS: &[Scenario] = &[Scenario {
+    pool: Pool::Mfa,
+    limit: Some("password_sign_in"),
+    note: Note::PerCoreVersus {
+        text: "limit = raw password sign-in; includes 2 requests, a TOTP check and its step recorded",
+        of: S_PW,
+    },
+    ..small("mfa", S_MFA, 8, Work::MfaSignIn)
+}];
