@@ -40,12 +40,12 @@ def passkey_pool(kit: Kit, factors=("PASSWORD", "WEB_AUTHN"), rp_id=None) -> tup
         kit.idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF",
                                          WebAuthnConfiguration={"RelyingPartyId": rp_id,
                                                                 "UserVerification": "required"})
-    client = kit.client(pool, flows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    client = kit.client(pool, flows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"])
     return pool, client
 
 
-def access_token(kit: Kit, pool: str, client: str) -> str:
-    username = f"pk{time.monotonic_ns()}"
+def access_token(kit: Kit, pool: str, client: str, username: str = "") -> str:
+    username = username or f"pk{time.monotonic_ns()}"
     kit.admin_user(pool, username, email=new_email("pk"))
     # Past the server's one-second pool cache, so token checks see the pool's latest settings.
     time.sleep(1.1)
@@ -57,9 +57,10 @@ def access_token(kit: Kit, pool: str, client: str) -> str:
 @pytest.mark.parametrize("rp_id", ["localhost", None], ids=["configured-rp-id", "public-url-host"])
 def test_a_passkey_is_registered_listed_and_deleted_in_chromium(kit: Kit, browser_node, tmp_path, rp_id):
     pool, client = passkey_pool(kit, rp_id=rp_id)
-    token = access_token(kit, pool, client)
+    username = f"pk{time.monotonic_ns()}"
+    token = access_token(kit, pool, client, username)
     cfg = {"chromium": str(CHROMIUM), "endpoint": kit.endpoint, "accessToken": token, "pagePort": free_port(),
-           "rpId": "localhost"}
+           "rpId": "localhost", "clientId": client, "username": username}
     f = tmp_path / "cfg.json"
     f.write_text(json.dumps(cfg))
     rc, out, err = run_node(browser_node, "passkeys_browser.mjs", str(f), timeout=120)
@@ -74,6 +75,22 @@ def test_a_passkey_is_registered_listed_and_deleted_in_chromium(kit: Kit, browse
     options = out["steps"]["register"]["options"]
     assert options["rp"]["id"] == "localhost"
     assert out["steps"]["again"]["exclude"][0]["id"] == listed["CredentialId"]
+    # USER_AUTH with the passkey: the request options name it, the assertion signs in (tokens that work), and the
+    # same Session answered again is refused.
+    sign_in = out["steps"]["signIn"]
+    request = sign_in["options"]
+    assert request["rpId"] == "localhost" and request["userVerification"] == "required", request
+    assert [c["id"] for c in request["allowCredentials"]] == [listed["CredentialId"]], request
+    assert sign_in["sessionLength"] <= 2048, "Cognito's SessionType allows 2,048 characters"
+    assert kit.get_user(out["steps"]["accessToken"])["Username"] == username
+    assert sign_in["replay"]["status"] == 400, sign_in["replay"]
+    assert sign_in["replay"]["json"]["__type"] == "NotAuthorizedException", sign_in["replay"]
+    # The scenario ended by deleting the passkey: WEB_AUTHN is no longer among the user's factors.
+    factors = kit.uidp.get_user_auth_factors(AccessToken=out["steps"]["accessToken"])
+    assert factors["ConfiguredUserAuthFactors"] == ["PASSWORD"], factors
+    r = kit.uidp.initiate_auth(ClientId=client, AuthFlow="USER_AUTH",
+                               AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    assert r["ChallengeName"] == "SELECT_CHALLENGE" and r["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"], r
 
 
 def test_the_refusals_around_a_registration(kit: Kit):

@@ -88,6 +88,55 @@ window.registerPasskey = async (endpoint, accessToken) => {
   return { stage: "complete", options, credentialId: credential.id, ...complete };
 };
 
+// PublicKeyCredentialRequestOptionsJSON -> the binary form navigator.credentials.get takes.
+function requestOptions(o) {
+  return {
+    ...o,
+    challenge: b64url.decode(o.challenge),
+    allowCredentials: (o.allowCredentials ?? []).map((c) => ({ ...c, id: b64url.decode(c.id) })),
+  };
+}
+
+// The assertion -> AuthenticationResponseJSON.
+function authenticationJSON(cred) {
+  const r = cred.response;
+  return {
+    id: cred.id,
+    rawId: b64url.encode(cred.rawId),
+    type: cred.type,
+    authenticatorAttachment: cred.authenticatorAttachment ?? undefined,
+    clientExtensionResults: cred.getClientExtensionResults(),
+    response: {
+      clientDataJSON: b64url.encode(r.clientDataJSON),
+      authenticatorData: b64url.encode(r.authenticatorData),
+      signature: b64url.encode(r.signature),
+      userHandle: r.userHandle ? b64url.encode(r.userHandle) : undefined,
+    },
+  };
+}
+
+// USER_AUTH with a passkey, as Amplify's signIn({authFlowType: 'USER_AUTH', preferredChallenge: 'WEB_AUTHN'}) does:
+// InitiateAuth → WEB_AUTHN (CREDENTIAL_REQUEST_OPTIONS, a JSON string) → navigator.credentials.get →
+// RespondToAuthChallenge with CREDENTIAL (the AuthenticationResponseJSON as a string). Also answers the same
+// Session a second time, which must be refused.
+window.signInWithPasskey = async (endpoint, clientId, username) => {
+  const init = await cognito(endpoint, "InitiateAuth", { ClientId: clientId, AuthFlow: "USER_AUTH",
+    AuthParameters: { USERNAME: username, PREFERRED_CHALLENGE: "WEB_AUTHN" } });
+  if (init.status !== 200 || init.json.ChallengeName !== "WEB_AUTHN") return { stage: "initiate", ...init };
+  const options = JSON.parse(init.json.ChallengeParameters.CREDENTIAL_REQUEST_OPTIONS);
+  let cred;
+  try {
+    cred = await navigator.credentials.get({ publicKey: requestOptions(options) });
+  } catch (e) {
+    return { stage: "get", options, error: e.name, message: String(e.message) };
+  }
+  const answer = { ClientId: clientId, ChallengeName: "WEB_AUTHN", Session: init.json.Session,
+    ChallengeResponses: { USERNAME: username, CREDENTIAL: JSON.stringify(authenticationJSON(cred)) } };
+  const done = await cognito(endpoint, "RespondToAuthChallenge", answer);
+  const replay = await cognito(endpoint, "RespondToAuthChallenge", answer);
+  return { stage: "respond", options, sessionLength: init.json.Session.length, ...done, replay };
+};
+
 window.cognito = cognito;
 `;
 
@@ -135,6 +184,17 @@ try {
   out.steps.list = list;
   check(list.status === 200 && list.json.Credentials.length === 1, `list: ${JSON.stringify(list)}`);
   check(list.json.Credentials[0].CredentialId === first.credentialId, "the listed id is not the registered one");
+
+  if (cfg.clientId) {
+    out.step = "sign in with the passkey";
+    const signIn = await page.evaluate(([e, c, u]) => window.signInWithPasskey(e, c, u),
+      [cfg.endpoint, cfg.clientId, cfg.username]);
+    out.steps.signIn = { ...signIn, json: signIn.json && { ...signIn.json,
+      AuthenticationResult: signIn.json.AuthenticationResult && Object.keys(signIn.json.AuthenticationResult) } };
+    out.steps.accessToken = signIn.json?.AuthenticationResult?.AccessToken;
+    check(signIn.stage === "respond" && signIn.status === 200 && signIn.json.AuthenticationResult,
+          `passkey sign-in failed: ${JSON.stringify(signIn)}`);
+  }
 
   out.step = "register the same authenticator again";
   const again = await page.evaluate(([e, t]) => window.registerPasskey(e, t), [cfg.endpoint, cfg.accessToken]);
