@@ -3,7 +3,9 @@
 //! Location, cookies and their attributes, security headers, and the page's shape — never its markup), `/logout`,
 //! the 429 page of the abuse limits, and the MFA page (`/mfa`: setting up an authenticator app — whose QR code is
 //! checked to be the otpauth URI of the secret shown — or email, a code, and its refusals of forged or foreign
-//! sessions and of posts without the CSRF token).
+//! sessions and of posts without the CSRF token), and the passkey sign-in (the sign-in form's passkey button only
+//! when the pool allows WEB_AUTHN, the passkey page with its CSP and `/ui/passkey.js`, `/passkey` refusing forged
+//! sessions and credentials with a page, and a software authenticator's assertion signing in once).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +14,7 @@ mod wire;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 use wire::oauth::{challenge, OAuthWorld, CALLBACK, PASSWORD, SIGNED_OUT, VERIFIER};
 use wire::{assert_wire_snapshot, get, post_form, send, Exchange};
 
@@ -688,4 +690,346 @@ async fn mfa_choice_and_email_setup_pages_keep_their_options_when_refused() {
         )
         .await;
     assert_eq!(user["UserMFASettingList"], json!(["EMAIL_OTP"]));
+}
+
+// ---- passkeys --------------------------------------------------------------------------------------------------
+
+/// CBOR's header for a major type and length (lengths up to 65535).
+fn cbor_head(major: u8, len: usize) -> Vec<u8> {
+    let m = major << 5;
+    match len {
+        0..=23 => vec![m | len as u8],
+        24..=255 => vec![m | 24, len as u8],
+        _ => vec![m | 25, (len >> 8) as u8, len as u8],
+    }
+}
+
+fn cbor_bytes(b: &[u8]) -> Vec<u8> {
+    [cbor_head(2, b.len()), b.to_vec()].concat()
+}
+
+fn cbor_text(t: &str) -> Vec<u8> {
+    [cbor_head(3, t.len()), t.as_bytes().to_vec()].concat()
+}
+
+const PASSKEY_ORIGIN: &str = "http://localhost:5173";
+
+/// A platform authenticator holding one ES256 key for the RP ID `localhost`, answering
+/// `navigator.credentials.create` and `.get` as a browser would (user present and verified).
+struct SoftPasskey {
+    key: aws_lc_rs::signature::EcdsaKeyPair,
+    id: Vec<u8>,
+}
+
+impl SoftPasskey {
+    fn new() -> Self {
+        use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        Self {
+            key,
+            id: (0..16u8).collect(),
+        }
+    }
+
+    fn b64(b: impl AsRef<[u8]>) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    }
+
+    fn rp_id_hash() -> Vec<u8> {
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"localhost")
+            .as_ref()
+            .to_vec()
+    }
+
+    /// RegistrationResponseJSON (`none` attestation) for StartWebAuthnRegistration's options.
+    fn register(&self, options: &Value) -> Value {
+        use aws_lc_rs::signature::KeyPair;
+        let client_data = json!({"type": "webauthn.create", "challenge": options["challenge"],
+            "origin": PASSKEY_ORIGIN, "crossOrigin": false})
+        .to_string();
+        let point = self.key.public_key().as_ref();
+        let cose = [
+            vec![0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21],
+            cbor_bytes(&point[1..33]),
+            vec![0x22],
+            cbor_bytes(&point[33..65]),
+        ]
+        .concat();
+        let mut auth_data = Self::rp_id_hash();
+        auth_data.push(0x45);
+        auth_data.extend_from_slice(&0u32.to_be_bytes());
+        auth_data.extend_from_slice(&[0; 16]);
+        auth_data.extend_from_slice(&(self.id.len() as u16).to_be_bytes());
+        auth_data.extend_from_slice(&self.id);
+        auth_data.extend_from_slice(&cose);
+        let attestation = [
+            vec![0xa3],
+            cbor_text("fmt"),
+            cbor_text("none"),
+            cbor_text("attStmt"),
+            vec![0xa0],
+            cbor_text("authData"),
+            cbor_bytes(&auth_data),
+        ]
+        .concat();
+        json!({"id": Self::b64(&self.id), "rawId": Self::b64(&self.id), "type": "public-key",
+               "authenticatorAttachment": "platform", "clientExtensionResults": {},
+               "response": {"clientDataJSON": Self::b64(client_data),
+                            "attestationObject": Self::b64(attestation), "transports": ["internal"]}})
+    }
+
+    /// AuthenticationResponseJSON for request options (the passkey page's), signature counter `count`.
+    fn assert(&self, options: &Value, count: u32) -> String {
+        let client_data = json!({"type": "webauthn.get", "challenge": options["challenge"],
+            "origin": PASSKEY_ORIGIN, "crossOrigin": false})
+        .to_string();
+        let mut auth_data = Self::rp_id_hash();
+        auth_data.push(0x05);
+        auth_data.extend_from_slice(&count.to_be_bytes());
+        let client_hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, client_data.as_bytes());
+        let signed = [auth_data.as_slice(), client_hash.as_ref()].concat();
+        let signature = self
+            .key
+            .sign(&aws_lc_rs::rand::SystemRandom::new(), &signed)
+            .unwrap();
+        json!({"id": Self::b64(&self.id), "rawId": Self::b64(&self.id), "type": "public-key",
+               "authenticatorAttachment": "platform", "clientExtensionResults": {},
+               "response": {"clientDataJSON": Self::b64(client_data), "authenticatorData": Self::b64(auth_data),
+                            "signature": Self::b64(signature), "userHandle": null}})
+        .to_string()
+    }
+}
+
+/// Lets the world's pool sign users in with passkeys (RP ID `localhost`) and registers `passkey` for alice.
+async fn enable_passkeys(w: &OAuthWorld, passkey: &SoftPasskey) {
+    w.app
+        .ok(
+            "UpdateUserPool",
+            json!({"UserPoolId": w.pool, "AutoVerifiedAttributes": ["email"],
+                   "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}}),
+            true,
+        )
+        .await;
+    w.app
+        .ok(
+            "SetUserPoolMfaConfig",
+            json!({"UserPoolId": w.pool, "MfaConfiguration": "OFF",
+                   "WebAuthnConfiguration": {"RelyingPartyId": "localhost", "UserVerification": "required"}}),
+            true,
+        )
+        .await;
+    let signed_in = w
+        .app
+        .ok(
+            "InitiateAuth",
+            json!({"ClientId": w.web, "AuthFlow": "USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": "alice", "PASSWORD": PASSWORD}}),
+            false,
+        )
+        .await;
+    let token = signed_in["AuthenticationResult"]["AccessToken"].clone();
+    let options = w
+        .app
+        .ok("StartWebAuthnRegistration", json!({"AccessToken": token}), false)
+        .await["CredentialCreationOptions"]
+        .clone();
+    w.app
+        .ok(
+            "CompleteWebAuthnRegistration",
+            json!({"AccessToken": token, "Credential": passkey.register(&options)}),
+            false,
+        )
+        .await;
+}
+
+/// A browser on the sign-in page: its CSRF cookie and token.
+struct LoginBrowser {
+    query: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl LoginBrowser {
+    async fn open(w: &OAuthWorld) -> (Self, Exchange) {
+        let query = w.query(&[("scope", "openid email")]);
+        let page = get(w.router(), &format!("/login?{query}")).await;
+        assert_page_headers(&page);
+        let cookie = format!("XSRF-TOKEN={}", page.cookie("XSRF-TOKEN").unwrap());
+        let csrf = form_value(&page.text(), "_csrf").unwrap();
+        (Self { query, cookie, csrf }, page)
+    }
+
+    async fn post(&self, w: &OAuthWorld, path: &str, fields: &[(&str, &str)]) -> Exchange {
+        let mut form = vec![("_csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        post_form(
+            w.router(),
+            &format!("{path}?{}", self.query),
+            &form,
+            &[("cookie", &self.cookie)],
+        )
+        .await
+    }
+}
+
+const PASSKEY_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                           frame-ancestors 'none'; base-uri 'none'";
+
+/// The request options the passkey page carries for its script.
+fn page_options(html: &str) -> Value {
+    let re = regex::Regex::new(r#"(?s)<script id="passkey-options" type="application/json">(.*?)</script>"#)
+        .unwrap();
+    serde_json::from_str(&re.captures(html).expect("the options block")[1]).unwrap()
+}
+
+#[tokio::test]
+async fn passkey_button_page_script_and_sign_in() {
+    let w = OAuthWorld::new().await;
+    let (_, plain) = LoginBrowser::open(&w).await;
+    assert!(
+        !plain.text().contains("Sign in with a passkey"),
+        "no passkey button while the pool leaves WEB_AUTHN out"
+    );
+
+    let passkey = SoftPasskey::new();
+    enable_passkeys(&w, &passkey).await;
+    let (browser, login) = LoginBrowser::open(&w).await;
+    let html = login.text();
+    assert!(
+        html.contains(r#"<button class="btn passkeyButton-customizable" type="submit" name="passkey" formnovalidate>Sign in with a passkey</button>"#),
+        "{html}"
+    );
+
+    // The script: served by the binary, as JavaScript, cacheable, never sniffed.
+    let script = get(w.router(), "/ui/passkey.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert_eq!(script.header("content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(script.header("x-content-type-options"), "nosniff");
+    assert!(script.text().contains("navigator.credentials.get"));
+
+    // A name without a passkey, and no name, are refused on the sign-in form.
+    let none = browser
+        .post(&w, "/login", &[("username", ""), ("passkey", "")])
+        .await;
+    assert_page_headers(&none);
+    assert!(none
+        .text()
+        .contains("Enter your username to sign in with a passkey."));
+    let unknown = browser
+        .post(&w, "/login", &[("username", "nobody"), ("passkey", "")])
+        .await;
+    assert_page_headers(&unknown);
+    assert!(unknown.text().contains("role=\"alert\""), "{}", unknown.text());
+
+    // The passkey page: its own CSP allows the hosted UI's script and nothing more.
+    let page = browser
+        .post(&w, "/login", &[("username", "alice"), ("passkey", "")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert_eq!(page.header("content-security-policy"), PASSKEY_CSP);
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert_eq!(page.header("x-frame-options"), "DENY");
+    let html = page.text();
+    assert!(html.contains(r#"<script src="/ui/passkey.js"></script>"#));
+    assert!(html.contains("<noscript>") && html.contains("Back to sign in"));
+    let options = page_options(&html);
+    assert_eq!(options["rpId"], "localhost");
+    assert_eq!(
+        options["allowCredentials"][0]["id"],
+        SoftPasskey::b64(&passkey.id)
+    );
+    let session = form_value(&html, "session").unwrap();
+    let username = form_value(&html, "username").unwrap();
+    assert_eq!(username, "alice");
+
+    // Forged sessions and credentials: the sign-in form with the reason, never a server error.
+    let good = passkey.assert(&options, 1);
+    let forged_session = browser
+        .post(
+            &w,
+            "/passkey",
+            &[
+                ("session", "forged"),
+                ("username", "alice"),
+                ("credential", &good),
+            ],
+        )
+        .await;
+    let forged_credential = browser
+        .post(
+            &w,
+            "/passkey",
+            &[
+                ("session", &session),
+                ("username", "alice"),
+                ("credential", "{\"id\":1}"),
+            ],
+        )
+        .await;
+    let other_challenge = passkey.assert(&json!({"challenge": SoftPasskey::b64([7u8; 32])}), 1);
+    let wrong_challenge = browser
+        .post(
+            &w,
+            "/passkey",
+            &[
+                ("session", &session),
+                ("username", "alice"),
+                ("credential", &other_challenge),
+            ],
+        )
+        .await;
+    let no_csrf = post_form(
+        w.router(),
+        &format!("/passkey?{}", browser.query),
+        &[
+            ("session", &session),
+            ("username", "alice"),
+            ("credential", &good),
+        ],
+        &[("cookie", &browser.cookie)],
+    )
+    .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    for refused in [&forged_session, &forged_credential, &wrong_challenge] {
+        assert_page_headers(refused);
+        assert!(refused.text().contains("role=\"alert\""), "{}", refused.text());
+        assert!(refused.text().contains(r#"name="signInSubmitButton""#));
+    }
+
+    // The browser's assertion signs alice in and goes on to the app; the Session is spent.
+    let signed_in = browser
+        .post(
+            &w,
+            "/passkey",
+            &[
+                ("session", &session),
+                ("username", "alice"),
+                ("credential", &good),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::FOUND, "{}", signed_in.text());
+    assert!(signed_in.header("location").starts_with(CALLBACK));
+    assert!(signed_in.location_param("code").is_some());
+    assert_eq!(signed_in.location_param("state").as_deref(), Some("st8"));
+    let replay = browser
+        .post(
+            &w,
+            "/passkey",
+            &[
+                ("session", &session),
+                ("username", "alice"),
+                ("credential", &passkey.assert(&options, 2)),
+            ],
+        )
+        .await;
+    assert_page_headers(&replay);
+    assert!(
+        replay.text().contains("session can only be used once"),
+        "{}",
+        replay.text()
+    );
 }

@@ -6,6 +6,7 @@
 //   node hosted_browser.mjs <scenario> <config.json>
 //   scenarios: signup | forgot | wrong_password | new_password | customized
 //              mfa_totp_setup | mfa_email | mfa_choose | mfa_setup_email   (the MFA page, POST /mfa)
+//              passkey   (the sign-in page's passkey button, the passkey page and POST /passkey)
 //
 // Prints one JSON line: {ok, scenario, step, steps: {...}} (and error/message on failure). The pytest side
 // (test_hosted_ui_browser.py, test_hosted_ui_mfa.py) makes the pools and users, serves mailed codes at
@@ -426,6 +427,68 @@ const scenarios = {
     out.steps.codesUsed = codes.used;
   },
 
+  /** A passkey registered by API (StartWebAuthnRegistration, navigator.credentials.create with a CDP virtual
+   * authenticator, CompleteWebAuthnRegistration) from a page on http://localhost:<pagePort>; then the hosted UI,
+   * reached as http://localhost (so the RP ID `localhost` is the page's): the username typed, "Sign in with a
+   * passkey", the passkey page's script asks the same authenticator, and the browser lands on the callback. */
+  async passkey({ page, context, callbacks }) {
+    const config = await discover();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
+      protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true } });
+    const site = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><html><head><meta charset="utf-8"><title>app</title><script>${REGISTER_SCRIPT}</script>`
+        + "</head><body>app</body></html>");
+    });
+    await new Promise((resolve, reject) => { site.once("error", reject); site.listen(cfg.pagePort, "127.0.0.1", resolve); });
+    try {
+      out.step = "register a passkey";
+      await page.goto(`http://localhost:${cfg.pagePort}/`);
+      const reg = await page.evaluate(([e, t]) => window.registerPasskey(e, t), [cfg.endpoint, cfg.accessToken]);
+      out.steps.register = { stage: reg.stage, status: reg.status, error: reg.error, message: reg.message,
+        json: reg.json };
+      check(reg.stage === "complete" && reg.status === 200, `registration failed: ${JSON.stringify(reg)}`);
+    } finally {
+      site.close();
+    }
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    out.steps.authenticatorRpIds = credentials.map((c) => c.rpId);
+
+    const blocked = [];
+    page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+    out.steps.cspBlocked = blocked;
+    out.step = "sign-in page";
+    const req = await authRequest(config);
+    const url = new URL(req.url.href);
+    url.hostname = "localhost";
+    await page.goto(url.href);
+    out.steps.loginPage = await pageState(page);
+    out.steps.loginHost = new URL(page.url()).hostname;
+    await page.getByLabel(cfg.usernameLabel ?? "Username", { exact: true }).fill(cfg.username);
+    await shot(page, "login");
+    const passkeyPage = page.waitForResponse((r) => new URL(r.url()).pathname === "/login"
+      && r.request().method() === "POST", { timeout: 20000 });
+    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/passkey"
+      && r.request().method() === "POST", { timeout: 20000 });
+    const landed = page.waitForURL((u) => isCallback(u), { timeout: 20000 });
+    out.step = "passkey button";
+    await page.getByRole("button", { name: "Sign in with a passkey", exact: true }).click();
+    const shown = await passkeyPage;
+    out.steps.passkeyPage = { status: shown.status(), csp: (await shown.allHeaders())["content-security-policy"] };
+    const answer = await posted;
+    out.steps.passkeyPost = { status: answer.status(), location: (await answer.allHeaders()).location ?? null };
+    await landed.catch(() => null);
+    await expectCallback(page, "the passkey should reach the callback");
+    const r = await redeem(config, req, callbacks.at(-1));
+    out.steps.claims = r.claims;
+    out.steps.callbackCount = callbacks.length;
+    const after = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    out.steps.signCount = after.credentials.map((c) => c.signCount);
+  },
+
   /** MFA_SETUP offering the app and email: choose email, give an address, enter the code mailed to it. */
   async mfa_setup_email({ page, callbacks }) {
     const config = await discover();
@@ -453,6 +516,48 @@ const scenarios = {
     out.steps.userinfo = r.userinfo;
   },
 };
+
+// What the passkey scenario's app page runs: a passkey registration through Latchkey's API with fetch, as a web app
+// using Amplify does (see passkeys_browser.mjs).
+const REGISTER_SCRIPT = `
+const b64url = {
+  decode(s) {
+    const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+    return Uint8Array.from(b, (c) => c.charCodeAt(0));
+  },
+  encode(buf) {
+    const s = btoa(String.fromCharCode(...new Uint8Array(buf)));
+    return s.replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  },
+};
+async function cognito(endpoint, op, body) {
+  const r = await fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/x-amz-json-1.1",
+    "X-Amz-Target": "AWSCognitoIdentityProviderService." + op }, body: JSON.stringify(body) });
+  return { status: r.status, json: await r.json() };
+}
+window.registerPasskey = async (endpoint, accessToken) => {
+  const start = await cognito(endpoint, "StartWebAuthnRegistration", { AccessToken: accessToken });
+  if (start.status !== 200) return { stage: "start", ...start };
+  const o = start.json.CredentialCreationOptions;
+  let cred;
+  try {
+    cred = await navigator.credentials.create({ publicKey: { ...o, challenge: b64url.decode(o.challenge),
+      user: { ...o.user, id: b64url.decode(o.user.id) },
+      excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({ ...c, id: b64url.decode(c.id) })) } });
+  } catch (e) {
+    return { stage: "create", error: e.name, message: String(e.message) };
+  }
+  const credential = { id: cred.id, rawId: b64url.encode(cred.rawId), type: cred.type,
+    authenticatorAttachment: cred.authenticatorAttachment ?? undefined,
+    clientExtensionResults: cred.getClientExtensionResults(),
+    response: { clientDataJSON: b64url.encode(cred.response.clientDataJSON),
+      attestationObject: b64url.encode(cred.response.attestationObject),
+      transports: cred.response.getTransports ? cred.response.getTransports() : [] } };
+  const complete = await cognito(endpoint, "CompleteWebAuthnRegistration",
+    { AccessToken: accessToken, Credential: credential });
+  return { stage: "complete", ...complete };
+};
+`;
 
 // ---- main ------------------------------------------------------------------------------------------------------
 

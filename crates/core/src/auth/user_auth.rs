@@ -175,24 +175,34 @@ impl Latchkey {
                 self.code_challenge(pool, client, &user, MfaFactor::Sms, "SMS_OTP", start.device_key)
                     .await
             }
-            "WEB_AUTHN" => {
-                let (options, ceremony) = self.passkey_authentication_start(pool, &user)?;
-                let state = SessionState {
-                    webauthn: Some(ceremony),
-                    ..self.session_state(client, &user.username, "WEB_AUTHN", start.device_key)
-                };
-                let mut parameters = Map::new();
-                parameters.insert("CREDENTIAL_REQUEST_OPTIONS".into(), Value::String(options));
-                Ok(AuthOutcome::Challenge {
-                    name: "WEB_AUTHN".into(),
-                    session: Some(self.seal_state(&state)),
-                    parameters,
-                })
-            }
+            "WEB_AUTHN" => self.web_authn_challenge(pool, client, &user, start.device_key),
             other => Err(CognitoError::invalid_parameter(format!(
                 "The challenge {other} is not available for the user."
             ))),
         }
+    }
+
+    /// The WEB_AUTHN challenge for `user`: CREDENTIAL_REQUEST_OPTIONS, with the ceremony sealed in the Session.
+    /// The hosted UI's passkey page starts from it too.
+    pub(crate) fn web_authn_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        device_key: Option<&str>,
+    ) -> Result<AuthOutcome> {
+        let (options, ceremony) = self.passkey_authentication_start(pool, user)?;
+        let state = SessionState {
+            webauthn: Some(ceremony),
+            ..self.session_state(client, &user.username, "WEB_AUTHN", device_key)
+        };
+        let mut parameters = Map::new();
+        parameters.insert("CREDENTIAL_REQUEST_OPTIONS".into(), Value::String(options));
+        Ok(AuthOutcome::Challenge {
+            name: "WEB_AUTHN".into(),
+            session: Some(self.seal_state(&state)),
+            parameters,
+        })
     }
 
     /// A challenge that asks for the password (PASSWORD) or SRP_A (PASSWORD_SRP).
@@ -254,6 +264,21 @@ impl Latchkey {
     /// ceremony the session carries. A passkey is the whole sign-in: it proves possession and, as webauthn-rs
     /// requires of passkeys, user verification.
     pub(crate) async fn respond_web_authn(&self, answer: ChallengeAnswer<'_>) -> Result<AuthOutcome> {
+        let secret_hash = answer.responses.get("SECRET_HASH").map(String::as_str);
+        let (user, state) = self
+            .web_authn_answer(answer, ClientProof::SecretHash(secret_hash))
+            .await?;
+        self.complete_sign_in(answer.pool, answer.client, &user, state.device_key.as_deref())
+            .await
+    }
+
+    /// A WEB_AUTHN answer (USERNAME, CREDENTIAL) checked and its Session spent: the user it signs in, and the
+    /// session's state. The API's RespondToAuthChallenge and the hosted UI's passkey page both finish with it.
+    pub(crate) async fn web_authn_answer(
+        &self,
+        answer: ChallengeAnswer<'_>,
+        proof: ClientProof<'_>,
+    ) -> Result<(User, SessionState)> {
         let (pool, client) = (answer.pool, answer.client);
         let session = answer.session.unwrap_or_default();
         let state = self.open_session(client, "WEB_AUTHN", answer.session)?;
@@ -265,8 +290,7 @@ impl Latchkey {
             .await?
             .filter(|u| u.username == state.username)
             .ok_or_else(session_expired)?;
-        let secret_hash = answer.responses.get("SECRET_HASH").map(String::as_str);
-        self.check_secret_hash(client, &names_of(typed, &user), secret_hash)?;
+        proof.check(self, client, &names_of(typed, &user))?;
         if self.first_factor_step(&user)? != FirstFactorStep::SignIn {
             return Err(incorrect());
         }
@@ -275,8 +299,7 @@ impl Latchkey {
             .passkey_authentication_finish(pool, &user, ceremony, credential)
             .await?;
         self.spend_session(session, state.expires).await?;
-        self.complete_sign_in(pool, client, &user, state.device_key.as_deref())
-            .await
+        Ok((user, state))
     }
 
     /// The Session ConfirmSignUp answers for a client that signs in with USER_AUTH: InitiateAuth with it signs the

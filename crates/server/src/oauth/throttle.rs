@@ -20,6 +20,8 @@ const LIMITED_POSTS: &[&str] = &[
     "/newPassword",
     // An MFA page's post may send a code (email setup, a chosen email factor) or judge one.
     "/mfa",
+    // The passkey button's post is /login's; the passkey page's post judges an assertion.
+    "/passkey",
     "/signup",
     "/confirm",
     "/forgotPassword",

@@ -4,12 +4,14 @@
 
 mod browser;
 mod mfa;
+mod passkey;
 mod reset;
 mod sign_in;
 mod sign_up;
 
 pub use browser::{CsrfToken, SESSION_SECONDS, SIGN_UP_MARKER_SECONDS};
 pub use mfa::{MfaPageAnswer, MfaPrompt, TotpSetup};
+pub use passkey::PasskeyPrompt;
 pub use sign_in::{HostedSignIn, NewPasswordPrompt};
 pub use sign_up::{HostedSignUp, SignedUp};
 

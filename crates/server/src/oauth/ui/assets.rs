@@ -1,4 +1,4 @@
-//! The hosted UI's stylesheet, and the pool's (or client's) checked CSS and logo from SetUICustomization.
+//! The hosted UI's stylesheet and passkey script, and the pool's (or client's) checked CSS and logo from SetUICustomization.
 
 use std::sync::Arc;
 
@@ -17,6 +17,19 @@ pub async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../../templates/style.css"),
+    )
+        .into_response()
+}
+
+/// The passkey page's script (the only script of the hosted UI).
+pub async fn passkey_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        include_str!("../../../templates/passkey.js"),
     )
         .into_response()
 }

@@ -6,12 +6,14 @@ use askama::Template;
 use axum::response::Response;
 use latchkey_core::oauth::hosted::HostedSignIn;
 use latchkey_core::pools::UserPool;
+use latchkey_core::CognitoError;
 use serde::Deserialize;
 
 use super::mfa::show_prompt;
 use super::new_password::NewPasswordPage;
 use super::page::Frame;
-use super::request::{HostedForm, HostedRequest};
+use super::passkey::show_passkey;
+use super::request::{present, HostedForm, HostedRequest};
 use super::sign_up::ConfirmPage;
 use super::username_label;
 use crate::oauth::authorize::{finish, redirect};
@@ -24,6 +26,8 @@ struct LoginPage {
     username: String,
     username_label: &'static str,
     signup_allowed: bool,
+    /// The pool lets users sign in with a passkey: the form's second button.
+    passkey_allowed: bool,
 }
 
 impl LoginPage {
@@ -33,6 +37,7 @@ impl LoginPage {
             username,
             username_label: username_label(pool),
             signup_allowed: !pool.admin_create_user_config.allow_admin_create_user_only,
+            passkey_allowed: pool.allows_first_factor("WEB_AUTHN"),
         }
     }
 }
@@ -64,10 +69,16 @@ pub async fn login_form(mut request: HostedRequest) -> Response {
 pub struct LoginFields {
     username: String,
     password: String,
+    /// The "Sign in with a passkey" button sent the form.
+    #[serde(deserialize_with = "present")]
+    passkey: bool,
 }
 
-pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFields>) -> Response {
+pub async fn login_submit(HostedForm { request, form }: HostedForm<LoginFields>) -> Response {
     let username = form.username.trim();
+    if form.passkey {
+        return start_passkey(request, username).await;
+    }
     let Checked { pool, client, .. } = &request.checked;
     let outcome = request
         .lk()
@@ -75,12 +86,24 @@ pub async fn login_submit(HostedForm { mut request, form }: HostedForm<LoginFiel
         .await;
     match outcome {
         Ok(next) => follow(request, next).await,
-        Err(e) => {
-            let frame = request.frame().refused(e);
-            let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
-            request.show(&page)
-        }
+        Err(e) => refused(request, e, username),
     }
+}
+
+/// The passkey button: the passkey page for the name typed, or the sign-in form again with the reason.
+async fn start_passkey(request: HostedRequest, username: &str) -> Response {
+    let Checked { pool, client, .. } = &request.checked;
+    match request.lk().hosted_passkey_start(pool, client, username).await {
+        Ok(prompt) => show_passkey(request, prompt),
+        Err(e) => refused(request, e, username),
+    }
+}
+
+/// The sign-in form again, with the reason the last step was refused and the name typed.
+pub(super) fn refused(mut request: HostedRequest, e: CognitoError, username: &str) -> Response {
+    let frame = request.frame().refused(e);
+    let page = LoginPage::new(frame, &request.checked.pool, username.to_string());
+    request.show(&page)
 }
 
 /// Where a sign-in step leads: on to the app, or to the page of the step that comes next.

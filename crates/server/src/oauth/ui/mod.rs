@@ -8,6 +8,7 @@ mod login;
 mod mfa;
 mod new_password;
 mod page;
+mod passkey;
 mod request;
 mod reset;
 mod sign_up;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/newPassword", post(new_password::new_password_submit))
         .route("/mfa", post(mfa::mfa_submit))
+        .route("/passkey", post(passkey::passkey_submit))
         .route("/signup", get(sign_up::signup_form).post(sign_up::signup_submit))
         .route(
             "/confirm",
@@ -45,6 +47,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/error", get(page::error_route))
         .route("/ui/style.css", get(assets::stylesheet))
+        .route("/ui/passkey.js", get(assets::passkey_script))
         .route("/ui/custom.css", get(assets::custom_css))
         .route("/ui/logo", get(assets::logo))
 }
