@@ -44,7 +44,7 @@ import {
   verifyTOTPSetup,
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
-import { codeFetcher, Steps } from "./steps.mjs";
+import { codeFetcher, keysOf, recordFetch, Steps } from "./steps.mjs";
 import { FreshCodes, selfTest, totpAt } from "./totp.mjs";
 
 const scenario = process.argv[2];
@@ -58,18 +58,8 @@ if (typeof globalThis.navigator === "undefined") {
 
 // ---- what Amplify sends and gets back (it calls the global fetch at request time)
 const calls = [];
-const realFetch = globalThis.fetch;
-const keysOf = (m) => (m && typeof m === "object" ? Object.keys(m).sort() : undefined);
 const presence = (v) => (v === undefined || v === null ? "absent" : "present");
-globalThis.fetch = async (input, init = {}) => {
-  const request = input instanceof Request ? input : new Request(input, init);
-  const target = String(request.headers.get("x-amz-target") ?? "").split(".").pop();
-  let body = {};
-  try { body = JSON.parse(await request.clone().text()); } catch { /* not JSON */ }
-  const res = await realFetch(request);
-  let out = {};
-  try { out = await res.clone().json(); } catch { /* empty */ }
-  calls.push({
+const realFetch = recordFetch(calls, (target, body, out, res) => ({
     target,
     authFlow: body.AuthFlow,
     challengeName: body.ChallengeName,
@@ -94,9 +84,7 @@ globalThis.fetch = async (input, init = {}) => {
     responseStatus: out.Status,
     secretCode: presence(out.SecretCode),
     tokens: presence(out.AuthenticationResult?.AccessToken),
-  });
-  return res;
-};
+}));
 
 if (scenario !== "selftest") {
   Amplify.configure({

@@ -22,7 +22,7 @@ import {
   signUp,
 } from "aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "aws-amplify/auth/cognito";
-import { codeFetcher, Steps } from "./steps.mjs";
+import { codeFetcher, keysOf, recordFetch, Steps } from "./steps.mjs";
 
 const req = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 
@@ -34,19 +34,9 @@ if (typeof globalThis.navigator === "undefined") {
 
 // ---- what Amplify sends (it calls the global fetch at request time)
 const calls = [];
-const realFetch = globalThis.fetch;
-const keysOf = (m) => (m && typeof m === "object" ? Object.keys(m).sort() : undefined);
-globalThis.fetch = async (input, init = {}) => {
-  const request = input instanceof Request ? input : new Request(input, init);
-  const target = String(request.headers.get("x-amz-target") ?? "").split(".").pop();
-  let body = {};
-  try { body = JSON.parse(await request.clone().text()); } catch { /* not JSON */ }
-  const res = await realFetch(request);
-  let out = {};
-  try { out = await res.clone().json(); } catch { /* empty */ }
-  calls.push({
+const realFetch = recordFetch(calls, (target, body, out, res) => ({
     target,
-    url: request.url,
+    url: res.url,
     authFlow: body.AuthFlow,
     challengeName: body.ChallengeName,
     authParameters: keysOf(body.AuthParameters),
@@ -57,9 +47,7 @@ globalThis.fetch = async (input, init = {}) => {
     errorMessage: out.message,
     responseChallenge: out.ChallengeName,
     newDeviceMetadata: out.AuthenticationResult?.NewDeviceMetadata,
-  });
-  return res;
-};
+}));
 
 Amplify.configure({
   Auth: {

@@ -22,3 +22,24 @@ export class Steps {
     return out;
   }
 }
+
+export const keysOf = (m) => (m && typeof m === "object" ? Object.keys(m).sort() : undefined);
+
+// Records what a client library sends through the global fetch and what comes back: `describe(target, body, out,
+// res)` makes each entry of `calls` from the operation (X-Amz-Target's last part), the request's JSON body, the
+// response's JSON body and the response. Returns the real fetch, for requests that are not the client's.
+export function recordFetch(calls, describe) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init = {}) => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const target = String(request.headers.get("x-amz-target") ?? "").split(".").pop();
+    let body = {};
+    try { body = JSON.parse(await request.clone().text()); } catch { /* not JSON */ }
+    const res = await realFetch(request);
+    let out = {};
+    try { out = await res.clone().json(); } catch { /* empty */ }
+    calls.push(describe(target, body, out, res));
+    return res;
+  };
+  return realFetch;
+}
