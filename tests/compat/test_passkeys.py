@@ -114,3 +114,31 @@ def test_the_refusals_around_a_registration(kit: Kit):
     with pytest.raises(Exception) as e:
         kit.uidp.delete_web_authn_credential(AccessToken=token, CredentialId="bm9uZQ")
     assert_client_error(e, "ResourceNotFoundException")
+
+
+def test_amplify_registers_a_passkey_and_signs_in_with_it_in_chromium(kit: Kit, browser_node, tmp_path):
+    """Amplify v6 unmodified, bundled for the page with esbuild, on http://localhost with a virtual authenticator:
+    signIn with the password, associateWebAuthnCredential, listWebAuthnCredentials, signOut, then signIn with
+    USER_AUTH and preferredChallenge WEB_AUTHN — DONE with tokens that work."""
+    ensure_packages(["aws-amplify/package.json", "esbuild"])
+    pool, client = passkey_pool(kit, rp_id="localhost")
+    username = f"pkamp{time.monotonic_ns()}"
+    kit.admin_user(pool, username, email=new_email("pkamp"))
+    time.sleep(1.1)  # past the server's one-second pool cache
+    cfg = {"chromium": str(CHROMIUM), "endpoint": kit.endpoint, "pagePort": free_port(), "rpId": "localhost",
+           "amplify": {"poolId": pool, "clientId": client, "username": username, "password": PASSWORD}}
+    f = tmp_path / "cfg.json"
+    f.write_text(json.dumps(cfg))
+    rc, out, err = run_node(browser_node, "passkeys_browser.mjs", str(f), timeout=180)
+    steps = out.get("steps", {})
+    assert rc == 0 and out["ok"], (
+        f"failed at step {out.get('step')!r}: {out.get('error')}: {out.get('message')}\n"
+        f"steps: {json.dumps(steps, indent=1)[:4000]}\nstderr: {err[-2000:]}")
+    assert steps["signIn"]["value"]["nextStep"]["signInStep"] == "DONE", steps["signIn"]
+    listed = steps["list"]["value"]["credentials"]
+    assert len(listed) == 1 and listed[0]["relyingPartyId"] == "localhost", listed
+    assert steps["passkeySignIn"]["value"]["nextStep"]["signInStep"] == "DONE", steps["passkeySignIn"]
+    assert kit.get_user(steps["session"]["value"]["accessToken"])["Username"] == username
+    # Registered, then used once to sign in: the authenticator's counter moved past registration.
+    creds = steps["authenticatorCredentials"]
+    assert [c["rpId"] for c in creds] == ["localhost"] and creds[0]["signCount"] >= 2, creds

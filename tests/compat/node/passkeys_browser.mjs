@@ -5,12 +5,20 @@
 // CompleteWebAuthnRegistration with the RegistrationResponseJSON, then ListWebAuthnCredentials and
 // DeleteWebAuthnCredential.
 //
-// Usage: node passkeys_browser.mjs <cfg.json>, where cfg = {chromium, endpoint, accessToken, pagePort}. Prints one
-// JSON line {ok, step, steps, error?, message?} and exits 0 on success.
+// With cfg.amplify the page runs Amplify v6 instead (bundled for the browser with esbuild at run time, unmodified):
+// signIn with the password, associateWebAuthnCredential, listWebAuthnCredentials, signOut, then signIn with
+// USER_AUTH and WEB_AUTHN — what a web app using Amplify's passkey support does.
+//
+// Usage: node passkeys_browser.mjs <cfg.json>, where cfg = {chromium, endpoint, accessToken, pagePort} (amplify:
+// {chromium, endpoint, pagePort, amplify: {poolId, clientId, username, password}}). Prints one JSON line
+// {ok, step, steps, error?, message?} and exits 0 on success.
 
 import { chromium } from "playwright-core";
+import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const [cfgPath] = process.argv.slice(2);
 const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
@@ -140,10 +148,55 @@ window.signInWithPasskey = async (endpoint, clientId, username) => {
 window.cognito = cognito;
 `;
 
+// Amplify v6 as a web app ships it: its ESM build bundled for the browser, exposing what the page calls.
+const AMPLIFY_ENTRY = `
+import { Amplify } from "aws-amplify";
+import { associateWebAuthnCredential, fetchAuthSession, listWebAuthnCredentials, signIn, signOut }
+  from "aws-amplify/auth";
+window.amplify = { Amplify, associateWebAuthnCredential, fetchAuthSession, listWebAuthnCredentials, signIn, signOut };
+`;
+const amplifyBundle = cfg.amplify ? (await build({
+  stdin: { contents: AMPLIFY_ENTRY, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: "js" },
+  bundle: true, format: "iife", platform: "browser", write: false, logLevel: "error",
+})).outputFiles[0].text : "";
+
+// The web app's passkey steps with Amplify, each recorded with its outcome.
+const AMPLIFY_FLOW = `
+window.amplifyPasskeys = async (endpoint, a) => {
+  const { Amplify, associateWebAuthnCredential, fetchAuthSession, listWebAuthnCredentials, signIn, signOut } =
+    window.amplify;
+  Amplify.configure({ Auth: { Cognito: { userPoolId: a.poolId, userPoolClientId: a.clientId,
+    userPoolEndpoint: endpoint.replace(/\\/?$/, "/") } } });
+  const steps = {};
+  const step = async (name, fn) => {
+    try { steps[name] = { ok: true, value: (await fn()) ?? null }; }
+    catch (e) { steps[name] = { ok: false, name: e.name, message: String(e.message) }; throw e; }
+    return steps[name].value;
+  };
+  try {
+    await step("signIn", () => signIn({ username: a.username, password: a.password,
+      options: { authFlowType: "USER_PASSWORD_AUTH" } }));
+    await step("associate", () => associateWebAuthnCredential());
+    await step("list", () => listWebAuthnCredentials());
+    await step("signOut", () => signOut());
+    await step("passkeySignIn", () => signIn({ username: a.username,
+      options: { authFlowType: "USER_AUTH", preferredChallenge: "WEB_AUTHN" } }));
+    await step("session", async () => ({ accessToken: (await fetchAuthSession()).tokens?.accessToken?.toString() }));
+  } catch (e) { /* recorded in steps */ }
+  return steps;
+};
+`;
+
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>passkeys</title>
-<script>${PAGE_SCRIPT}</script></head><body>passkeys</body></html>`;
+<script>${PAGE_SCRIPT}</script>${cfg.amplify ? `<script src="/amplify.js"></script><script>${AMPLIFY_FLOW}</script>` : ""}
+</head><body>passkeys</body></html>`;
 
 const site = http.createServer((req, res) => {
+  if (req.url === "/amplify.js") {
+    res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" });
+    res.end(amplifyBundle);
+    return;
+  }
   res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
   res.end(PAGE);
 });
@@ -152,21 +205,8 @@ await new Promise((resolve, reject) => {
   site.listen(cfg.pagePort, "127.0.0.1", resolve);
 });
 
-const browser = await chromium.launch({ executablePath: cfg.chromium ?? "/usr/bin/chromium", headless: true,
-  args: CHROMIUM_ARGS });
-try {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
-    protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true,
-    isUserVerified: true, automaticPresenceSimulation: true } });
-  out.step = "open the page";
-  await page.goto(`http://localhost:${cfg.pagePort}/`);
-  check(await page.evaluate(() => window.isSecureContext), "http://localhost is not a secure context");
-
+// The registration, management and sign-in steps, through the Cognito API from the page with fetch.
+async function registrationFlow(page, cdp, authenticatorId) {
   out.step = "register a passkey";
   const first = await page.evaluate(([e, t]) => window.registerPasskey(e, t), [cfg.endpoint, cfg.accessToken]);
   out.steps.register = first;
@@ -211,6 +251,33 @@ try {
     [cfg.endpoint, cfg.accessToken]);
   out.steps.listAfterDelete = after.json;
   check(after.status === 200 && after.json.Credentials.length === 0, `list after delete: ${JSON.stringify(after)}`);
+}
+
+const browser = await chromium.launch({ executablePath: cfg.chromium ?? "/usr/bin/chromium", headless: true,
+  args: CHROMIUM_ARGS });
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
+    protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true,
+    isUserVerified: true, automaticPresenceSimulation: true } });
+  out.step = "open the page";
+  await page.goto(`http://localhost:${cfg.pagePort}/`);
+  check(await page.evaluate(() => window.isSecureContext), "http://localhost is not a secure context");
+
+  if (cfg.amplify) {
+    out.step = "amplify";
+    const steps = await page.evaluate(([e, a]) => window.amplifyPasskeys(e, a), [cfg.endpoint, cfg.amplify]);
+    out.steps = steps;
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+    out.steps.authenticatorCredentials = credentials.map((c) => ({ rpId: c.rpId, signCount: c.signCount }));
+    check(steps.session?.ok && steps.session.value.accessToken, `Amplify's passkey flow failed: ${JSON.stringify(steps)}`);
+  } else {
+    await registrationFlow(page, cdp, authenticatorId);
+  }
   out.step = "done";
   out.ok = true;
 } catch (e) {
