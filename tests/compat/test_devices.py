@@ -16,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import assert_fits_output, client_error, pages_of, raw_call
+from mfalib import enroll_totp
 from test_srp_node import JsApp, amplify_request, run_amplify, srp_node, targets, value  # noqa: F401
 from test_srp_wire import Srp, SrpClient, assert_tokens, verifier_config
 from userlib import PASSWORD, PASSWORD2, jwt_claims, new_email
@@ -181,6 +182,38 @@ def test_remembered_device_signs_in_with_device_srp(kit):
     responses, session = trace[-1]
     with client_error("NotAuthorizedException"):
         s.send(responses, challenge_name="DEVICE_PASSWORD_VERIFIER", session=session)
+
+
+def test_a_remembered_device_skips_mfa_and_a_forgotten_one_does_not(kit):
+    """MFA with devices, as Cognito does it: the sign-in that meets the authenticator app hands out the device; once
+    the device is remembered, naming it goes from PASSWORD_VERIFIER straight to DEVICE_SRP_AUTH, no MFA; a device
+    set to not_remembered is asked for the code again, then proves the device as before."""
+    pool = device_pool(kit, challenge_on_new=False, on_prompt=False)
+    kit.idp.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL",
+                                     SoftwareTokenMfaConfiguration={"Enabled": True})
+    cid = kit.client(pool)
+    kit.admin_user(pool, "mfadev", email=new_email("mfadev"))
+    totp = enroll_totp(kit, cid, "mfadev")
+    s = Srp(kit, pool, cid)
+
+    def mfa_sign_in(**device) -> dict:
+        srp, ch = s.initiate("mfadev")
+        r = s.respond(srp, ch, PASSWORD, **device)
+        assert r.get("ChallengeName") == "SOFTWARE_TOKEN_MFA", r
+        return kit.uidp.respond_to_auth_challenge(
+            ClientId=cid, ChallengeName="SOFTWARE_TOKEN_MFA", Session=r["Session"],
+            ChallengeResponses={"USERNAME": "mfadev", "SOFTWARE_TOKEN_MFA_CODE": totp.fresh(), **device})
+
+    first = assert_tokens(mfa_sign_in())
+    d = Device(first["NewDeviceMetadata"])
+    d.confirm(kit, first["AccessToken"], "Phone")
+    res = assert_tokens(device_sign_in(s, "mfadev", d))
+    assert jwt_claims(res["AccessToken"])["device_key"] == d.key
+    kit.uidp.update_device_status(AccessToken=res["AccessToken"], DeviceKey=d.key,
+                                  DeviceRememberedStatus="not_remembered")
+    again = mfa_sign_in(DEVICE_KEY=d.key)
+    assert again.get("ChallengeName") == "DEVICE_SRP_AUTH", again
+    assert again["ChallengeParameters"]["DEVICE_KEY"] == d.key, again
 
 
 def test_device_sign_in_on_email_username_pool_with_secret(kit):
