@@ -10,6 +10,8 @@ come by the time they need it; the module waits for new windows for about a minu
 
 from __future__ import annotations
 
+import re
+import subprocess
 from contextlib import contextmanager
 from typing import Optional
 
@@ -17,7 +19,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import assert_fits_output, client_error, raw_call, unique
+from conftest import LATCHKEY_BIN, assert_fits_output, client_error, raw_call, unique
 from mfalib import (CODE_MISMATCH, MfaUser, Totp, challenge, check_secret, json_list, mail_code, mfa_pool,
                     mfa_user)
 from userlib import PASSWORD, Kit, mask, new_email, verify_token
@@ -418,3 +420,54 @@ def test_mfa_helpers_are_sound():
     step = t.last_step
     assert first == pyotp.TOTP(t.secret).at(step * 30) and t.last() == first
     assert t.wrong() not in {t.at_step(s) for s in range(step - 2, step + 3)}
+
+
+def outbox_code(kit, phone: str) -> tuple:
+    """The newest text to `phone` in the dev outbox and its code (SMS has no gateway: `latchkey outbox` shows it)."""
+    out = subprocess.run([str(LATCHKEY_BIN), "outbox", "--data-dir", str(kit.server.data_dir), "--limit", "20"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for block in out.stdout.split("--- ")[1:]:
+        if f"| to {phone}" in block.splitlines()[0]:
+            body = block.split("\n", 1)[1].strip()
+            m = re.search(r"\b(\d{6})\b", body)
+            assert m, block
+            return body, m.group(1)
+    raise AssertionError(f"no text to {phone} in the outbox:\n{out.stdout}")
+
+
+def test_sms_mfa_goes_to_the_outbox_and_is_answered(kit):
+    """SMS MFA in a pool with an SmsConfiguration: SetUserSettings (the legacy MFAOptions) turns it on, the challenge
+    names the masked number, the code is in the dev outbox in the pool's SmsAuthenticationMessage, and answering
+    it signs in once."""
+    pool = kit.pool(SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sns", "ExternalId": "x"},
+                    AutoVerifiedAttributes=["email"])
+    kit.idp.set_user_pool_mfa_config(
+        UserPoolId=pool, MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "Sign-in code {####}",
+                             "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sns",
+                                                  "ExternalId": "x"}})
+    cid = kit.client(pool)
+    phone = "+1555" + str(int(unique("p")[-7:], 36) % 10_000_000).zfill(7)
+    name = unique("sms")
+    kit.admin_user(pool, name, email=new_email("sms"), extra={"phone_number": phone, "phone_number_verified": "true"})
+    at = kit.sign_in(cid, name)["AccessToken"]
+    kit.uidp.set_user_settings(AccessToken=at, MFAOptions=[{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}])
+    got = kit.uidp.get_user(AccessToken=at)
+    assert got["UserMFASettingList"] == ["SMS_MFA"] and got["MFAOptions"][0]["DeliveryMedium"] == "SMS", got
+    r = kit.initiate(cid, name, PASSWORD)
+    p = challenge(r, "SMS_MFA")
+    assert p["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS" and p["CODE_DELIVERY_DESTINATION"].endswith(phone[-4:]), p
+    assert phone[1:-4] not in p["CODE_DELIVERY_DESTINATION"], p
+    text, code = outbox_code(kit, phone)
+    assert text == f"Sign-in code {code}", text
+    answer = {"USERNAME": name, "SMS_MFA_CODE": code}
+    done = kit.uidp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SMS_MFA", Session=r["Session"],
+                                             ChallengeResponses=answer)
+    assert "AccessToken" in done["AuthenticationResult"], done
+    with spent_session_refused():
+        kit.uidp.respond_to_auth_challenge(ClientId=cid, ChallengeName="SMS_MFA", Session=r["Session"],
+                                           ChallengeResponses=answer)
+    # MFAOptions empty turns it off again.
+    kit.uidp.set_user_settings(AccessToken=at, MFAOptions=[])
+    assert "AccessToken" in kit.initiate(cid, name, PASSWORD)["AuthenticationResult"]
