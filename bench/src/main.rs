@@ -14,6 +14,7 @@ mod issue13;
 mod jobs;
 mod load;
 mod mfa;
+mod peers;
 mod procfs;
 mod raw;
 mod report;
@@ -138,7 +139,7 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|_| raw_before.clone());
     let raw = RawLimits::mean(&raw_before, &raw_after);
     report::apply_limits(&mut gathered.rows, &raw);
-    let peers = runs::run_peers(&cli, &plan, &mut gathered).await;
+    let peers = peers::run_peers(&cli, &plan, &mut gathered).await;
     let runs::Gathered {
         mut rows,
         mut failures,

@@ -1,5 +1,5 @@
-//! Each server's run, as rows: latchkey on each store (start-up and memory facts, the scenario tables, the
-//! overload, the flood, user existence and the scale pool) and the peers (the scenarios they share with latchkey).
+//! Latchkey's runs, as rows: on each store, start-up and memory facts, the scenario tables, the overload, the
+//! flood, user existence, the scale pool and the MFA pool. The peers' runs are in `peers`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,26 +15,26 @@ use crate::scenarios::{
     at, Fixture, Note, Pool, Scenario, Work, MFA_SCENARIOS, SCALE_SCENARIOS, SCENARIOS, S_GU_BASE, S_IDLE,
     S_OVER, S_OVER_GU, S_PW, S_READY, S_RSS_AFTER, S_RSS_SETUP, S_SEED,
 };
-use crate::servers::{self, LatchkeyCmd, Server};
+use crate::servers::{LatchkeyCmd, Server};
 use crate::setup::{self, PASSWORD};
 use crate::{existence, flood, mfa, procfs};
 
 /// A server under load: the rows' label, where to reach it, and the process to watch.
-struct UnderTest {
+pub(crate) struct UnderTest {
     label: String,
-    ep: Arc<Endpoint>,
+    pub(crate) ep: Arc<Endpoint>,
     pid: u32,
 }
 
 /// The pools a run's scenarios use.
-struct Pools {
-    small: Fixture,
-    scale: Option<Fixture>,
-    mfa: Option<Fixture>,
+pub(crate) struct Pools {
+    pub(crate) small: Fixture,
+    pub(crate) scale: Option<Fixture>,
+    pub(crate) mfa: Option<Fixture>,
 }
 
 impl UnderTest {
-    fn new(label: &str, server: &Server) -> UnderTest {
+    pub(crate) fn new(label: &str, server: &Server) -> UnderTest {
         UnderTest {
             label: label.into(),
             ep: server.endpoint(),
@@ -43,7 +43,7 @@ impl UnderTest {
     }
 
     /// A pool of `users` and its app client: their ids.
-    async fn prepare(&self, users: u64) -> Result<(String, String), String> {
+    pub(crate) async fn prepare(&self, users: u64) -> Result<(String, String), String> {
         let mut admin = Conn::new(self.ep.clone());
         let pool_id = setup::create_pool(&mut admin, &format!("bench-{}", human(users))).await?;
         let client_id = setup::create_client(&mut admin, &pool_id).await?;
@@ -71,7 +71,7 @@ impl UnderTest {
 
     /// Runs `scenario` and adds its row, compared with `limit` and noted with `note`; nothing where its pool is
     /// not there.
-    async fn run_scenario(
+    pub(crate) async fn run_scenario(
         &self,
         scenario: &Scenario,
         pools: &Pools,
@@ -119,7 +119,7 @@ impl UnderTest {
     }
 
     /// The server's memory a second after it is ready, before any request.
-    async fn idle_rss(&self, note: &str) -> Row {
+    pub(crate) async fn idle_rss(&self, note: &str) -> Row {
         tokio::time::sleep(Duration::from_secs(1)).await;
         self.rss_now(S_IDLE, note)
     }
@@ -192,7 +192,7 @@ pub struct Gathered {
 }
 
 impl Gathered {
-    fn failed(&mut self, what: &str, e: &str) {
+    pub(crate) fn failed(&mut self, what: &str, e: &str) {
         self.failures.push(format!("{what}: {e}"));
     }
 }
@@ -436,79 +436,4 @@ async fn seed_scale_pool(
     eprintln!("    {:.0} users/s; {}", n as f64 / secs, row.note);
     rows.push(row);
     Ok(Fixture::new(big_pool, big_client, n, "lk"))
-}
-
-/// moto_server and cognito-local, those the command line names, one after the other, into `out`: the names of the
-/// peers run.
-pub async fn run_peers(cli: &Cli, plan: &Plan, out: &mut Gathered) -> Vec<String> {
-    let mut peers = Vec::new();
-    for name in [MOTO, COGNITO_LOCAL] {
-        let Some(started) = start_peer(cli, name).await else {
-            continue;
-        };
-        let run = match started {
-            Ok(s) => {
-                peers.push(s.name.clone());
-                run_peer(plan, s, &mut out.rows).await.inspect_err(|e| {
-                    eprintln!("latchkey-bench: {name}: {e}");
-                })
-            }
-            Err(e) => Err(e),
-        };
-        if let Err(e) = run {
-            out.failed(name, &e);
-        }
-    }
-    peers
-}
-
-const MOTO: &str = "moto_server";
-const COGNITO_LOCAL: &str = "cognito-local";
-
-/// Starts the peer `name`, when the command line gives its executable.
-async fn start_peer(cli: &Cli, name: &str) -> Option<Result<Server, String>> {
-    if name == MOTO {
-        let bin = cli.moto.as_ref()?;
-        let _ = std::fs::create_dir_all(&cli.work_dir);
-        Some(servers::moto(bin, &cli.work_dir.join("moto_server.log")).await)
-    } else {
-        let bin = cli.cognito_local.as_ref()?;
-        let dir = cli.work_dir.join("cognito-local");
-        Some(servers::cognito_local(bin, &dir, &cli.work_dir.join("cognito-local.log")).await)
-    }
-}
-
-async fn run_peer(plan: &Plan, server: Server, rows: &mut Vec<Row>) -> Result<(), String> {
-    let label = server.name.clone();
-    eprintln!("\n== {label}");
-    let mut row = Row::fact(&label, "start→ready").with_note("one start");
-    row.p50_ms = Some(server.ready.as_secs_f64() * 1000.0);
-    rows.push(row);
-    let ut = UnderTest::new(&label, &server);
-    rows.push(ut.idle_rss("VmRSS 1 s after ready").await);
-
-    let (pool_id, client_id) = ut.prepare(plan.peer_users).await?;
-    let ep = ut.ep.clone();
-    let t = Instant::now();
-    setup::seed_via_api(&ep, &pool_id, plan.peer_users, 4).await?;
-    eprintln!(
-        "  seeded {} users through AdminCreateUser + AdminSetUserPassword in {:.1} s",
-        plan.peer_users,
-        t.elapsed().as_secs_f64()
-    );
-    let mut small = Fixture::new(pool_id, client_id, plan.peer_users, "peer");
-    small.tokens = setup::tokens(&ep, &small.client_id, 16).await?;
-    let pools = Pools {
-        small,
-        scale: None,
-        mfa: None,
-    };
-    for scenario in SCENARIOS {
-        if let Some(note) = &scenario.peer_note {
-            ut.run_scenario(scenario, &pools, plan.timing, None, note, rows)
-                .await;
-        }
-    }
-    server.stop();
-    Ok(())
 }
