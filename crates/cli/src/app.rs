@@ -4,13 +4,16 @@
 use std::sync::Arc;
 
 use latchkey_core::mail::Mailer;
+use latchkey_core::ports::{Clock, Rng};
 use latchkey_core::store::Store;
 use latchkey_core::{IssuerStyle, Latchkey, Ports, Secrets, Settings};
+use latchkey_server::functions::FunctionRunner;
 use latchkey_server::mail::{CountingMailer, OutboxMailer, SmtpMailer};
 use latchkey_server::metrics::Metrics;
 
 use crate::config::{redact_url, Config};
 use crate::credentials;
+use crate::functions_config::functions_config;
 use crate::system::{SystemClock, SystemRng};
 
 pub struct App {
@@ -29,6 +32,7 @@ pub async fn build(config: &Config) -> Result<App, String> {
         .map_err(|e| format!("cannot open the database {}: {e}", redact_url(&url)))?;
     let rng = Arc::new(SystemRng::new());
     let clock = Arc::new(SystemClock);
+    let (clock_port, rng_port): (Arc<dyn Clock>, Arc<dyn Rng>) = (clock.clone(), rng.clone());
     let master_key = credentials::master_key(config, rng.as_ref())?;
     let metrics = Arc::new(Metrics::default());
     let outbox = OutboxMailer {
@@ -65,6 +69,13 @@ pub async fn build(config: &Config) -> Result<App, String> {
         Secrets { master_key },
     )
     .map_err(|e| format!("cannot start: {e}"))?;
+    let functions = FunctionRunner::new(
+        functions_config(config.lambda_endpoint.as_deref(), &config.webhooks)?,
+        clock_port,
+        rng_port,
+        metrics.clone(),
+    )?;
+    let latchkey = latchkey.with_functions(Arc::new(functions));
     Ok(App {
         latchkey,
         metrics,

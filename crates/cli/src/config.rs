@@ -10,6 +10,7 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::functions_config::WebhookConfig;
 use crate::limits_config::{self, LimitConfig, LimitOptions};
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -39,6 +40,10 @@ pub struct Config {
     // Background purge of expired rows (see `purge`).
     pub purge_interval: String,
     pub outbox_retention: String,
+    // Where Lambda triggers run (see `functions_config`).
+    pub lambda_endpoint: Option<String>,
+    #[serde(default)]
+    pub webhooks: BTreeMap<String, WebhookConfig>,
     #[serde(flatten)]
     pub limits: LimitConfig,
 }
@@ -67,6 +72,8 @@ impl Default for Config {
             max_connections: None,
             purge_interval: "5m".into(),
             outbox_retention: "7d".into(),
+            lambda_endpoint: None,
+            webhooks: BTreeMap::new(),
             limits: LimitConfig::default(),
         }
     }
@@ -100,6 +107,8 @@ impl fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("purge_interval", &self.purge_interval)
             .field("outbox_retention", &self.outbox_retention)
+            .field("lambda_endpoint", &self.lambda_endpoint)
+            .field("webhooks", &self.webhooks)
             .field("limits", &self.limits)
             .finish()
     }
@@ -213,6 +222,11 @@ pub struct Options {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox_retention: Option<String>,
+    /// Lambda Invoke API endpoint that runs the pools' triggers (e.g. `sam local start-lambda`'s
+    /// http://127.0.0.1:3001); webhooks are configured per function in the TOML file.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lambda_endpoint: Option<String>,
     #[command(flatten)]
     #[serde(flatten)]
     pub limits: LimitOptions,
@@ -240,6 +254,7 @@ const KEYS: &[&str] = &[
     "max_connections",
     "purge_interval",
     "outbox_retention",
+    "lambda_endpoint",
 ];
 
 /// `LATCHKEY_*` variables that are not settings, so they are not warned about.
@@ -293,6 +308,7 @@ pub fn load(
     crate::transport::Limits::from_config(&config)?;
     crate::purge::Schedule::from_config(&config)?;
     config.limits.settings()?;
+    crate::functions_config::functions_config(config.lambda_endpoint.as_deref(), &config.webhooks)?;
     if config.admin_access_key_id.is_some() != config.admin_secret_access_key.is_some() {
         return Err("admin_access_key_id and admin_secret_access_key must be given together".into());
     }

@@ -6,6 +6,7 @@ mod bench_seed;
 mod config;
 mod credentials;
 mod data_dir;
+mod functions_config;
 mod gateway;
 mod limits_config;
 mod maintenance;

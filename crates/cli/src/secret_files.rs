@@ -39,7 +39,7 @@ fn fill(name: &str, value: &mut Option<String>, file: Option<&Path>) -> Result<(
     Ok(())
 }
 
-fn read(name: &str, path: &Path) -> Result<String, String> {
+pub fn read(name: &str, path: &Path) -> Result<String, String> {
     // The error names the file and the reason, never the contents.
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {name}_file {}: {e}", path.display()))?;

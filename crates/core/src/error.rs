@@ -72,6 +72,10 @@ pub enum ErrorKind {
     WebAuthnOriginNotAllowedException,
     WebAuthnRelyingPartyMismatchException,
     WebAuthnCredentialNotSupportedException,
+    // Lambda triggers.
+    UserLambdaValidationException,
+    InvalidLambdaResponseException,
+    UnexpectedLambdaException,
     // Identity pools (cognito-identity).
     InvalidIdentityPoolConfigurationException,
     ResourceConflictException,
@@ -137,6 +141,9 @@ impl ErrorKind {
             ErrorKind::WebAuthnOriginNotAllowedException => "WebAuthnOriginNotAllowedException",
             ErrorKind::WebAuthnRelyingPartyMismatchException => "WebAuthnRelyingPartyMismatchException",
             ErrorKind::WebAuthnCredentialNotSupportedException => "WebAuthnCredentialNotSupportedException",
+            ErrorKind::UserLambdaValidationException => "UserLambdaValidationException",
+            ErrorKind::InvalidLambdaResponseException => "InvalidLambdaResponseException",
+            ErrorKind::UnexpectedLambdaException => "UnexpectedLambdaException",
             ErrorKind::InvalidIdentityPoolConfigurationException => {
                 "InvalidIdentityPoolConfigurationException"
             }

@@ -26,6 +26,7 @@ pub mod srp;
 pub mod store;
 pub mod time;
 pub mod tokens;
+pub mod triggers;
 pub mod users;
 
 pub use error::{CognitoError, ErrorKind};

@@ -18,6 +18,7 @@ use crate::ports::{Clock, Rng};
 use crate::secrets::MasterKey;
 use crate::store::{Store, StoreError, StoreResult};
 use crate::tokens::{IdentityKeys, KeyCache, VerifiedTokens, KEY_CACHE_MILLIS};
+use crate::triggers::{Functions, NoFunctions};
 
 /// Which `iss` tokens carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -108,6 +109,8 @@ pub struct Latchkey {
     pub(crate) client_cache: Arc<TtlCache<AppClient>>,
     /// Access tokens whose signature this node has checked (see `tokens::verified`).
     pub(crate) verified_tokens: Arc<VerifiedTokens>,
+    /// Where the pools' Lambda triggers run (`with_functions`); none by default.
+    pub(crate) functions: Arc<dyn Functions>,
 }
 
 /// How long a node may use a pool or app client it read earlier (token checks, client-addressed operations).
@@ -142,7 +145,14 @@ impl Latchkey {
             pool_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
             client_cache: Arc::new(TtlCache::new(POOL_CACHE_MILLIS)),
             verified_tokens: Arc::new(VerifiedTokens::default()),
+            functions: Arc::new(NoFunctions),
         })
+    }
+
+    /// Runs the pools' Lambda triggers through `functions` (the Lambda Invoke API, signed webhooks).
+    pub fn with_functions(mut self, functions: Arc<dyn Functions>) -> Self {
+        self.functions = functions;
+        self
     }
 
     /// The clock the use cases read (SigV4 and rate limits outside core read the same one).

@@ -2,6 +2,7 @@
 //! Prometheus metrics. It never names a concrete store: it is handed a `Latchkey` built on `Arc<dyn Store>`.
 
 pub mod aws;
+pub mod functions;
 mod health;
 mod hsts;
 pub mod limits;

@@ -23,6 +23,15 @@ struct DeliveryLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TriggerLabels {
+    trigger: String,
+    transport: String,
+    outcome: String,
+}
+
+type TriggerHistogramFamily = Family<TriggerLabels, Histogram, fn() -> Histogram>;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PurgeLabels {
     kind: String,
 }
@@ -35,6 +44,8 @@ pub struct Metrics {
     latency: HistogramFamily,
     deliveries: Family<DeliveryLabels, Counter>,
     purged: Family<PurgeLabels, Counter>,
+    trigger_calls: Family<TriggerLabels, Counter>,
+    trigger_latency: TriggerHistogramFamily,
 }
 
 fn latency_histogram() -> Histogram {
@@ -69,8 +80,22 @@ impl Default for Metrics {
             "Expired rows the background purge deleted, by kind",
             purged.clone(),
         );
+        let trigger_calls = Family::<TriggerLabels, Counter>::default();
+        registry.register(
+            "trigger_invocations",
+            "Lambda trigger invocations by trigger, transport (lambda, webhook) and outcome",
+            trigger_calls.clone(),
+        );
+        let trigger_latency: TriggerHistogramFamily = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "trigger_duration_seconds",
+            "Lambda trigger invocation latency (all attempts) by trigger, transport and outcome",
+            trigger_latency.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            trigger_calls,
+            trigger_latency,
             requests,
             latency,
             deliveries,
@@ -97,6 +122,19 @@ impl Metrics {
             outcome: if ok { "sent" } else { "failed" }.to_string(),
         };
         self.deliveries.get_or_create(&labels).inc();
+    }
+
+    /// A trigger invocation: `outcome` is "success", "failed", "malformed" or "unreachable".
+    pub fn trigger(&self, trigger: &str, transport: &str, outcome: &str, elapsed: Duration) {
+        let labels = TriggerLabels {
+            trigger: trigger.to_string(),
+            transport: transport.to_string(),
+            outcome: outcome.to_string(),
+        };
+        self.trigger_calls.get_or_create(&labels).inc();
+        self.trigger_latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Rows of one kind ("refresh_tokens", "codes", "counters", "outbox") the background purge deleted.

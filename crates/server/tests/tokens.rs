@@ -262,6 +262,7 @@ async fn unconfirmed_users_get_no_tokens_from_codes_or_issuance() {
         nonce: None,
         origin_jti: None,
         with_refresh_token: true,
+        source: latchkey_core::triggers::TokenSource::HostedAuth,
     };
     let e = lk.issue_tokens(grant(&user)).await.unwrap_err();
     assert_eq!(e.kind().name(), "UserNotConfirmedException");

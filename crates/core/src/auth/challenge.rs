@@ -58,8 +58,14 @@ impl Latchkey {
                 let proof = ClientProof::SecretHash(responses.get("SECRET_HASH").map(String::as_str));
                 match self.mfa_answer(answer, mfa, proof).await? {
                     MfaProgress::Passed { user, device_key } => {
-                        self.complete_sign_in(&pool, &client, &user, device_key.as_deref())
-                            .await
+                        self.complete_sign_in(
+                            &pool,
+                            &client,
+                            &user,
+                            device_key.as_deref(),
+                            crate::triggers::TokenSource::Authentication,
+                        )
+                        .await
                     }
                     MfaProgress::Next(outcome) => Ok(outcome),
                 }
@@ -89,6 +95,7 @@ impl Latchkey {
             client,
             user,
             responses.get("DEVICE_KEY").map(String::as_str),
+            crate::triggers::TokenSource::NewPasswordChallenge,
         )
         .await
     }

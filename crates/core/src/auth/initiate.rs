@@ -78,7 +78,14 @@ impl Latchkey {
                 let user = self
                     .authenticate_password(pool, client, name, password, proof)
                     .await?;
-                self.after_first_factor(pool, client, user, device_key).await
+                self.after_first_factor(
+                    pool,
+                    client,
+                    user,
+                    device_key,
+                    crate::triggers::TokenSource::Authentication,
+                )
+                .await
             }
             (_, "USER_SRP_AUTH") => {
                 require_flow(client, "ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")?;

@@ -11,6 +11,7 @@ use crate::clients::AppClient;
 use crate::error::Result;
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::triggers::TokenSource;
 use crate::users::attributes::missing_required;
 use crate::users::{user_not_found, User};
 
@@ -45,7 +46,22 @@ impl Latchkey {
         password: &str,
         proof: ClientProof<'_>,
     ) -> Result<User> {
-        let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
+        let found = match self.find_by_sign_in_name(pool, name).await? {
+            None if crate::triggers::configured(pool, crate::triggers::Trigger::UserMigration) => {
+                proof.check(self, client, &[name])?;
+                self.migrate_user(pool, &client.client_id, name, Some(password))
+                    .await?
+                    .map(|m| m.user)
+            }
+            found => found,
+        };
+        let found = match found {
+            None if !client.hides_user_existence() => return Err(user_not_found()),
+            found => found,
+        };
+        self.pre_authentication(pool, &client.client_id, found.as_ref(), name)
+            .await?;
+        let Some(user) = found else {
             proof.check(self, client, &[name])?;
             let hash = async {
                 let _ = self.hasher.verify(password, DUMMY_HASH).await?;
@@ -77,9 +93,10 @@ impl Latchkey {
         client: &AppClient,
         user: User,
         device_key: Option<&str>,
+        source: TokenSource,
     ) -> Result<AuthOutcome> {
         match self.first_factor_step(&user)? {
-            FirstFactorStep::SignIn => self.second_factor(pool, client, &user, device_key).await,
+            FirstFactorStep::SignIn => self.second_factor(pool, client, &user, device_key, source).await,
             FirstFactorStep::NewPasswordRequired => Ok(self.new_password_challenge(pool, client, &user)),
         }
     }

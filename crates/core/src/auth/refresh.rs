@@ -109,6 +109,7 @@ impl Latchkey {
                 nonce: None,
                 origin_jti: None,
                 with_refresh_token: true,
+                source: crate::triggers::TokenSource::RefreshTokens,
             })
             .await?;
         if client.refresh_rotation_grace_seconds().is_some() {

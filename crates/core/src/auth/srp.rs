@@ -82,6 +82,8 @@ impl Latchkey {
                 )
             }
         };
+        self.pre_authentication(pool, &client.client_id, user.as_ref(), name)
+            .await?;
         // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
         let v = verifier.unwrap_or_else(|| math::verifier(&random_exponent(self.rng.as_ref())));
         let b = random_exponent(self.rng.as_ref());
@@ -208,6 +210,13 @@ impl Latchkey {
                 }
             })
             .await?;
-        self.after_first_factor(pool, client, user, device_key).await
+        self.after_first_factor(
+            pool,
+            client,
+            user,
+            device_key,
+            crate::triggers::TokenSource::Authentication,
+        )
+        .await
     }
 }

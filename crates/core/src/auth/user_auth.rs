@@ -144,8 +144,14 @@ impl Latchkey {
                     let user = self
                         .authenticate_password(pool, client, start.typed, password, start.proof())
                         .await?;
-                    self.after_first_factor(pool, client, user, start.device_key)
-                        .await
+                    self.after_first_factor(
+                        pool,
+                        client,
+                        user,
+                        start.device_key,
+                        crate::triggers::TokenSource::Authentication,
+                    )
+                    .await
                 }
                 None => Ok(self.ask(client, &user, "PASSWORD", start.device_key)),
             },
@@ -268,8 +274,14 @@ impl Latchkey {
         let (user, state) = self
             .web_authn_answer(answer, ClientProof::SecretHash(secret_hash))
             .await?;
-        self.complete_sign_in(answer.pool, answer.client, &user, state.device_key.as_deref())
-            .await
+        self.complete_sign_in(
+            answer.pool,
+            answer.client,
+            &user,
+            state.device_key.as_deref(),
+            crate::triggers::TokenSource::Authentication,
+        )
+        .await
     }
 
     /// A WEB_AUTHN answer (USERNAME, CREDENTIAL) checked and its Session spent: the user it signs in, and the
@@ -338,7 +350,14 @@ impl Latchkey {
         self.check_unspent(session).await?;
         self.spend_session(session, state.expires).await?;
         let device_key = parameters.get("DEVICE_KEY").map(String::as_str);
-        self.complete_sign_in(&pool, &client, &user, device_key).await
+        self.complete_sign_in(
+            &pool,
+            &client,
+            &user,
+            device_key,
+            crate::triggers::TokenSource::Authentication,
+        )
+        .await
     }
 
     /// GetUserAuthFactors / AdminGetUserAuthFactors: the user and the first factors they can sign in with.

@@ -17,6 +17,7 @@ use crate::service::{landed, Latchkey, MAX_CONFLICT_RETRIES};
 use crate::srp::math;
 use crate::store::{Page, StoreError};
 use crate::tokens::Grant;
+use crate::triggers::TokenSource;
 use crate::users::{User, UserRef};
 
 pub fn device_not_found() -> CognitoError {
@@ -33,6 +34,7 @@ impl Latchkey {
         client: &AppClient,
         user: &User,
         device_key: Option<&str>,
+        source: TokenSource,
     ) -> Result<AuthOutcome> {
         if let Some(key) = device_key {
             let device = self.user_device(pool, user, key).await?;
@@ -50,11 +52,15 @@ impl Latchkey {
                     parameters,
                 });
             }
+            self.post_authentication(pool, &client.client_id, user, false)
+                .await?;
             return self
-                .tokens_for_device(pool, client, user, Some(&device.device_key))
+                .tokens_for_device(pool, client, user, Some(&device.device_key), source)
                 .await
                 .map(AuthOutcome::Tokens);
         }
+        self.post_authentication(pool, &client.client_id, user, pool.device_configuration.is_some())
+            .await?;
         let mut new_device = None;
         if pool.device_configuration.is_some() {
             new_device = Some(self.register_device(pool, user).await?);
@@ -65,6 +71,7 @@ impl Latchkey {
                 client,
                 user,
                 new_device.as_ref().map(|d| d.device_key.as_str()),
+                source,
             )
             .await?;
         tokens.new_device_metadata =
@@ -119,6 +126,7 @@ impl Latchkey {
         client: &AppClient,
         user: &User,
         device_key: Option<&str>,
+        source: TokenSource,
     ) -> Result<crate::tokens::AuthenticationResult> {
         self.issue_tokens(Grant {
             pool,
@@ -131,6 +139,7 @@ impl Latchkey {
             nonce: None,
             origin_jti: None,
             with_refresh_token: true,
+            source,
         })
         .await
     }

@@ -151,8 +151,16 @@ impl Latchkey {
             return Err(user_disabled());
         }
         let device = self.touch_device(pool, &user, &device.device_key).await?;
+        self.post_authentication(pool, &client.client_id, &user, false)
+            .await?;
         let tokens = self
-            .tokens_for_device(pool, client, &user, Some(&device.device_key))
+            .tokens_for_device(
+                pool,
+                client,
+                &user,
+                Some(&device.device_key),
+                crate::triggers::TokenSource::AuthenticateDevice,
+            )
             .await?;
         Ok(AuthOutcome::Tokens(tokens))
     }

@@ -14,6 +14,7 @@ use crate::error::{CognitoError, ErrorKind, Result};
 use crate::mail::{compose, mask_destination, Channel, Template};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::triggers::TokenSource;
 use crate::users::{User, STATUS_CONFIRMED};
 
 /// What a user who proved their first factor owes next.
@@ -104,10 +105,13 @@ impl Latchkey {
         client: &AppClient,
         user: &User,
         device_key: Option<&str>,
+        source: TokenSource,
     ) -> Result<AuthOutcome> {
         let step = self.mfa_step(pool, user);
         if step == MfaStep::Nothing || self.on_remembered_device(pool, user, device_key).await? {
-            return self.complete_sign_in(pool, client, user, device_key).await;
+            return self
+                .complete_sign_in(pool, client, user, device_key, source)
+                .await;
         }
         self.mfa_challenge(pool, client, user, step, device_key).await
     }
@@ -140,7 +144,11 @@ impl Latchkey {
         let mut parameters = Map::new();
         parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
         let name = match step {
-            MfaStep::Nothing => return self.complete_sign_in(pool, client, user, device_key).await,
+            MfaStep::Nothing => {
+                return self
+                    .complete_sign_in(pool, client, user, device_key, TokenSource::Authentication)
+                    .await
+            }
             MfaStep::Code(factor) => {
                 return self
                     .code_challenge(pool, client, user, factor, factor.name(), device_key)

@@ -134,6 +134,7 @@ impl Latchkey {
                 nonce: grant.nonce.as_deref(),
                 origin_jti: Some(&grant.code_id),
                 with_refresh_token: true,
+                source: crate::triggers::TokenSource::HostedAuth,
             })
             .await?;
         Ok(tokens)

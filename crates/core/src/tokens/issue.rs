@@ -16,6 +16,7 @@ use crate::secrets::sha256_hex;
 use crate::service::Latchkey;
 use crate::store::RefreshTokenRecord;
 use crate::time::Timestamp;
+use crate::triggers::{TokenSource, TokenSubject};
 use crate::users::{user_disabled, User, STATUS_UNCONFIRMED};
 
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -55,6 +56,8 @@ pub struct Grant<'a> {
     pub origin_jti: Option<&'a str>,
     /// Whether a new sign-in gets a refresh token (the implicit flow gets none).
     pub with_refresh_token: bool,
+    /// Why the tokens are issued (PreTokenGeneration's `triggerSource`).
+    pub source: TokenSource,
 }
 
 /// OIDC `at_hash`: base64url of the left half of SHA-256 over the access token.
@@ -140,9 +143,23 @@ impl Latchkey {
         let device_key = grant
             .device_key
             .or(grant.refresh_of.and_then(|r| r.device_key.as_deref()));
-        let scope_text = scopes
-            .as_ref()
-            .map_or_else(|| ADMIN_SCOPE.to_string(), |s| s.join(" "));
+        let granted = scopes.clone().unwrap_or_else(|| vec![ADMIN_SCOPE.to_string()]);
+        let overrides = self
+            .pre_token_generation(
+                grant.pool,
+                &grant.client.client_id,
+                TokenSubject::User {
+                    user: grant.user,
+                    groups: &groups,
+                },
+                grant.source,
+                &granted,
+            )
+            .await?;
+        let scope_text = match &overrides {
+            Some(o) => o.scopes(granted).join(" "),
+            None => granted.join(" "),
+        };
         let mut access_claims = claims::access_token(
             &common,
             now.seconds() + access_ttl,
@@ -152,6 +169,9 @@ impl Latchkey {
         );
         if scopes.is_some() {
             access_claims.insert("version".into(), serde_json::json!(2));
+        }
+        if let Some(o) = &overrides {
+            o.apply_to_access_token(&mut access_claims);
         }
         let access_token = jwt::encode(&keys.access.kid, &access_claims, &keys.access.pair)
             .map_err(CognitoError::internal)?;
@@ -166,12 +186,15 @@ impl Latchkey {
             if let Some(n) = grant.nonce {
                 extra.insert("nonce".into(), serde_json::json!(n));
             }
-            let id_claims = claims::id_token(
+            let mut id_claims = claims::id_token(
                 &common,
                 now.seconds() + id_ttl,
                 &new_uuid(self.rng.as_ref()),
                 &extra,
             );
+            if let Some(o) = &overrides {
+                o.apply_to_id_token(&mut id_claims);
+            }
             Some(jwt::encode(&keys.id.kid, &id_claims, &keys.id.pair).map_err(CognitoError::internal)?)
         } else {
             None
@@ -219,6 +242,19 @@ impl Latchkey {
         let now = self.clock.now();
         let keys = self.pool_keys(&pool.id).await?;
         let ttl = client.access_token_seconds() as i64;
+        let overrides = self
+            .pre_token_generation(
+                pool,
+                &client.client_id,
+                TokenSubject::Client,
+                TokenSource::ClientCredentials,
+                scopes,
+            )
+            .await?;
+        let scopes = match &overrides {
+            Some(o) => o.scopes(scopes.to_vec()),
+            None => scopes.to_vec(),
+        };
         let mut c = Map::new();
         c.insert("sub".into(), serde_json::json!(client.client_id));
         c.insert("token_use".into(), serde_json::json!("access"));
@@ -230,6 +266,9 @@ impl Latchkey {
         c.insert("version".into(), serde_json::json!(2));
         c.insert("jti".into(), serde_json::json!(new_uuid(self.rng.as_ref())));
         c.insert("client_id".into(), serde_json::json!(client.client_id));
+        if let Some(o) = &overrides {
+            o.apply_to_access_token(&mut c);
+        }
         let token = jwt::encode(&keys.access.kid, &c, &keys.access.pair).map_err(CognitoError::internal)?;
         Ok((token, ttl as u64))
     }

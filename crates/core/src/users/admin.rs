@@ -15,6 +15,7 @@ use crate::passwords::{check_policy, generate_temporary_password};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::time::Timestamp;
+use crate::triggers::{PostConfirmationSource, PreSignUpSource};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -28,6 +29,9 @@ pub struct AdminCreateUserInput {
     pub force_alias_creation: bool,
     pub message_action: Option<String>,
     pub desired_delivery_mediums: Option<Vec<String>>,
+    /// Passed to the PreSignUp trigger only, never stored.
+    #[serde(default)]
+    pub validation_data: Vec<AttributeInput>,
 }
 
 impl Latchkey {
@@ -57,6 +61,15 @@ impl Latchkey {
         } else {
             invitation_channels(&input, &attributes)?
         };
+        self.pre_sign_up(
+            &pool,
+            PreSignUpSource::AdminCreateUser,
+            None,
+            &username,
+            &attributes,
+            &super::signup::pairs_of(&input.validation_data),
+        )
+        .await?;
         let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
         let mut user = User::new(
@@ -122,18 +135,20 @@ impl Latchkey {
 
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, name: &str) -> Result<()> {
         let (pool, user) = self.admin_target(pool_id, name).await?;
-        self.mutate_user(&pool, &user.username, |u| {
-            if u.status != STATUS_UNCONFIRMED {
-                return Err(CognitoError::new(
-                    ErrorKind::NotAuthorizedException,
-                    format!("User cannot be confirmed. Current status is {}", u.status),
-                ));
-            }
-            u.status = STATUS_CONFIRMED.into();
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        let (confirmed, ()) = self
+            .mutate_user(&pool, &user.username, |u| {
+                if u.status != STATUS_UNCONFIRMED {
+                    return Err(CognitoError::new(
+                        ErrorKind::NotAuthorizedException,
+                        format!("User cannot be confirmed. Current status is {}", u.status),
+                    ));
+                }
+                u.status = STATUS_CONFIRMED.into();
+                Ok(())
+            })
+            .await?;
+        self.post_confirmation(&pool, PostConfirmationSource::ConfirmSignUp, None, &confirmed)
+            .await
     }
 
     pub async fn admin_delete_user(&self, pool_id: &str, name: &str) -> Result<()> {
@@ -292,6 +307,7 @@ mod tests {
             force_alias_creation: false,
             message_action: None,
             desired_delivery_mediums: mediums.map(|m| m.iter().map(|s| s.to_string()).collect()),
+            validation_data: Vec::new(),
         }
     }
 

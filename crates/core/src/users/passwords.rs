@@ -15,6 +15,7 @@ use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_FORGOT_PASSWORD_PER_HOUR, FORGOT_PASSWORD_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::triggers::PostConfirmationSource;
 
 /// Whether `user` could be sent a reset code: enabled, with a verified address to send it to.
 fn may_reset(pool: &UserPool, user: &User) -> bool {
@@ -50,6 +51,7 @@ impl Latchkey {
         name: &str,
         secret_hash: Option<&str>,
     ) -> Result<Value> {
+        self.migrate_for_reset(client_id, name, secret_hash).await?;
         // Hiding users, one who could not get a code (disabled, no verified address) is a phantom too.
         let (pool, user) = self
             .user_named_by_client(client_id, name, secret_hash, may_reset)
@@ -60,6 +62,20 @@ impl Latchkey {
         self.may_request_reset("ForgotPassword", &pool, &user, FORGOT_PASSWORD_PER_HOUR)
             .await?;
         self.send_reset_code(&pool, &user).await
+    }
+
+    /// ForgotPassword for a name the pool does not know asks the pool's UserMigration function, which may bring
+    /// the user over (RESET_REQUIRED) so the reset goes on as for any user.
+    async fn migrate_for_reset(&self, client_id: &str, name: &str, secret_hash: Option<&str>) -> Result<()> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        if !crate::triggers::configured(&pool, crate::triggers::Trigger::UserMigration)
+            || self.find_by_sign_in_name(&pool, name).await?.is_some()
+        {
+            return Ok(());
+        }
+        self.check_secret_hash(&client, &[name], secret_hash)?;
+        self.migrate_user(&pool, client_id, name, None).await?;
+        Ok(())
     }
 
     pub async fn confirm_forgot_password(
@@ -105,7 +121,17 @@ impl Latchkey {
         })
         .await?;
         // A new password starts with a clean slate.
-        self.clear_lockout(&pool.id, &user.username).await
+        self.clear_lockout(&pool.id, &user.username).await?;
+        let Some(user) = self.store.get_user(&pool.id, &user.username).await? else {
+            return Ok(());
+        };
+        self.post_confirmation(
+            &pool,
+            PostConfirmationSource::ConfirmForgotPassword,
+            Some(client_id),
+            &user,
+        )
+        .await
     }
 
     pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> Result<()> {

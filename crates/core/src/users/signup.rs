@@ -17,6 +17,7 @@ use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_SIGN_UP_PER_HOUR, RESEND_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::triggers::{PostConfirmationSource, PreSignUpSource};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -27,6 +28,17 @@ pub struct SignUpInput {
     pub password: Option<String>,
     #[serde(default)]
     pub user_attributes: Vec<AttributeInput>,
+    /// Passed to the PreSignUp trigger only, never stored.
+    #[serde(default)]
+    pub validation_data: Vec<AttributeInput>,
+}
+
+/// Name/value pairs (ValidationData) as a trigger's event carries them.
+pub(crate) fn pairs_of(inputs: &[AttributeInput]) -> Vec<(String, String)> {
+    inputs
+        .iter()
+        .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+        .collect()
 }
 
 pub struct SignUpOutcome {
@@ -71,17 +83,55 @@ impl Latchkey {
         let username = self.internal_username(&pool, &input.username, &sub, &mut attributes)?;
         check_required(&pool, &attributes)?;
         check_policy(&pool.policies.password_policy, password)?;
+        let decided = self
+            .pre_sign_up(
+                &pool,
+                PreSignUpSource::SignUp,
+                Some(&client.client_id),
+                &username,
+                &attributes,
+                &pairs_of(&input.validation_data),
+            )
+            .await?;
         let material = self.password_material(&pool.id, &username, password).await?;
+        let status = if decided.auto_confirm_user {
+            // The function vouches for the user: confirmed now, and the addresses it says are verified.
+            for (flag, attr) in [
+                (decided.auto_verify_email, "email"),
+                (decided.auto_verify_phone, "phone_number"),
+            ] {
+                if flag && attributes.contains_key(attr) {
+                    attributes.insert(format!("{attr}_verified"), "true".into());
+                }
+            }
+            STATUS_CONFIRMED
+        } else {
+            STATUS_UNCONFIRMED
+        };
         let mut user = User::new(
             &pool.id,
             username,
             sub.clone(),
             attributes,
-            STATUS_UNCONFIRMED,
+            status,
             self.clock.now(),
         );
         material.apply(&mut user);
         self.insert_user(&pool, &user, false).await?;
+        if decided.auto_confirm_user {
+            self.post_confirmation(
+                &pool,
+                PostConfirmationSource::ConfirmSignUp,
+                Some(&client.client_id),
+                &user,
+            )
+            .await?;
+            return Ok(SignUpOutcome {
+                user_confirmed: true,
+                user_sub: sub,
+                code_delivery: None,
+            });
+        }
         let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
         Ok(SignUpOutcome {
             user_confirmed: false,
@@ -181,6 +231,13 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
+        self.post_confirmation(
+            &pool,
+            PostConfirmationSource::ConfirmSignUp,
+            Some(client_id),
+            &confirmed,
+        )
+        .await?;
         Ok(confirmed)
     }
 

@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
+use latchkey_core::triggers::{with_context, TriggerContext};
 use latchkey_core::{CognitoError, ErrorKind};
 use serde_json::Value;
 
@@ -112,6 +113,29 @@ pub async fn handle(
     }
 }
 
+/// What the triggers an operation fires tell their functions: its `ClientMetadata` (the model has checked it is a
+/// map of strings where the operation takes one) and the SDK named in the `User-Agent`.
+fn trigger_context(op_name: &str, input: &Value, headers: &HeaderMap) -> TriggerContext {
+    let client_metadata = input
+        .get("ClientMetadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let agent = headers
+        .get("x-amz-user-agent")
+        .or_else(|| headers.get(axum::http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok());
+    TriggerContext {
+        client_metadata,
+        metadata_to_functions: !matches!(op_name, "InitiateAuth" | "AdminInitiateAuth"),
+        sdk_version: TriggerContext::sdk_version_of(agent),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run(
     st: &AppState,
@@ -167,7 +191,10 @@ async fn run(
         request_id: request_id.to_string(),
     };
     let outcome = match service {
-        Service::UserPools => ops::call(op_name, &st.latchkey, &ctx, input).await,
+        Service::UserPools => {
+            let triggers = trigger_context(op_name, &input, headers);
+            with_context(triggers, ops::call(op_name, &st.latchkey, &ctx, input)).await
+        }
         Service::IdentityPools => ops::identity::call(op_name, &st.latchkey, &ctx, input).await,
     };
     match outcome {

@@ -92,6 +92,7 @@ pub async fn finish(request: HostedRequest, signed_in: &Authenticated) -> Respon
             nonce: params.nonce.as_deref(),
             origin_jti: None,
             with_refresh_token: false,
+            source: latchkey_core::triggers::TokenSource::HostedAuth,
         };
         let tokens = match lk.issue_tokens(grant).await {
             Ok(t) => t,

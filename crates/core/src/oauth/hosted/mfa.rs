@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::sign_in::HostedSignIn;
-use super::Authenticated;
 use crate::auth::{session_expired, AuthOutcome, ChallengeAnswer, ClientProof};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
@@ -170,10 +169,7 @@ impl Latchkey {
             .mfa_answer(answer, page.challenge, ClientProof::HostedUi)
             .await?
         {
-            MfaProgress::Passed { user, .. } => Ok(HostedSignIn::SignedIn(Box::new(Authenticated {
-                user: *user,
-                auth_time: self.clock.now(),
-            }))),
+            MfaProgress::Passed { user, .. } => self.hosted_signed_in(pool, client, *user).await,
             MfaProgress::Next(outcome) => self.hosted_mfa_page(outcome, page.username),
         }
     }

@@ -27,6 +27,23 @@ pub struct Authenticated {
     pub auth_time: Timestamp,
 }
 
+impl crate::service::Latchkey {
+    /// A hosted-UI sign-in that proved every factor just now: PostAuthentication may still refuse it.
+    pub(crate) async fn hosted_signed_in(
+        &self,
+        pool: &crate::pools::UserPool,
+        client: &AppClient,
+        user: User,
+    ) -> crate::error::Result<sign_in::HostedSignIn> {
+        self.post_authentication(pool, &client.client_id, &user, false)
+            .await?;
+        Ok(sign_in::HostedSignIn::SignedIn(Box::new(Authenticated {
+            user,
+            auth_time: self.clock.now(),
+        })))
+    }
+}
+
 /// SECRET_HASH for `username`, which the hosted UI computes for the browser from the client's own secret.
 fn hosted_secret_hash(client: &AppClient, username: &str) -> Option<String> {
     client

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use super::sign_in::HostedSignIn;
-use super::Authenticated;
 use crate::auth::{AuthOutcome, ChallengeAnswer, ClientProof};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
@@ -95,9 +94,6 @@ impl Latchkey {
             responses: &responses,
         };
         let (user, _) = self.web_authn_answer(answer, ClientProof::HostedUi).await?;
-        Ok(HostedSignIn::SignedIn(Box::new(Authenticated {
-            user,
-            auth_time: self.clock.now(),
-        })))
+        self.hosted_signed_in(pool, client, user).await
     }
 }

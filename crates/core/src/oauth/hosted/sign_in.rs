@@ -86,10 +86,7 @@ impl Latchkey {
     ) -> Result<HostedSignIn> {
         let step = self.mfa_step(pool, &user);
         if step == MfaStep::Nothing {
-            return Ok(HostedSignIn::SignedIn(Box::new(Authenticated {
-                user,
-                auth_time: self.clock.now(),
-            })));
+            return self.hosted_signed_in(pool, client, user).await;
         }
         let outcome = self.mfa_challenge(pool, client, &user, step, None).await?;
         self.hosted_mfa_page(outcome, &user.username)

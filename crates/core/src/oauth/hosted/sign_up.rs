@@ -23,6 +23,8 @@ pub struct HostedSignUp {
 /// What follows a sign-up.
 #[derive(Debug)]
 pub enum SignedUp {
+    /// The PreSignUp trigger confirmed the account: the user may sign in at once.
+    Confirmed,
     /// No code was sent: an administrator must confirm the account.
     AwaitingAdministrator,
     /// A code was sent to `username` (the internal username). `marker`, kept by the browser, lets it continue to
@@ -59,8 +61,12 @@ impl Latchkey {
                 username: username.clone(),
                 password: Some(form.password),
                 user_attributes: attributes,
+                validation_data: Vec::new(),
             })
             .await?;
+        if outcome.user_confirmed {
+            return Ok(SignedUp::Confirmed);
+        }
         if outcome.code_delivery.is_none() {
             return Ok(SignedUp::AwaitingAdministrator);
         }

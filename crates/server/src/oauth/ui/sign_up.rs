@@ -104,6 +104,7 @@ pub async fn signup_submit(HostedForm { mut request, form }: HostedForm<SignUpFi
     let outcome = request.lk().hosted_sign_up(pool, client, sign_up).await;
     match outcome {
         Ok(SignedUp::AwaitingAdministrator) => redirect(&format!("/login?{q}&notice=admin_confirmation")),
+        Ok(SignedUp::Confirmed) => redirect(&format!("/login?{q}&notice=confirmed")),
         Ok(SignedUp::AwaitingCode { username, marker }) => {
             let jar = cookies::keep_sign_up_marker(request.lk(), request.jar.clone(), marker);
             let location = with_params(&format!("/confirm?{q}"), '?', &[("username", &username)]);
