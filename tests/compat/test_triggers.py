@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import LatchkeyServer, client_error, unique
+from conftest import LatchkeyServer, clean_env, client_error, unique
+from nodelib import NODE_DIR, ensure_packages, node_exe
 from triggerlib import NodeLambdaRuntime, arn, trigger_server
 from userlib import PASSWORD, Kit, attr_map, attrs, jwt_claims, new_email
 
@@ -345,3 +347,51 @@ def test_invocations_are_counted_in_metrics(kit):
     assert 'latchkey_trigger_invocations_total{trigger="PreSignUp",transport="lambda",outcome="success"}' in text
     assert 'outcome="failed"' in text
     assert "latchkey_trigger_duration_seconds_bucket" in text
+
+
+# -- What Amplify v6 sees -------------------------------------------------------------------------------------
+
+
+def run_amplify(scenario: str, request: dict) -> dict:
+    ensure_packages(["aws-amplify/package.json"])
+    r = subprocess.run([node_exe(), str(NODE_DIR / "triggers_amplify.mjs"), scenario], input=json.dumps(request),
+                       cwd=NODE_DIR, capture_output=True, text=True, timeout=120, env=clean_env())
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"no JSON from triggers_amplify.mjs (exit {r.returncode})\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
+    return json.loads(lines[-1])
+
+
+def test_amplify_sign_up_confirmed_by_pre_sign_up_then_tokens_with_pre_token_generation_claims(kit):
+    pool = kit.pool(LambdaConfig={"PreSignUp": arn("preSignUp"),
+                                  "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": arn("preTokenV2")}},
+                    UsernameAttributes=["email"])
+    client = kit.client(pool)
+    email = new_email("amp")
+    out = run_amplify("sign-up-then-sign-in", {"endpoint": kit.endpoint, "poolId": pool, "clientId": client,
+                                               "username": email, "password": PASSWORD, "email": email})
+    assert out["ok"], out
+    assert out["steps"]["signUp"]["isSignUpComplete"] is True
+    assert out["steps"]["signUp"]["nextStep"]["signUpStep"] == "DONE"
+    assert out["steps"]["signIn"]["nextStep"]["signInStep"] == "DONE"
+    access = out["steps"]["tokens"]["access"]
+    assert access["tenant"] == "acme" and "orders/read" in access["scope"].split()
+    assert out["steps"]["tokens"]["id"]["tier"] == "gold"
+
+
+def test_amplify_sees_a_refused_sign_up_as_cognitos_error(kit):
+    pool = kit.pool(LambdaConfig={"PreSignUp": arn("preSignUp")}, UsernameAttributes=["email"])
+    out = run_amplify("sign-up", {"endpoint": kit.endpoint, "poolId": pool, "clientId": kit.client(pool),
+                                  "username": "eve@blocked.example", "password": PASSWORD,
+                                  "email": "eve@blocked.example"})
+    assert not out["ok"]
+    assert out["error"] == "UserLambdaValidationException"
+    assert out["message"] == "PreSignUp failed with error Cannot register users from this domain."
+
+
+def test_amplify_signs_in_a_migrated_user(kit):
+    pool = pool_with(kit, UserMigration="userMigration")
+    out = run_amplify("sign-in", {"endpoint": kit.endpoint, "poolId": pool, "clientId": kit.client(pool),
+                                  "username": "legacy-ann", "password": "Legacy#Pass1word",
+                                  "authFlowType": "USER_PASSWORD_AUTH"})
+    assert out["ok"], out
+    assert out["steps"]["tokens"]["id"]["email"] == "ann@legacy.example"
