@@ -194,6 +194,27 @@ def test_pre_authentication_sees_client_metadata_as_validation_data_and_may_refu
     assert len(runtime.events("postAuthentication")) == before
 
 
+def test_pre_authentication_guards_passwordless_sign_in_too(kit, runtime):
+    pool = kit.pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+                    LambdaConfig={"PreAuthentication": arn("preAuthentication")})
+    client = kit.client(pool, flows=["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH"])
+    email = new_email("otp")
+    kit.admin_user(pool, "otto", email=email)
+
+    def start(challenge, **extra):
+        return kit.uidp.initiate_auth(ClientId=client, AuthFlow="USER_AUTH", ClientMetadata=extra,
+                                      AuthParameters={"USERNAME": "otto", "PREFERRED_CHALLENGE": challenge,
+                                                      **({"PASSWORD": PASSWORD} if challenge == "PASSWORD" else {})})
+
+    with client_error("UserLambdaValidationException", message_contains=["PreAuthentication failed"]):
+        start("EMAIL_OTP", block="yes")
+    assert start("EMAIL_OTP")["ChallengeName"] == "EMAIL_OTP"
+    kit.sink.next_code(email)
+    runtime.clear()
+    assert "AuthenticationResult" in start("PASSWORD")
+    assert len([e for e in runtime.events("preAuthentication") if e["userPoolId"] == pool]) == 1, "fired once"
+
+
 def test_post_authentication_failure_withholds_the_tokens(kit):
     pool = pool_with(kit, PostAuthentication="throwing")
     client = kit.client(pool)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::client::ClientProof;
 use super::outcome::{required, AuthOutcome};
+use super::srp::SrpStart;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::pools::UserPool;
@@ -76,7 +77,7 @@ impl Latchkey {
                 );
                 let proof = ClientProof::SecretHash(secret_hash);
                 let user = self
-                    .authenticate_password(pool, client, name, password, proof)
+                    .authenticate_password(pool, client, name, password, proof, true)
                     .await?;
                 self.after_first_factor(
                     pool,
@@ -90,8 +91,14 @@ impl Latchkey {
             (_, "USER_SRP_AUTH") => {
                 require_flow(client, "ALLOW_USER_SRP_AUTH", "USER_SRP_AUTH")?;
                 let (name, srp_a) = (required(parameters, "USERNAME")?, required(parameters, "SRP_A")?);
-                self.srp_initiate(pool, client, name, srp_a, secret_hash, device_key)
-                    .await
+                let start = SrpStart {
+                    name,
+                    srp_a,
+                    secret_hash,
+                    device_key,
+                    pre_authentication: true,
+                };
+                self.srp_initiate(pool, client, start).await
             }
             (_, "USER_AUTH") => {
                 require_flow(client, "ALLOW_USER_AUTH", "USER_AUTH")?;

@@ -37,7 +37,9 @@ impl Latchkey {
     }
 
     /// Checks a user's password (with lockout and Cognito's rules for unknown users) and returns the user, whatever
-    /// their status.
+    /// their status. A name the pool does not know goes to its UserMigration function first; `pre_authentication`
+    /// fires PreAuthentication before the password is judged (false where the sign-in fired it already: USER_AUTH
+    /// fires it once, at InitiateAuth, whichever factor follows).
     pub(crate) async fn authenticate_password(
         &self,
         pool: &UserPool,
@@ -45,6 +47,7 @@ impl Latchkey {
         name: &str,
         password: &str,
         proof: ClientProof<'_>,
+        pre_authentication: bool,
     ) -> Result<User> {
         let found = match self.find_by_sign_in_name(pool, name).await? {
             None if crate::triggers::configured(pool, crate::triggers::Trigger::UserMigration) => {
@@ -59,8 +62,10 @@ impl Latchkey {
             None if !client.hides_user_existence() => return Err(user_not_found()),
             found => found,
         };
-        self.pre_authentication(pool, &client.client_id, found.as_ref(), name)
-            .await?;
+        if pre_authentication {
+            self.pre_authentication(pool, &client.client_id, found.as_ref(), name)
+                .await?;
+        }
         let Some(user) = found else {
             proof.check(self, client, &[name])?;
             let hash = async {

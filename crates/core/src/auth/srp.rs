@@ -36,16 +36,30 @@ struct SrpState {
     device_key: Option<String>,
 }
 
+/// The first step of an SRP sign-in: who, the client's public value, SECRET_HASH and DEVICE_KEY, and whether
+/// PreAuthentication fires here (USER_SRP_AUTH) or fired already (USER_AUTH fires it at its start).
+pub(crate) struct SrpStart<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) srp_a: &'a str,
+    pub(crate) secret_hash: Option<&'a str>,
+    pub(crate) device_key: Option<&'a str>,
+    pub(crate) pre_authentication: bool,
+}
+
 impl Latchkey {
     pub(crate) async fn srp_initiate(
         &self,
         pool: &UserPool,
         client: &AppClient,
-        name: &str,
-        srp_a: &str,
-        secret_hash: Option<&str>,
-        device_key: Option<&str>,
+        start: SrpStart<'_>,
     ) -> Result<AuthOutcome> {
+        let SrpStart {
+            name,
+            srp_a,
+            secret_hash,
+            device_key,
+            pre_authentication,
+        } = start;
         let a_pub = math::from_hex(srp_a)
             .filter(math::valid_public)
             .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))?;
@@ -82,8 +96,10 @@ impl Latchkey {
                 )
             }
         };
-        self.pre_authentication(pool, &client.client_id, user.as_ref(), name)
-            .await?;
+        if pre_authentication {
+            self.pre_authentication(pool, &client.client_id, user.as_ref(), name)
+                .await?;
+        }
         // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
         let v = verifier.unwrap_or_else(|| math::verifier(&random_exponent(self.rng.as_ref())));
         let b = random_exponent(self.rng.as_ref());

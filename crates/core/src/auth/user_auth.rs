@@ -14,6 +14,7 @@ use super::first_factor::FirstFactorStep;
 use super::initiate::Initiator;
 use super::outcome::{incorrect, required, session_expired, AuthOutcome};
 use super::session::SessionState;
+use super::srp::SrpStart;
 use super::ChallengeAnswer;
 use crate::clients::AppClient;
 use crate::error::{CognitoError, Result};
@@ -102,9 +103,14 @@ impl Latchkey {
         };
         let Some(user) = self.user_for_sign_in(pool, client, typed).await? else {
             start.proof().check(self, client, &[typed])?;
+            self.pre_authentication(pool, &client.client_id, None, typed)
+                .await?;
             return Ok(self.select_challenge(client, typed, pool_first_factors(pool), start.device_key));
         };
         start.proof().check(self, client, &names_of(typed, &user))?;
+        // Fired once here, whichever first factor follows (passwordless ones included).
+        self.pre_authentication(pool, &client.client_id, Some(&user), typed)
+            .await?;
         let available = available_first_factors(self, pool, &user);
         let preferred = parameters
             .get("PREFERRED_CHALLENGE")
@@ -142,7 +148,7 @@ impl Latchkey {
             "PASSWORD" => match start.inputs.get("PASSWORD") {
                 Some(password) => {
                     let user = self
-                        .authenticate_password(pool, client, start.typed, password, start.proof())
+                        .authenticate_password(pool, client, start.typed, password, start.proof(), false)
                         .await?;
                     self.after_first_factor(
                         pool,
@@ -158,8 +164,14 @@ impl Latchkey {
             "PASSWORD_SRP" => match start.inputs.get("SRP_A") {
                 Some(srp_a) => {
                     let secret_hash = start.inputs.get("SECRET_HASH").map(String::as_str);
-                    self.srp_initiate(pool, client, start.typed, srp_a, secret_hash, start.device_key)
-                        .await
+                    let srp = SrpStart {
+                        name: start.typed,
+                        srp_a,
+                        secret_hash,
+                        device_key: start.device_key,
+                        pre_authentication: false,
+                    };
+                    self.srp_initiate(pool, client, srp).await
                 }
                 None => Ok(self.ask(client, &user, "PASSWORD_SRP", start.device_key)),
             },
@@ -251,7 +263,7 @@ impl Latchkey {
             // as for anyone, so the answer and the lockout read the same; anything else ends here.
             if factor == "PASSWORD" && state.username == typed {
                 if let Some(password) = answer.responses.get("PASSWORD") {
-                    self.authenticate_password(pool, client, typed, password, start.proof())
+                    self.authenticate_password(pool, client, typed, password, start.proof(), false)
                         .await?;
                 }
             }

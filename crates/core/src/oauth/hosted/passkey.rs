@@ -48,6 +48,8 @@ impl Latchkey {
         let Some(user) = self.user_for_sign_in(pool, client, name).await? else {
             return Err(no_passkey());
         };
+        self.pre_authentication(pool, &client.client_id, Some(&user), name)
+            .await?;
         if !self.passkey_sign_in_available(pool, &user) {
             return Err(no_passkey());
         }

@@ -49,7 +49,7 @@ impl Latchkey {
         password: &str,
     ) -> Result<HostedSignIn> {
         let user = self
-            .authenticate_password(pool, client, name, password, ClientProof::HostedUi)
+            .authenticate_password(pool, client, name, password, ClientProof::HostedUi, true)
             .await?;
         match self.first_factor_step(&user) {
             Ok(FirstFactorStep::SignIn) => self.hosted_second_factor(pool, client, user).await,

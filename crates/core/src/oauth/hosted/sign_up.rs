@@ -100,12 +100,16 @@ impl Latchkey {
         let signed_up_here = marker
             .and_then(|m| self.signed_up_username(&pool.id, m))
             .is_some_and(|username| username == confirmed.username);
-        Ok(
-            (signed_up_here && confirmed.may_start_session()).then(|| Authenticated {
-                user: confirmed,
-                auth_time: self.clock.now(),
-            }),
-        )
+        if !(signed_up_here && confirmed.may_start_session()) {
+            return Ok(None);
+        }
+        // Confirming here signs the new user in: PostAuthentication may still refuse it.
+        self.post_authentication(pool, &client.client_id, &confirmed, false)
+            .await?;
+        Ok(Some(Authenticated {
+            user: confirmed,
+            auth_time: self.clock.now(),
+        }))
     }
 
     /// Sends a new confirmation code to the account `name`.
