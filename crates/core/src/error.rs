@@ -81,6 +81,11 @@ pub enum ErrorKind {
     ResourceConflictException,
     DeveloperUserAlreadyRegisteredException,
     ExternalServiceException,
+    // KMS (TrentService), for the custom sender triggers' codes.
+    InvalidCiphertextException,
+    IncorrectKeyException,
+    NotFoundException,
+    ValidationException,
     // Request-authentication errors shared by every AWS JSON service.
     MissingAuthenticationTokenException,
     IncompleteSignatureException,
@@ -150,6 +155,10 @@ impl ErrorKind {
             ErrorKind::ResourceConflictException => "ResourceConflictException",
             ErrorKind::DeveloperUserAlreadyRegisteredException => "DeveloperUserAlreadyRegisteredException",
             ErrorKind::ExternalServiceException => "ExternalServiceException",
+            ErrorKind::InvalidCiphertextException => "InvalidCiphertextException",
+            ErrorKind::IncorrectKeyException => "IncorrectKeyException",
+            ErrorKind::NotFoundException => "NotFoundException",
+            ErrorKind::ValidationException => "ValidationException",
             ErrorKind::MissingAuthenticationTokenException => "MissingAuthenticationTokenException",
             ErrorKind::IncompleteSignatureException => "IncompleteSignatureException",
             ErrorKind::InvalidSignatureException => "InvalidSignatureException",

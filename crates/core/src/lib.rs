@@ -11,6 +11,7 @@ pub mod error;
 pub mod groups;
 pub mod identity;
 pub mod ids;
+pub mod kms;
 pub mod mail;
 pub mod mfa;
 pub mod oauth;

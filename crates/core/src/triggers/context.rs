@@ -37,6 +37,15 @@ impl TriggerContext {
         CONTEXT.try_with(Clone::clone).unwrap_or_default()
     }
 
+    /// `callerContext.awsSdkVersion`: the caller's SDK, and `aws-sdk-unknown-unknown` outside an AWS request.
+    pub(crate) fn sdk_version_or_unknown(&self) -> String {
+        if self.sdk_version.is_empty() {
+            Self::sdk_version_of(None)
+        } else {
+            self.sdk_version.clone()
+        }
+    }
+
     /// `callerContext.awsSdkVersion` for a `User-Agent`: the AWS SDKs name themselves `aws-sdk-<lang>/<version>`
     /// (JavaScript v3, Go, Java, Rust, .NET), botocore `Botocore/<version>`, Amplify's bundled client
     /// `aws-amplify/<version>`; anything else is unknown, as Cognito reports it.

@@ -91,7 +91,7 @@ impl Latchkey {
                     e
                 }
             })?;
-        self.send_invitations(&pool, invitations, &password, &input.username);
+        self.send_invitations(&pool, &user, invitations, &password, &input.username);
         Ok(user)
     }
 
@@ -123,7 +123,7 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.send_invitations(pool, invitations, password, &input.username);
+        self.send_invitations(pool, &user, invitations, password, &input.username);
         Ok(user)
     }
 

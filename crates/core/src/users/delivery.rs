@@ -13,6 +13,7 @@ use crate::error::{CognitoError, Result};
 use crate::mail::{compose, delivery_details, mask_destination, Channel, OutgoingMessage, Template};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
+use crate::triggers::{MessageSource, Occasion};
 
 /// Where a code goes: the medium, the attribute named in CodeDeliveryDetails, and the address itself.
 pub(crate) struct Destination {
@@ -99,13 +100,15 @@ impl Latchkey {
     }
 
     /// Issues a new code for `user` and `purpose` (replacing any earlier one), sends it to `destination` in the
-    /// pool's verification message, and returns the CodeDeliveryDetails Cognito answers with.
+    /// pool's verification message (or hands it to the pool's sender function), and returns the
+    /// CodeDeliveryDetails Cognito answers with.
     pub(crate) async fn send_code(
         &self,
         pool: &UserPool,
         user: &User,
         purpose: &str,
         destination: &Destination,
+        occasion: Occasion<'_>,
     ) -> Result<Value> {
         let code = self.issue_code(&pool.id, &user.username, purpose).await?;
         let Destination {
@@ -113,6 +116,9 @@ impl Latchkey {
             attribute,
             to,
         } = destination;
+        if self.custom_send(pool, occasion, user, *channel, &code) {
+            return Ok(delivery_details(*channel, attribute, to));
+        }
         self.deliver(compose(
             pool,
             Template::Verification,
@@ -125,15 +131,20 @@ impl Latchkey {
     }
 
     /// Sends an administrator's invitation (the temporary password, and the name the user was created with) by
-    /// each of `channels`.
+    /// each of `channels`, or hands it to the pool's sender function for the channel.
     pub(crate) fn send_invitations(
         &self,
         pool: &UserPool,
+        user: &User,
         channels: Vec<(Channel, String)>,
         password: &str,
         username: &str,
     ) {
+        let occasion = Occasion::new(MessageSource::AdminCreateUser, None);
         for (channel, to) in channels {
+            if self.custom_send(pool, occasion, user, channel, password) {
+                continue;
+            }
             self.deliver(compose(
                 pool,
                 Template::Invitation,

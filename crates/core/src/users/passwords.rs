@@ -15,7 +15,7 @@ use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_FORGOT_PASSWORD_PER_HOUR, FORGOT_PASSWORD_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::PostConfirmationSource;
+use crate::triggers::{MessageSource, Occasion, PostConfirmationSource};
 
 /// Whether `user` could be sent a reset code: enabled, with a verified address to send it to.
 fn may_reset(pool: &UserPool, user: &User) -> bool {
@@ -39,9 +39,10 @@ impl Latchkey {
             .await
     }
 
-    async fn send_reset_code(&self, pool: &UserPool, user: &User) -> Result<Value> {
+    async fn send_reset_code(&self, pool: &UserPool, user: &User, client_id: Option<&str>) -> Result<Value> {
         let destination = recovery_target(pool, user).ok_or_else(no_recovery)?;
-        self.send_code(pool, user, PURPOSE_FORGOT_PASSWORD, &destination)
+        let occasion = Occasion::new(MessageSource::ForgotPassword, client_id);
+        self.send_code(pool, user, PURPOSE_FORGOT_PASSWORD, &destination, occasion)
             .await
     }
 
@@ -61,7 +62,7 @@ impl Latchkey {
         };
         self.may_request_reset("ForgotPassword", &pool, &user, FORGOT_PASSWORD_PER_HOUR)
             .await?;
-        self.send_reset_code(&pool, &user).await
+        self.send_reset_code(&pool, &user, Some(client_id)).await
     }
 
     /// ForgotPassword for a name the pool does not know asks the pool's UserMigration function, which may bring
@@ -196,7 +197,7 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.send_reset_code(&pool, &user).await?;
+        self.send_reset_code(&pool, &user, None).await?;
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ use crate::error::{CognitoError, Result};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::tokens::AccessContext;
+use crate::triggers::{MessageSource, Occasion};
 
 impl Latchkey {
     /// The user behind an access token, with the client that token was issued to.
@@ -93,15 +94,26 @@ impl Latchkey {
         let mut details = Vec::new();
         for name in changed.iter().filter(|n| channel_of(n).is_some()) {
             if !user.is_verified(name) && pool.auto_verified_attributes.iter().any(|a| a == name) {
-                details.push(self.send_attribute_code(pool, &user, name).await?);
+                let client_id = match writer {
+                    Writer::Client(client) => Some(client.client_id.as_str()),
+                    Writer::Admin => None,
+                };
+                let occasion = Occasion::new(MessageSource::UpdateUserAttribute, client_id);
+                details.push(self.send_attribute_code(pool, &user, name, occasion).await?);
             }
         }
         Ok(details)
     }
 
-    async fn send_attribute_code(&self, pool: &UserPool, user: &User, attribute: &str) -> Result<Value> {
+    async fn send_attribute_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        attribute: &str,
+        occasion: Occasion<'_>,
+    ) -> Result<Value> {
         let destination = attribute_target(user, attribute)?;
-        self.send_code(pool, user, &purpose_verify(attribute), &destination)
+        self.send_code(pool, user, &purpose_verify(attribute), &destination, occasion)
             .await
     }
 
@@ -138,7 +150,9 @@ impl Latchkey {
             5,
         )
         .await?;
-        self.send_attribute_code(&ctx.pool, &ctx.user, attribute).await
+        let occasion = Occasion::new(MessageSource::VerifyUserAttribute, Some(&ctx.client_id));
+        self.send_attribute_code(&ctx.pool, &ctx.user, attribute, occasion)
+            .await
     }
 
     pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<()> {

@@ -17,7 +17,7 @@ use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_SIGN_UP_PER_HOUR, RESEND_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::{PostConfirmationSource, PreSignUpSource};
+use crate::triggers::{MessageSource, Occasion, PostConfirmationSource, PreSignUpSource};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -55,9 +55,13 @@ impl Latchkey {
         pool: &UserPool,
         user: &User,
         purpose: &str,
+        occasion: Occasion<'_>,
     ) -> Result<Option<Value>> {
         match verification_target(pool, user) {
-            Some(destination) => Ok(Some(self.send_code(pool, user, purpose, &destination).await?)),
+            Some(destination) => Ok(Some(
+                self.send_code(pool, user, purpose, &destination, occasion)
+                    .await?,
+            )),
             None => Ok(None),
         }
     }
@@ -132,7 +136,10 @@ impl Latchkey {
                 code_delivery: None,
             });
         }
-        let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
+        let occasion = Occasion::new(MessageSource::SignUp, Some(&client.client_id));
+        let code_delivery = self
+            .send_verification_code(&pool, &user, PURPOSE_SIGN_UP, occasion)
+            .await?;
         Ok(SignUpOutcome {
             user_confirmed: false,
             user_sub: sub,
@@ -264,7 +271,8 @@ impl Latchkey {
             RESEND_PER_HOUR,
         )
         .await?;
-        self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP)
+        let occasion = Occasion::new(MessageSource::ResendCode, Some(client_id));
+        self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP, occasion)
             .await?
             .ok_or_else(|| {
                 CognitoError::invalid_parameter(

@@ -2,8 +2,8 @@
 //! (`AWSCognitoIdentityProviderService.<Op>`) and identity pools (`AWSCognitoIdentityService.<Op>`). It names the
 //! service and operation from `X-Amz-Target`, authenticates it (SigV4 for admin operations; unsigned operations
 //! are authorised later by ClientId, Session, token or Logins), parses and validates the body against that
-//! service's API model, runs the operation, and answers in Cognito's dialect. STS's form posts, which name no
-//! `X-Amz-Target`, go to `crate::sts`.
+//! service's API model, runs the operation, and answers in Cognito's dialect. KMS's targets (`TrentService.<Op>`)
+//! go to `kms`; STS's form posts, which name no `X-Amz-Target`, go to `crate::sts`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +17,7 @@ use latchkey_core::{CognitoError, ErrorKind};
 use serde_json::Value;
 
 use super::error::{capped, success, AwsJsonError};
-use super::{model, sigv4};
+use super::{kms, model, sigv4};
 use crate::ops::{self, Ctx};
 use crate::AppState;
 
@@ -79,6 +79,13 @@ pub async fn handle(
             op.to_string(),
             run(&st, service, op, &request_id, &method, &uri, &headers, &body).await,
         ),
+        None if kms::is_kms_target(target) => {
+            let op = target.rsplit('.').next().unwrap_or_default();
+            (
+                op.to_string(),
+                kms::run(&st, op, &method, &uri, &headers, &body).await,
+            )
+        }
         _ => (
             "unknown".to_string(),
             Err(CognitoError::new(
