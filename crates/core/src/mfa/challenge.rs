@@ -14,7 +14,7 @@ use crate::error::{CognitoError, ErrorKind, Result};
 use crate::mail::{compose, mask_destination, Channel, Template};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::TokenSource;
+use crate::triggers::{MessageSource, Occasion, TokenSource};
 use crate::users::{User, STATUS_CONFIRMED};
 
 /// What a user who proved their first factor owes next.
@@ -196,7 +196,7 @@ impl Latchkey {
         }
         if let Some(attribute) = factor.attribute() {
             let to = user.attributes.get(attribute).cloned().unwrap_or_default();
-            self.send_mfa_code(pool, user, factor, &to).await?;
+            self.send_mfa_code(pool, client, user, factor, &to).await?;
             delivery_parameters(&mut parameters, factor, &to);
         }
         let state = self.session_state(client, &user.username, name, device_key);
@@ -207,14 +207,25 @@ impl Latchkey {
         })
     }
 
-    /// Issues a sign-in code for `factor` and sends it to `to` in the pool's MFA message.
-    async fn send_mfa_code(&self, pool: &UserPool, user: &User, factor: MfaFactor, to: &str) -> Result<()> {
+    /// Issues a sign-in code for `factor` and sends it to `to` in the pool's MFA message, as the pool's
+    /// CustomMessage function words it; a function that fails ends the sign-in with its error, no code issued.
+    async fn send_mfa_code(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        factor: MfaFactor,
+        to: &str,
+    ) -> Result<()> {
+        let occasion = Occasion::new(MessageSource::Authentication, Some(&client.client_id));
+        let wording = self.custom_message(pool, occasion, user).await?;
         let code = self
             .issue_code(&pool.id, &user.username, factor.code_purpose())
             .await?;
         self.deliver(compose(
             pool,
             Template::Mfa,
+            &wording,
             channel(factor),
             to,
             &code,
@@ -454,7 +465,8 @@ impl Latchkey {
             ));
         }
         crate::users::attributes::check_email(email)?;
-        self.send_mfa_code(pool, &user, MfaFactor::Email, email).await?;
+        self.send_mfa_code(pool, client, &user, MfaFactor::Email, email)
+            .await?;
         let mut parameters = Map::new();
         parameters.insert("USER_ID_FOR_SRP".into(), json!(user.username));
         delivery_parameters(&mut parameters, MfaFactor::Email, email);

@@ -8,6 +8,7 @@
 
 mod authentication;
 mod context;
+mod custom_message;
 mod invoke;
 mod migration;
 mod sign_up;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use context::{with_context, TriggerContext};
+pub(crate) use custom_message::{MessageSource, Occasion};
 pub(crate) use invoke::configured;
 pub(crate) use sign_up::{PostConfirmationSource, PreSignUpSource};
 pub use token_generation::TokenSource;

@@ -17,7 +17,7 @@ use crate::passwords::check_policy;
 use crate::phantom::{CONFIRM_SIGN_UP_PER_HOUR, RESEND_PER_HOUR};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::{PostConfirmationSource, PreSignUpSource};
+use crate::triggers::{MessageSource, Occasion, PostConfirmationSource, PreSignUpSource};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -48,16 +48,19 @@ pub struct SignUpOutcome {
 }
 
 impl Latchkey {
-    /// Sends a new verification-purpose code for `user` to the attribute the pool verifies; returns
-    /// CodeDeliveryDetails (None when the pool verifies nothing the user has).
-    pub(crate) async fn send_verification_code(
+    /// Sends a new sign-up code for `user` to the attribute the pool verifies, worded for `occasion`; returns
+    /// CodeDeliveryDetails (None when the pool verifies nothing the user has, and no message is sent).
+    async fn send_sign_up_code(
         &self,
         pool: &UserPool,
         user: &User,
-        purpose: &str,
+        occasion: Occasion<'_>,
     ) -> Result<Option<Value>> {
         match verification_target(pool, user) {
-            Some(destination) => Ok(Some(self.send_code(pool, user, purpose, &destination).await?)),
+            Some(destination) => Ok(Some(
+                self.send_code(pool, user, PURPOSE_SIGN_UP, &destination, occasion)
+                    .await?,
+            )),
             None => Ok(None),
         }
     }
@@ -132,7 +135,12 @@ impl Latchkey {
                 code_delivery: None,
             });
         }
-        let code_delivery = self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP).await?;
+        // The user is stored before the CustomMessage function words the code's message, and stays when it fails:
+        // so does Cognito's, as applications that throw from CustomMessage_SignUp to hold sign-ups for approval
+        // rely on (they take "CustomMessage failed with error Pending for approval." as the request received).
+        // No code was issued then: ResendConfirmationCode sends one.
+        let occasion = Occasion::new(MessageSource::SignUp, Some(&client.client_id));
+        let code_delivery = self.send_sign_up_code(&pool, &user, occasion).await?;
         Ok(SignUpOutcome {
             user_confirmed: false,
             user_sub: sub,
@@ -264,7 +272,8 @@ impl Latchkey {
             RESEND_PER_HOUR,
         )
         .await?;
-        self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP)
+        let occasion = Occasion::new(MessageSource::ResendCode, Some(client_id));
+        self.send_sign_up_code(&pool, &user, occasion)
             .await?
             .ok_or_else(|| {
                 CognitoError::invalid_parameter(
