@@ -96,19 +96,6 @@ fn refused_by_the_function(e: CognitoError) {
     assert_eq!(e.message(), "CustomMessage failed with error Mail is down.");
 }
 
-/// A confirmed user with a verified email `{name}@example.com`, created without a message.
-async fn confirmed_user(w: &World, name: &str) {
-    let input = serde_json::from_value(json!({"UserPoolId": w.pool.id, "Username": name,
-        "MessageAction": "SUPPRESS", "UserAttributes": [
-            {"Name": "email", "Value": format!("{name}@example.com")},
-            {"Name": "email_verified", "Value": "true"}]}))
-    .unwrap();
-    w.lk.admin_create_user(input).await.unwrap();
-    w.lk.admin_set_user_password(&w.pool.id, name, PASSWORD, true)
-        .await
-        .unwrap();
-}
-
 async fn status(w: &World, name: &str) -> String {
     w.lk.admin_get_user(&w.pool.id, name).await.unwrap().status
 }
@@ -169,7 +156,7 @@ async fn a_failing_function_fails_sign_up_but_keeps_the_user_who_can_ask_for_a_c
 #[tokio::test]
 async fn reset_codes_are_worded_and_a_failing_function_changes_nothing() {
     let (w, f) = world().await;
-    confirmed_user(&w, "cat").await;
+    w.confirmed_user("cat").await;
     let metadata = TriggerContext {
         client_metadata: BTreeMap::from([("lang".into(), "fr".into())]),
         metadata_to_functions: true,
@@ -273,7 +260,7 @@ async fn invitations_name_the_user_and_carry_the_temporary_password() {
 #[tokio::test]
 async fn attribute_codes_are_worded_and_a_failing_function_keeps_the_old_address() {
     let (w, f) = world().await;
-    confirmed_user(&w, "gus").await;
+    w.confirmed_user("gus").await;
     let access = tokens(w.sign_in("gus", PASSWORD).await.unwrap()).access_token;
     let new_email = |value: &str| -> Vec<AttributeInput> {
         vec![serde_json::from_value(json!({"Name": "email", "Value": value})).unwrap()]
@@ -364,7 +351,7 @@ async fn sign_in_codes_are_worded_as_authentication_messages() {
     .unwrap();
     w.lk.set_user_pool_mfa_config(mfa).await.unwrap();
     w.clock.advance_seconds(2);
-    confirmed_user(&w, "ivy").await;
+    w.confirmed_user("ivy").await;
     let prefer: MfaPreferenceInput =
         serde_json::from_value(json!({"EmailMfaSettings": {"Enabled": true, "PreferredMfa": true}})).unwrap();
     let ivy = UserRef::Named {

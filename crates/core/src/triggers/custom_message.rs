@@ -173,10 +173,7 @@ mod tests {
     const POOL: &str = "us-east-1_test";
 
     fn answer(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => panic!("an object"),
-        }
+        serde_json::from_value(v).expect("an object")
     }
 
     #[test]
