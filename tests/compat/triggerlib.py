@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from conftest import LatchkeyServer, free_port, clean_env
+from mailsink import MailSink
 from nodelib import NODE_DIR, node_exe
+from userlib import Kit
 
 TRIGGERS_DIR = Path(__file__).resolve().parent / "triggers"
 REGION = "us-east-1"
@@ -68,3 +71,14 @@ def trigger_server(base: Path, runtime: NodeLambdaRuntime, extra_args=()) -> Lat
     """A Latchkey server whose triggers run in `runtime`."""
     return LatchkeyServer(base / "data", log_dir=base,
                           extra_args=["--lambda-endpoint", runtime.endpoint, *extra_args])
+
+
+@contextmanager
+def mailing_trigger_kit(base: Path, runtime: NodeLambdaRuntime, sink: MailSink) -> Iterator[Kit]:
+    """A running trigger server that mails to `sink`, as a Kit; stopped on exit."""
+    srv = trigger_server(base, runtime, extra_args=["--smtp-url", sink.url])
+    srv.start()
+    try:
+        yield Kit(srv, sink)
+    finally:
+        srv.stop()

@@ -48,14 +48,26 @@ pub enum Template {
     Mfa,
 }
 
+/// A message's own wording in place of the pool's templates: what a CustomMessage function answered. Each part
+/// holds the same placeholders as the templates (`{####}`, `{username}`); a part left `None` keeps the pool's
+/// template for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wording {
+    pub email_subject: Option<String>,
+    pub email_message: Option<String>,
+    pub sms_message: Option<String>,
+}
+
 fn template_member<'a>(v: Option<&'a Value>, key: &str) -> Option<&'a str> {
     v.and_then(|t| t.get(key)).and_then(Value::as_str)
 }
 
-/// Builds the message for `code` (and `username` for invitations) from the pool's templates.
+/// Builds the message for `code` (and `username` for invitations) from `wording`, and from the pool's templates
+/// where `wording` leaves a part to them.
 pub fn compose(
     pool: &UserPool,
     template: Template,
+    wording: &Wording,
     channel: Channel,
     to: &str,
     code: &str,
@@ -95,6 +107,13 @@ pub fn compose(
                 .as_deref()
                 .unwrap_or("Your authentication code is {####}. "),
         ),
+    };
+    let (subject, body) = match channel {
+        Channel::Email => (
+            wording.email_subject.as_deref().unwrap_or(subject),
+            wording.email_message.as_deref().unwrap_or(body),
+        ),
+        Channel::Sms => (subject, wording.sms_message.as_deref().unwrap_or(body)),
     };
     let fill = |s: &str| s.replace("{####}", code).replace("{username}", username);
     OutgoingMessage {

@@ -43,19 +43,6 @@ async fn configure_mfa(w: &World, mode: &str, config: serde_json::Value) {
     w.clock.advance_seconds(2);
 }
 
-/// A confirmed user with a verified email and the world's password.
-async fn confirmed_user(w: &World, name: &str) {
-    let input = serde_json::from_value(json!({"UserPoolId": w.pool.id, "Username": name,
-        "MessageAction": "SUPPRESS", "UserAttributes": [
-            {"Name": "email", "Value": format!("{name}@example.com")},
-            {"Name": "email_verified", "Value": "true"}]}))
-    .unwrap();
-    w.lk.admin_create_user(input).await.unwrap();
-    w.lk.admin_set_user_password(&w.pool.id, name, PASSWORD, true)
-        .await
-        .unwrap();
-}
-
 fn challenge(outcome: AuthOutcome, name: &str) -> (String, serde_json::Map<String, serde_json::Value>) {
     match outcome {
         AuthOutcome::Challenge {
@@ -130,7 +117,7 @@ async fn totp_sign_in_accepts_each_code_once_and_wrong_codes_lock_the_user_out()
         json!({"SoftwareTokenMfaConfiguration": {"Enabled": true}}),
     )
     .await;
-    confirmed_user(&w, "tina").await;
+    w.confirmed_user("tina").await;
     let secret = enrol_app(&w, "tina").await;
     let user = w.lk.admin_get_user(&w.pool.id, "tina").await.unwrap();
     assert_eq!(user.mfa.enabled.len(), 1);
@@ -227,7 +214,7 @@ async fn email_codes_use_the_pool_template_work_once_and_die_with_the_session() 
         json!({"EmailMfaConfiguration": {"Message": "Sign-in code: {####}", "Subject": "Your code"}}),
     )
     .await;
-    confirmed_user(&w, "eve").await;
+    w.confirmed_user("eve").await;
     let prefer: MfaPreferenceInput =
         serde_json::from_value(json!({"EmailMfaSettings": {"Enabled": true, "PreferredMfa": true}})).unwrap();
     w.lk.set_user_mfa_preference(
@@ -293,7 +280,7 @@ async fn two_factors_are_chosen_between_and_mfa_on_sets_one_up_during_sign_in() 
         json!({"SoftwareTokenMfaConfiguration": {"Enabled": true}, "EmailMfaConfiguration": {}}),
     )
     .await;
-    confirmed_user(&w, "sam").await;
+    w.confirmed_user("sam").await;
     // No factor yet: set one up. The session authorises AssociateSoftwareToken and VerifySoftwareToken.
     let (session, params) = challenge(w.sign_in("sam", PASSWORD).await.unwrap(), "MFA_SETUP");
     assert_eq!(
@@ -388,7 +375,7 @@ async fn rotated_refresh_tokens_keep_a_grace_period_and_reuse_ends_the_sign_in()
     .unwrap();
     w.lk.update_user_pool_client(input).await.unwrap();
     w.clock.advance_seconds(2);
-    confirmed_user(&w, "rob").await;
+    w.confirmed_user("rob").await;
     let first = tokens(w.sign_in("rob", PASSWORD).await.unwrap())
         .refresh_token
         .unwrap();

@@ -5,16 +5,17 @@
 
 use serde_json::{json, Map, Value};
 
+use super::codes::channel;
 use super::model::{usable_factors, MfaFactor};
 use super::totp;
 use crate::auth::{names_of, required, session_expired, AuthOutcome, ChallengeAnswer, ClientProof};
 use crate::auth::{FirstFactorStep, SessionState, Verdict};
 use crate::clients::AppClient;
 use crate::error::{CognitoError, ErrorKind, Result};
-use crate::mail::{compose, mask_destination, Channel, Template};
+use crate::mail::{mask_destination, Channel};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::{MessageSource, Occasion, TokenSource};
+use crate::triggers::TokenSource;
 use crate::users::{User, STATUS_CONFIRMED};
 
 /// What a user who proved their first factor owes next.
@@ -55,14 +56,6 @@ pub(crate) fn code_mismatch() -> CognitoError {
         ErrorKind::CodeMismatchException,
         "Invalid code or auth state for the user.",
     )
-}
-
-fn channel(factor: MfaFactor) -> Channel {
-    if factor == MfaFactor::Sms {
-        Channel::Sms
-    } else {
-        Channel::Email
-    }
 }
 
 /// A list of factor names as a JSON-encoded string, the way MFAS_CAN_CHOOSE and MFAS_CAN_SETUP carry it.
@@ -205,34 +198,6 @@ impl Latchkey {
             session: Some(self.seal_state(&state)),
             parameters,
         })
-    }
-
-    /// Issues a sign-in code for `factor` and sends it to `to` in the pool's MFA message (or hands it to the pool's
-    /// sender function).
-    async fn send_mfa_code(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        user: &User,
-        factor: MfaFactor,
-        to: &str,
-    ) -> Result<()> {
-        let code = self
-            .issue_code(&pool.id, &user.username, factor.code_purpose())
-            .await?;
-        let occasion = Occasion::new(MessageSource::Authentication, Some(&client.client_id));
-        if self.custom_send(pool, occasion, user, channel(factor), &code) {
-            return Ok(());
-        }
-        self.deliver(compose(
-            pool,
-            Template::Mfa,
-            channel(factor),
-            to,
-            &code,
-            &user.username,
-        ));
-        Ok(())
     }
 
     /// The user an MFA session is about, as the answer names them (USERNAME, any of their names), with the client

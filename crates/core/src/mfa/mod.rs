@@ -3,6 +3,7 @@
 //! second step of a sign-in (SOFTWARE_TOKEN_MFA, EMAIL_OTP, SMS_MFA, SELECT_MFA_TYPE and MFA_SETUP).
 
 mod challenge;
+mod codes;
 mod model;
 mod preferences;
 mod software_token;

@@ -17,51 +17,7 @@ use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::users::User;
 
-/// Why a message with a code goes out: the `triggerSource` suffix of the message triggers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MessageSource {
-    /// SignUp's confirmation code.
-    SignUp,
-    /// An administrator's invitation, with the temporary password.
-    AdminCreateUser,
-    /// ResendConfirmationCode.
-    ResendCode,
-    /// ForgotPassword (and AdminResetUserPassword).
-    ForgotPassword,
-    /// A changed email or phone number, verified automatically.
-    UpdateUserAttribute,
-    /// GetUserAttributeVerificationCode.
-    VerifyUserAttribute,
-    /// A sign-in code (SMS_MFA, EMAIL_OTP).
-    Authentication,
-}
-
-impl MessageSource {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            MessageSource::SignUp => "SignUp",
-            MessageSource::AdminCreateUser => "AdminCreateUser",
-            MessageSource::ResendCode => "ResendCode",
-            MessageSource::ForgotPassword => "ForgotPassword",
-            MessageSource::UpdateUserAttribute => "UpdateUserAttribute",
-            MessageSource::VerifyUserAttribute => "VerifyUserAttribute",
-            MessageSource::Authentication => "Authentication",
-        }
-    }
-}
-
-/// Why a message goes out, and through which app client (`None` for administrators' operations).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Occasion<'a> {
-    pub(crate) source: MessageSource,
-    pub(crate) client_id: Option<&'a str>,
-}
-
-impl<'a> Occasion<'a> {
-    pub(crate) fn new(source: MessageSource, client_id: Option<&'a str>) -> Self {
-        Self { source, client_id }
-    }
-}
+use super::occasion::Occasion;
 
 impl Latchkey {
     /// Hands `secret` (a code or temporary password) for `user` to the pool's sender function for `channel`, in

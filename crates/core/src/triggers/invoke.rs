@@ -78,6 +78,16 @@ impl Latchkey {
     /// the pool names no function for it. A failed invocation is Cognito's error for it (and is logged here with
     /// its detail, which the caller never sees).
     pub(crate) async fn fire(&self, call: TriggerCall<'_>) -> Result<Option<Map<String, Value>>> {
+        self.fire_prefilled(call, Map::new()).await
+    }
+
+    /// `fire`, with the event's `response` pre-filled as Cognito fills it for triggers whose answer members it
+    /// sends as `null` (CustomMessage's messages), so functions that parse the event strictly find them.
+    pub(crate) async fn fire_prefilled(
+        &self,
+        call: TriggerCall<'_>,
+        response: Map<String, Value>,
+    ) -> Result<Option<Map<String, Value>>> {
         let Some(arn) = function_of(call.pool, call.trigger) else {
             return Ok(None);
         };
@@ -105,7 +115,7 @@ impl Latchkey {
                 "clientId": call.client_id.unwrap_or("CLIENT_ID_NOT_APPLICABLE"),
             },
             "request": request,
-            "response": {},
+            "response": response,
         });
         let answer = self
             .functions

@@ -8,9 +8,11 @@
 
 mod authentication;
 mod context;
+mod custom_message;
 mod custom_sender;
 mod invoke;
 mod migration;
+mod occasion;
 mod sign_up;
 mod token_generation;
 
@@ -18,8 +20,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use context::{with_context, TriggerContext};
-pub(crate) use custom_sender::{MessageSource, Occasion};
 pub(crate) use invoke::configured;
+pub(crate) use occasion::{MessageSource, Occasion};
 pub(crate) use sign_up::{PostConfirmationSource, PreSignUpSource};
 pub use token_generation::TokenSource;
 pub(crate) use token_generation::TokenSubject;

@@ -10,12 +10,12 @@ use super::attributes::{check_required, validate_writes, AttributeInput, Writer}
 use super::{user_not_found, User, STATUS_CONFIRMED, STATUS_FORCE_CHANGE_PASSWORD, STATUS_UNCONFIRMED};
 use crate::error::{CognitoError, ErrorKind, Result};
 use crate::ids::new_uuid;
-use crate::mail::Channel;
+use crate::mail::{Channel, Wording};
 use crate::passwords::{check_policy, generate_temporary_password};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
 use crate::time::Timestamp;
-use crate::triggers::{PostConfirmationSource, PreSignUpSource};
+use crate::triggers::{MessageSource, Occasion, PostConfirmationSource, PreSignUpSource};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -29,9 +29,9 @@ pub struct AdminCreateUserInput {
     pub force_alias_creation: bool,
     pub message_action: Option<String>,
     pub desired_delivery_mediums: Option<Vec<String>>,
-    /// Passed to the PreSignUp trigger only, never stored.
+    /// Passed to the PreSignUp trigger only, never stored. amazon-cognito-identity-js sends `null` for none.
     #[serde(default)]
-    pub validation_data: Vec<AttributeInput>,
+    pub validation_data: Option<Vec<AttributeInput>>,
 }
 
 impl Latchkey {
@@ -70,7 +70,6 @@ impl Latchkey {
             &super::signup::pairs_of(&input.validation_data),
         )
         .await?;
-        let material = self.password_material(&pool.id, &username, &password).await?;
         let now = self.clock.now();
         let mut user = User::new(
             &pool.id,
@@ -80,6 +79,12 @@ impl Latchkey {
             STATUS_FORCE_CHANGE_PASSWORD,
             now,
         );
+        // The invitation is worded before the user is stored (or a password hashed): a CustomMessage function that
+        // fails creates nobody. Cognito's order here is not documented.
+        let wording = self.invitation_wording(&pool, &invitations, &user).await?;
+        let material = self
+            .password_material(&pool.id, &user.username, &password)
+            .await?;
         material.apply(&mut user);
         user.temporary_password_expires = Some(temporary_password_expiry(&pool, now));
         self.insert_user(&pool, &user, input.force_alias_creation)
@@ -91,8 +96,23 @@ impl Latchkey {
                     e
                 }
             })?;
-        self.send_invitations(&pool, &user, invitations, &password, &input.username);
+        self.send_invitations(&pool, &user, invitations, &wording, &password, &input.username);
         Ok(user)
+    }
+
+    /// The invitation's wording by the pool's CustomMessage function, which is asked only when an invitation
+    /// goes out.
+    async fn invitation_wording(
+        &self,
+        pool: &UserPool,
+        invitations: &[(Channel, String)],
+        user: &User,
+    ) -> Result<Wording> {
+        if invitations.is_empty() {
+            return Ok(Wording::default());
+        }
+        let occasion = Occasion::new(MessageSource::AdminCreateUser, None);
+        self.custom_message(pool, occasion, user).await
     }
 
     async fn resend_invitation(
@@ -112,6 +132,7 @@ impl Latchkey {
             ));
         }
         let invitations = invitation_channels(input, &existing.attributes)?;
+        let wording = self.invitation_wording(pool, &invitations, &existing).await?;
         let material = self
             .password_material(&pool.id, &existing.username, password)
             .await?;
@@ -123,7 +144,7 @@ impl Latchkey {
                 Ok(())
             })
             .await?;
-        self.send_invitations(pool, &user, invitations, password, &input.username);
+        self.send_invitations(pool, &user, invitations, &wording, password, &input.username);
         Ok(user)
     }
 
@@ -307,7 +328,7 @@ mod tests {
             force_alias_creation: false,
             message_action: None,
             desired_delivery_mediums: mediums.map(|m| m.iter().map(|s| s.to_string()).collect()),
-            validation_data: Vec::new(),
+            validation_data: None,
         }
     }
 

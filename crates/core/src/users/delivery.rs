@@ -1,6 +1,6 @@
 //! Sending codes and invitations to a user: where each kind of code goes (the address sign-up verifies, the
-//! recovery address, the attribute being verified), the code issued and composed from the pool's templates, and
-//! its delivery.
+//! recovery address, the attribute being verified), the code issued and composed from the pool's templates or
+//! the wording its CustomMessage function gave, and its delivery.
 //!
 //! Delivery runs in the background: a mail server that is down must not fail or slow the operation that sent
 //! the code (the user exists and can ask for the code again); the failure is logged here and counted by the
@@ -10,10 +10,19 @@ use serde_json::Value;
 
 use super::User;
 use crate::error::{CognitoError, Result};
-use crate::mail::{compose, delivery_details, mask_destination, Channel, OutgoingMessage, Template};
+use crate::mail::{compose, delivery_details, mask_destination, Channel, OutgoingMessage, Template, Wording};
 use crate::pools::UserPool;
 use crate::service::Latchkey;
-use crate::triggers::{MessageSource, Occasion};
+use crate::triggers::{configured, MessageSource, Occasion, Trigger};
+
+/// Whether the pool names a sender function for `channel`'s messages (CustomEmailSender, CustomSMSSender).
+pub(crate) fn has_sender(pool: &UserPool, channel: Channel) -> bool {
+    let trigger = match channel {
+        Channel::Email => Trigger::CustomEmailSender,
+        Channel::Sms => Trigger::CustomSmsSender,
+    };
+    configured(pool, trigger)
+}
 
 /// Where a code goes: the medium, the attribute named in CodeDeliveryDetails, and the address itself.
 pub(crate) struct Destination {
@@ -100,14 +109,48 @@ impl Latchkey {
     }
 
     /// Issues a new code for `user` and `purpose` (replacing any earlier one), sends it to `destination` in the
-    /// pool's verification message (or hands it to the pool's sender function), and returns the
-    /// CodeDeliveryDetails Cognito answers with.
+    /// pool's verification message as the pool's CustomMessage function words it for `occasion` (or hands it to
+    /// the pool's sender function for the medium), and returns the CodeDeliveryDetails Cognito answers with. A
+    /// CustomMessage function that fails leaves the earlier code as it was.
     pub(crate) async fn send_code(
         &self,
         pool: &UserPool,
         user: &User,
         purpose: &str,
         destination: &Destination,
+        occasion: Occasion<'_>,
+    ) -> Result<Value> {
+        let wording = self
+            .wording_for(pool, occasion, user, destination.channel)
+            .await?;
+        self.send_worded_code(pool, user, purpose, destination, &wording, occasion)
+            .await
+    }
+
+    /// How the message for `occasion` by `channel` is worded: as the pool's CustomMessage function says, unless a
+    /// sender function takes that medium's messages (it words them itself, and CustomMessage is not asked).
+    pub(crate) async fn wording_for(
+        &self,
+        pool: &UserPool,
+        occasion: Occasion<'_>,
+        user: &User,
+        channel: Channel,
+    ) -> Result<Wording> {
+        if has_sender(pool, channel) {
+            return Ok(Wording::default());
+        }
+        self.custom_message(pool, occasion, user).await
+    }
+
+    /// `send_code` with the message worded already: for operations that ask the CustomMessage function before
+    /// they store anything, so that its failure leaves nothing changed.
+    pub(crate) async fn send_worded_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: &str,
+        destination: &Destination,
+        wording: &Wording,
         occasion: Occasion<'_>,
     ) -> Result<Value> {
         let code = self.issue_code(&pool.id, &user.username, purpose).await?;
@@ -122,6 +165,7 @@ impl Latchkey {
         self.deliver(compose(
             pool,
             Template::Verification,
+            wording,
             *channel,
             to,
             &code,
@@ -131,12 +175,14 @@ impl Latchkey {
     }
 
     /// Sends an administrator's invitation (the temporary password, and the name the user was created with) by
-    /// each of `channels`, or hands it to the pool's sender function for the channel.
+    /// each of `channels`, in the `wording` the pool's CustomMessage function gave it, or hands it to the pool's
+    /// sender function for the channel.
     pub(crate) fn send_invitations(
         &self,
         pool: &UserPool,
         user: &User,
         channels: Vec<(Channel, String)>,
+        wording: &Wording,
         password: &str,
         username: &str,
     ) {
@@ -148,6 +194,7 @@ impl Latchkey {
             self.deliver(compose(
                 pool,
                 Template::Invitation,
+                wording,
                 channel,
                 &to,
                 password,

@@ -39,13 +39,6 @@ impl Latchkey {
             .await
     }
 
-    async fn send_reset_code(&self, pool: &UserPool, user: &User, client_id: Option<&str>) -> Result<Value> {
-        let destination = recovery_target(pool, user).ok_or_else(no_recovery)?;
-        let occasion = Occasion::new(MessageSource::ForgotPassword, client_id);
-        self.send_code(pool, user, PURPOSE_FORGOT_PASSWORD, &destination, occasion)
-            .await
-    }
-
     pub async fn forgot_password(
         &self,
         client_id: &str,
@@ -62,7 +55,10 @@ impl Latchkey {
         };
         self.may_request_reset("ForgotPassword", &pool, &user, FORGOT_PASSWORD_PER_HOUR)
             .await?;
-        self.send_reset_code(&pool, &user, Some(client_id)).await
+        let destination = recovery_target(&pool, &user).ok_or_else(no_recovery)?;
+        let occasion = Occasion::new(MessageSource::ForgotPassword, Some(client_id));
+        self.send_code(&pool, &user, PURPOSE_FORGOT_PASSWORD, &destination, occasion)
+            .await
     }
 
     /// ForgotPassword for a name the pool does not know asks the pool's UserMigration function, which may bring
@@ -188,16 +184,31 @@ impl Latchkey {
     /// address.
     pub async fn admin_reset_user_password(&self, pool_id: &str, name: &str) -> Result<()> {
         let (pool, user) = self.admin_target(pool_id, name).await?;
-        if recovery_target(&pool, &user).is_none() {
-            return Err(no_recovery());
-        }
+        let destination = recovery_target(&pool, &user).ok_or_else(no_recovery)?;
+        // The message is worded before the password is invalidated, so a CustomMessage function that fails leaves
+        // the user as they were (what Cognito stores then is not documented). The function sees the user as the
+        // reset leaves them.
+        let mut reset = user.clone();
+        reset.status = STATUS_RESET_REQUIRED.into();
+        let occasion = Occasion::new(MessageSource::ForgotPassword, None);
+        let wording = self
+            .wording_for(&pool, occasion, &reset, destination.channel)
+            .await?;
         let (user, ()) = self
             .mutate_user(&pool, &user.username, |u| {
                 u.status = STATUS_RESET_REQUIRED.into();
                 Ok(())
             })
             .await?;
-        self.send_reset_code(&pool, &user, None).await?;
+        self.send_worded_code(
+            &pool,
+            &user,
+            PURPOSE_FORGOT_PASSWORD,
+            &destination,
+            &wording,
+            occasion,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -43,13 +43,12 @@ impl Latchkey {
                     .get_client(&ctx.client_id)
                     .await?
                     .ok_or_else(|| CognitoError::client_not_found(&ctx.client_id))?;
-                self.update_attributes(&ctx.pool, &ctx.user.username, Writer::Client(&client), attrs)
+                self.update_attributes(&ctx.pool, &ctx.user, Writer::Client(&client), attrs)
                     .await
             }
             UserRef::Named { pool_id, username } => {
                 let (pool, user) = self.admin_target(pool_id, username).await?;
-                self.update_attributes(&pool, &user.username, Writer::Admin, attrs)
-                    .await
+                self.update_attributes(&pool, &user, Writer::Admin, attrs).await
             }
         }
     }
@@ -66,55 +65,51 @@ impl Latchkey {
     async fn update_attributes(
         &self,
         pool: &UserPool,
-        username: &str,
+        user: &User,
         writer: Writer<'_>,
         attrs: &[AttributeInput],
     ) -> Result<Vec<Value>> {
         let writes = validate_writes(pool, writer, attrs)?;
+        // The codes' message is worded (once, for every code this update sends) before the update is stored, so a
+        // CustomMessage function that fails leaves the attributes as they were; what Cognito stores then is not
+        // documented. The function sees the user as the update leaves them.
+        let client_id = match writer {
+            Writer::Client(client) => Some(client.client_id.as_str()),
+            _ => None,
+        };
+        let occasion = Occasion::new(MessageSource::UpdateUserAttribute, client_id);
+        let mut updated = user.clone();
+        let planned = apply_writes(pool, &mut updated, &writes)?;
+        let mut wording = if codes_owed(pool, &updated, &planned).is_empty() {
+            None
+        } else {
+            Some(self.custom_message(pool, occasion, &updated).await?)
+        };
         let (user, changed) = self
-            .mutate_user(pool, username, |u| {
-                let mut changed = Vec::new();
-                for (name, value) in &writes {
-                    if u.attributes.get(name) == Some(value) {
-                        continue;
-                    }
-                    check_mutable(pool, u, name)?;
-                    u.attributes.insert(name.clone(), value.clone());
-                    changed.push(name.clone());
-                }
-                for name in ["email", "phone_number"] {
-                    let flag = format!("{name}_verified");
-                    if changed.iter().any(|c| c == name) && !writes.iter().any(|(n, _)| *n == flag) {
-                        u.attributes.insert(flag, "false".into());
-                    }
-                }
-                Ok(changed)
-            })
+            .mutate_user(pool, &user.username, |u| apply_writes(pool, u, &writes))
             .await?;
+        let owed = codes_owed(pool, &user, &changed);
+        if !owed.is_empty() && wording.is_none() {
+            // Another writer changed the user in between: this update owes a code the plan did not.
+            wording = Some(self.custom_message(pool, occasion, &user).await?);
+        }
+        let wording = wording.unwrap_or_default();
         let mut details = Vec::new();
-        for name in changed.iter().filter(|n| channel_of(n).is_some()) {
-            if !user.is_verified(name) && pool.auto_verified_attributes.iter().any(|a| a == name) {
-                let client_id = match writer {
-                    Writer::Client(client) => Some(client.client_id.as_str()),
-                    Writer::Admin => None,
-                };
-                let occasion = Occasion::new(MessageSource::UpdateUserAttribute, client_id);
-                details.push(self.send_attribute_code(pool, &user, name, occasion).await?);
-            }
+        for name in owed {
+            let destination = attribute_target(&user, name)?;
+            details.push(
+                self.send_worded_code(
+                    pool,
+                    &user,
+                    &purpose_verify(name),
+                    &destination,
+                    &wording,
+                    occasion,
+                )
+                .await?,
+            );
         }
         Ok(details)
-    }
-
-    async fn send_attribute_code(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        attribute: &str,
-        occasion: Occasion<'_>,
-    ) -> Result<Value> {
-        let destination = attribute_target(user, attribute)?;
-        self.send_code(pool, user, &purpose_verify(attribute), &destination, occasion)
-            .await
     }
 
     async fn delete_attributes(&self, pool: &UserPool, username: &str, names: &[String]) -> Result<()> {
@@ -150,9 +145,16 @@ impl Latchkey {
             5,
         )
         .await?;
+        let destination = attribute_target(&ctx.user, attribute)?;
         let occasion = Occasion::new(MessageSource::VerifyUserAttribute, Some(&ctx.client_id));
-        self.send_attribute_code(&ctx.pool, &ctx.user, attribute, occasion)
-            .await
+        self.send_code(
+            &ctx.pool,
+            &ctx.user,
+            &purpose_verify(attribute),
+            &destination,
+            occasion,
+        )
+        .await
     }
 
     pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> Result<()> {
@@ -174,4 +176,36 @@ impl Latchkey {
         .await?;
         Ok(())
     }
+}
+
+/// Writes `writes` into `u`: changed values (each checked mutable), and a changed email or phone number
+/// unverified unless the writes verify it too. Returns the names of the attributes changed.
+fn apply_writes(pool: &UserPool, u: &mut User, writes: &[(String, String)]) -> Result<Vec<String>> {
+    let mut changed = Vec::new();
+    for (name, value) in writes {
+        if u.attributes.get(name) == Some(value) {
+            continue;
+        }
+        check_mutable(pool, u, name)?;
+        u.attributes.insert(name.clone(), value.clone());
+        changed.push(name.clone());
+    }
+    for name in ["email", "phone_number"] {
+        let flag = format!("{name}_verified");
+        if changed.iter().any(|c| c == name) && !writes.iter().any(|(n, _)| *n == flag) {
+            u.attributes.insert(flag, "false".into());
+        }
+    }
+    Ok(changed)
+}
+
+/// Which of the `changed` attributes of `user` get a verification code: an email or phone number left
+/// unverified that the pool verifies automatically.
+fn codes_owed<'a>(pool: &UserPool, user: &User, changed: &'a [String]) -> Vec<&'a str> {
+    changed
+        .iter()
+        .map(String::as_str)
+        .filter(|n| channel_of(n).is_some())
+        .filter(|n| !user.is_verified(n) && pool.auto_verified_attributes.iter().any(|a| a == n))
+        .collect()
 }

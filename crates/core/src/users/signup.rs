@@ -28,15 +28,16 @@ pub struct SignUpInput {
     pub password: Option<String>,
     #[serde(default)]
     pub user_attributes: Vec<AttributeInput>,
-    /// Passed to the PreSignUp trigger only, never stored.
+    /// Passed to the PreSignUp trigger only, never stored. amazon-cognito-identity-js sends `null` for none.
     #[serde(default)]
-    pub validation_data: Vec<AttributeInput>,
+    pub validation_data: Option<Vec<AttributeInput>>,
 }
 
 /// Name/value pairs (ValidationData) as a trigger's event carries them.
-pub(crate) fn pairs_of(inputs: &[AttributeInput]) -> Vec<(String, String)> {
+pub(crate) fn pairs_of(inputs: &Option<Vec<AttributeInput>>) -> Vec<(String, String)> {
     inputs
         .iter()
+        .flatten()
         .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
         .collect()
 }
@@ -48,18 +49,17 @@ pub struct SignUpOutcome {
 }
 
 impl Latchkey {
-    /// Sends a new verification-purpose code for `user` to the attribute the pool verifies; returns
-    /// CodeDeliveryDetails (None when the pool verifies nothing the user has).
-    pub(crate) async fn send_verification_code(
+    /// Sends a new sign-up code for `user` to the attribute the pool verifies, worded for `occasion`; returns
+    /// CodeDeliveryDetails (None when the pool verifies nothing the user has, and no message is sent).
+    async fn send_sign_up_code(
         &self,
         pool: &UserPool,
         user: &User,
-        purpose: &str,
         occasion: Occasion<'_>,
     ) -> Result<Option<Value>> {
         match verification_target(pool, user) {
             Some(destination) => Ok(Some(
-                self.send_code(pool, user, purpose, &destination, occasion)
+                self.send_code(pool, user, PURPOSE_SIGN_UP, &destination, occasion)
                     .await?,
             )),
             None => Ok(None),
@@ -136,10 +136,12 @@ impl Latchkey {
                 code_delivery: None,
             });
         }
+        // The user is stored before the CustomMessage function words the code's message, and stays when it fails:
+        // so does Cognito's, as applications that throw from CustomMessage_SignUp to hold sign-ups for approval
+        // rely on (they take "CustomMessage failed with error Pending for approval." as the request received).
+        // No code was issued then: ResendConfirmationCode sends one.
         let occasion = Occasion::new(MessageSource::SignUp, Some(&client.client_id));
-        let code_delivery = self
-            .send_verification_code(&pool, &user, PURPOSE_SIGN_UP, occasion)
-            .await?;
+        let code_delivery = self.send_sign_up_code(&pool, &user, occasion).await?;
         Ok(SignUpOutcome {
             user_confirmed: false,
             user_sub: sub,
@@ -272,7 +274,7 @@ impl Latchkey {
         )
         .await?;
         let occasion = Occasion::new(MessageSource::ResendCode, Some(client_id));
-        self.send_verification_code(&pool, &user, PURPOSE_SIGN_UP, occasion)
+        self.send_sign_up_code(&pool, &user, occasion)
             .await?
             .ok_or_else(|| {
                 CognitoError::invalid_parameter(

@@ -144,6 +144,21 @@ impl World {
         outcome.code_delivery.expect("a code is sent")
     }
 
+    /// A confirmed user `name` with a verified email `{name}@example.com` and the world's password, created
+    /// without a message.
+    pub async fn confirmed_user(&self, name: &str) {
+        let input = serde_json::from_value(json!({"UserPoolId": self.pool.id, "Username": name,
+            "MessageAction": "SUPPRESS", "UserAttributes": [
+                {"Name": "email", "Value": format!("{name}@example.com")},
+                {"Name": "email_verified", "Value": "true"}]}))
+        .unwrap();
+        self.lk.admin_create_user(input).await.unwrap();
+        self.lk
+            .admin_set_user_password(&self.pool.id, name, PASSWORD, true)
+            .await
+            .unwrap();
+    }
+
     pub async fn refresh(
         &self,
         refresh_token: &str,

@@ -61,7 +61,7 @@ impl Latchkey {
                 username: username.clone(),
                 password: Some(form.password),
                 user_attributes: attributes,
-                validation_data: Vec::new(),
+                validation_data: None,
             })
             .await?;
         if outcome.user_confirmed {
