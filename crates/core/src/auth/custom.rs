@@ -98,40 +98,23 @@ impl Latchkey {
         }
         let typed = required(parameters, "USERNAME")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
-        let device_key = parameters.get("DEVICE_KEY").map(String::as_str);
-        if parameters.get("CHALLENGE_NAME").map(String::as_str) == Some("SRP_A") {
-            let a_pub = parse_srp_a(required(parameters, "SRP_A")?)?;
-            let subject = self.srp_subject(pool, client, typed, secret_hash).await?;
-            self.pre_authentication(pool, &client.client_id, subject.user.as_ref(), typed)
-                .await?;
-            let user = subject.user.clone();
-            let flow = Flow {
-                pool,
-                client,
-                user: user.as_ref(),
-                username: user.as_ref().map_or(typed, |u| u.username.as_str()),
-                device_key,
-            };
-            let history = vec![ChallengeResult::new("SRP_A", true, None)];
-            let decision = self.define(flow, &history).await?;
-            if decision != Decision::Challenge(PASSWORD_VERIFIER.into()) {
-                return self.follow(flow, history, decision).await;
+        // With SRP_A the exchange's subject is found (and SECRET_HASH checked) as USER_SRP_AUTH finds it.
+        let srp = match parameters.get("CHALLENGE_NAME").map(String::as_str) {
+            Some("SRP_A") => {
+                let a_pub = parse_srp_a(required(parameters, "SRP_A")?)?;
+                Some((a_pub, self.srp_subject(pool, client, typed, secret_hash).await?))
             }
-            let parameters = self.srp_challenge(pool, client, subject, &a_pub, device_key, true)?;
-            let state = CustomAuthState {
-                history,
-                user_not_found: flow.user.is_none(),
-                ..CustomAuthState::default()
-            };
-            return Ok(AuthOutcome::Challenge {
-                name: PASSWORD_VERIFIER.into(),
-                session: Some(self.seal_custom(flow, PASSWORD_VERIFIER, state)?),
-                parameters,
-            });
-        }
-        let user = self.user_for_sign_in(pool, client, typed).await?;
-        let names = user.as_ref().map_or_else(|| vec![typed], |u| names_of(typed, u));
-        ClientProof::SecretHash(secret_hash).check(self, client, &names)?;
+            _ => None,
+        };
+        let user = match &srp {
+            Some((_, subject)) => subject.user.clone(),
+            None => {
+                let user = self.user_for_sign_in(pool, client, typed).await?;
+                let names = user.as_ref().map_or_else(|| vec![typed], |u| names_of(typed, u));
+                ClientProof::SecretHash(secret_hash).check(self, client, &names)?;
+                user
+            }
+        };
         self.pre_authentication(pool, &client.client_id, user.as_ref(), typed)
             .await?;
         let flow = Flow {
@@ -139,10 +122,28 @@ impl Latchkey {
             client,
             user: user.as_ref(),
             username: user.as_ref().map_or(typed, |u| u.username.as_str()),
-            device_key,
+            device_key: parameters.get("DEVICE_KEY").map(String::as_str),
         };
-        let decision = self.define(flow, &[]).await?;
-        self.follow(flow, Vec::new(), decision).await
+        let Some((a_pub, subject)) = srp else {
+            let decision = self.define(flow, &[]).await?;
+            return self.follow(flow, Vec::new(), decision).await;
+        };
+        let history = vec![ChallengeResult::new("SRP_A", true, None)];
+        let decision = self.define(flow, &history).await?;
+        if decision != Decision::Challenge(PASSWORD_VERIFIER.into()) {
+            return self.follow(flow, history, decision).await;
+        }
+        let parameters = self.srp_challenge(pool, client, subject, &a_pub, flow.device_key, true)?;
+        let state = CustomAuthState {
+            history,
+            user_not_found: flow.user.is_none(),
+            ..CustomAuthState::default()
+        };
+        Ok(AuthOutcome::Challenge {
+            name: PASSWORD_VERIFIER.into(),
+            session: Some(self.seal_custom(flow, PASSWORD_VERIFIER, state)?),
+            parameters,
+        })
     }
 
     async fn define(&self, flow: Flow<'_>, history: &[ChallengeResult]) -> Result<Decision> {

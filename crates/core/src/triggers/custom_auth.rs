@@ -115,6 +115,35 @@ fn string_map(
 }
 
 impl Latchkey {
+    /// Fires one of the three challenge triggers about `subject` with `request` (its own members), and returns the
+    /// answer's `response`; a pool that names no function for it cannot run a custom sign-in.
+    async fn fire_challenge(
+        &self,
+        trigger: Trigger,
+        pool: &UserPool,
+        client_id: &str,
+        subject: Subject<'_>,
+        members: Map<String, Value>,
+    ) -> Result<Map<String, Value>> {
+        let mut request = subject.request();
+        request.extend(members);
+        self.fire(TriggerCall {
+            trigger,
+            source: match trigger {
+                Trigger::DefineAuthChallenge => "DefineAuthChallenge_Authentication",
+                Trigger::CreateAuthChallenge => "CreateAuthChallenge_Authentication",
+                _ => "VerifyAuthChallengeResponse_Authentication",
+            },
+            pool,
+            client_id: Some(client_id),
+            username: subject.username(),
+            request,
+            version: "1",
+        })
+        .await?
+        .ok_or_else(not_configured)
+    }
+
     /// Fires DefineAuthChallenge with the sign-in's `history`: tokens, failure, or the next challenge.
     pub(crate) async fn define_auth_challenge(
         &self,
@@ -124,20 +153,11 @@ impl Latchkey {
         history: &[ChallengeResult],
     ) -> Result<Decision> {
         let trigger = Trigger::DefineAuthChallenge;
-        let mut request = subject.request();
-        request.insert("session".into(), json!(history));
+        let mut members = Map::new();
+        members.insert("session".into(), json!(history));
         let response = self
-            .fire(TriggerCall {
-                trigger,
-                source: "DefineAuthChallenge_Authentication",
-                pool,
-                client_id: Some(client_id),
-                username: subject.username(),
-                request,
-                version: "1",
-            })
-            .await?
-            .ok_or_else(not_configured)?;
+            .fire_challenge(trigger, pool, client_id, subject, members)
+            .await?;
         // failAuthentication wins over issueTokens: a function that says both has not let the user in.
         if flag(trigger, &response, "failAuthentication")? {
             return Ok(Decision::Fail);
@@ -161,21 +181,12 @@ impl Latchkey {
         history: &[ChallengeResult],
     ) -> Result<Created> {
         let trigger = Trigger::CreateAuthChallenge;
-        let mut request = subject.request();
-        request.insert("challengeName".into(), json!(name));
-        request.insert("session".into(), json!(history));
+        let mut members = Map::new();
+        members.insert("challengeName".into(), json!(name));
+        members.insert("session".into(), json!(history));
         let response = self
-            .fire(TriggerCall {
-                trigger,
-                source: "CreateAuthChallenge_Authentication",
-                pool,
-                client_id: Some(client_id),
-                username: subject.username(),
-                request,
-                version: "1",
-            })
-            .await?
-            .ok_or_else(not_configured)?;
+            .fire_challenge(trigger, pool, client_id, subject, members)
+            .await?;
         let metadata = match response.get("challengeMetadata") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
@@ -198,21 +209,12 @@ impl Latchkey {
         answer: &str,
     ) -> Result<bool> {
         let trigger = Trigger::VerifyAuthChallengeResponse;
-        let mut request = subject.request();
-        request.insert("privateChallengeParameters".into(), json!(private));
-        request.insert("challengeAnswer".into(), json!(answer));
+        let mut members = Map::new();
+        members.insert("privateChallengeParameters".into(), json!(private));
+        members.insert("challengeAnswer".into(), json!(answer));
         let response = self
-            .fire(TriggerCall {
-                trigger,
-                source: "VerifyAuthChallengeResponse_Authentication",
-                pool,
-                client_id: Some(client_id),
-                username: subject.username(),
-                request,
-                version: "1",
-            })
-            .await?
-            .ok_or_else(not_configured)?;
+            .fire_challenge(trigger, pool, client_id, subject, members)
+            .await?;
         flag(trigger, &response, "answerCorrect")
     }
 }
