@@ -21,7 +21,7 @@ from botocore.config import Config
 from conftest import ADMIN_KEY_ID, ADMIN_SECRET, LatchkeyServer, client_error, free_port, http_get, unique
 from mfalib import EMAIL_MFA, challenge
 from test_server_ops import metric, parse_metrics
-from triggerlib import REGION, TRIGGERS_DIR, NodeLambdaRuntime, arn
+from triggerlib import REGION, NodeLambdaRuntime, arn, link_node_modules
 from userlib import PASSWORD, Kit, attr_map, attrs, new_email
 
 KEY_ARN = f"arn:aws:kms:{REGION}:123456789012:key/8f2a77c4-3b51-4c0e-9d6a-2e5b7f1c0a93"
@@ -42,11 +42,7 @@ def port() -> int:
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory, outbox, port):
-    # A deployed function carries its node_modules beside its handler: the runtime's handlers find the test
-    # project's packages the same way (the link is ignored by git).
-    modules = TRIGGERS_DIR / "node_modules"
-    if not modules.exists():
-        modules.symlink_to(Path("..") / "node" / "node_modules", target_is_directory=True)
+    link_node_modules()
     rt = NodeLambdaRuntime(env={
         "SENDER_OUTBOX": str(outbox),
         "KEY_ARN": KEY_ARN,

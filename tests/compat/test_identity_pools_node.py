@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import uuid
 
 import pytest
 
-from conftest import DEFAULT_ACCOUNT, clean_env
+from conftest import DEFAULT_ACCOUNT
 from identitylib import (TEMP_KEY_RE, IdKit, assumed_role_arn, issuer_key, provider_name, role)
-from nodelib import NODE_DIR, ensure_packages, node_exe
+from nodelib import ensure_packages, node_exe, run_steps
 from userlib import PASSWORD, tamper
 
 NEEDED = ["@aws-sdk/client-cognito-identity", "@aws-sdk/client-sts", "@aws-sdk/credential-providers", "aws-amplify"]
@@ -37,15 +36,7 @@ def ik(server):
 def run_identity(node: str, tmp_path, request: dict) -> dict:
     f = tmp_path / f"identity-{uuid.uuid4().hex[:8]}.json"
     f.write_text(json.dumps(request))
-    r = subprocess.run([node, str(NODE_DIR / "identity.mjs"), str(f)], cwd=NODE_DIR, capture_output=True, text=True,
-                       timeout=120, env=clean_env())
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-    assert lines, f"identity.mjs printed no JSON (exit {r.returncode})\nstdout: {r.stdout[-3000:]}\nstderr: {r.stderr[-3000:]}"
-    out = json.loads(lines[-1])
-    assert out["ok"], (f"identity.mjs failed at {out.get('step')}: {out.get('error')}: {out.get('message')}\n"
-                       f"steps: {json.dumps(out.get('steps'))[-3000:]}\nrequests: {json.dumps(out.get('calls'))[-3000:]}"
-                       f"\nstderr: {r.stderr[-2000:]}")
-    return out
+    return run_steps(node, "identity.mjs", str(f), timeout=120)
 
 
 def assert_js_credentials(c: dict) -> None:

@@ -26,6 +26,14 @@ def arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
+def link_node_modules() -> None:
+    """A deployed function carries its node_modules beside its handler: the runtime's handlers find the test
+    project's packages (tests/compat/node) the same way, through a link that git ignores."""
+    modules = TRIGGERS_DIR / "node_modules"
+    if not modules.exists():
+        modules.symlink_to(Path("..") / "node" / "node_modules", target_is_directory=True)
+
+
 class NodeLambdaRuntime:
     """`node lambda_runtime.mjs` on a free port; `env` reaches the handlers as process.env."""
 

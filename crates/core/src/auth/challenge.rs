@@ -1,6 +1,6 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: each answer goes to the step of its challenge
-//! (PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, and the MFA challenges
-//! in `crate::mfa`). NEW_PASSWORD_REQUIRED is
+//! (PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, NEW_PASSWORD_REQUIRED, CUSTOM_CHALLENGE in
+//! `custom`, and the MFA challenges in `crate::mfa`). NEW_PASSWORD_REQUIRED is
 //! answered here: the user replaces a temporary password (and supplies any required attributes they lack) to
 //! finish signing in.
 
@@ -50,6 +50,7 @@ impl Latchkey {
             "DEVICE_SRP_AUTH" => self.device_srp_auth(answer).await,
             "DEVICE_PASSWORD_VERIFIER" => self.device_password_verifier(answer).await,
             "NEW_PASSWORD_REQUIRED" => self.respond_new_password(answer).await,
+            "CUSTOM_CHALLENGE" => self.respond_custom_challenge(answer).await,
             "WEB_AUTHN" => self.respond_web_authn(answer).await,
             "SELECT_CHALLENGE" | "PASSWORD" | "PASSWORD_SRP" => {
                 self.respond_first_factor(answer, challenge_name).await
@@ -90,6 +91,9 @@ impl Latchkey {
                 ClientProof::SecretHash(secret_hash),
             )
             .await?;
+        if let Some(next) = self.custom_after_new_password(answer, &user).await? {
+            return Ok(next);
+        }
         self.after_first_factor(
             pool,
             client,

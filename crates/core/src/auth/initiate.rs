@@ -100,6 +100,10 @@ impl Latchkey {
                 };
                 self.srp_initiate(pool, client, start).await
             }
+            (_, "CUSTOM_AUTH") => {
+                require_flow(client, "ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH")?;
+                self.custom_auth(pool, client, parameters).await
+            }
             (_, "USER_AUTH") => {
                 require_flow(client, "ALLOW_USER_AUTH", "USER_AUTH")?;
                 self.user_auth(pool, client, parameters).await

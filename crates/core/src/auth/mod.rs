@@ -5,6 +5,7 @@
 mod attempts;
 mod challenge;
 mod client;
+mod custom;
 mod first_factor;
 mod initiate;
 mod lockout;
@@ -24,5 +25,6 @@ pub(crate) use session::SessionState;
 
 pub use attempts::attempts_exceeded;
 pub use client::{secret_hash, ClientProof};
+pub use custom::MAX_CUSTOM_ROUNDS;
 pub use initiate::Initiator;
 pub use outcome::{incorrect, AuthOutcome};

@@ -106,7 +106,12 @@ impl Latchkey {
         }
     }
 
-    fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> AuthOutcome {
+    pub(crate) fn new_password_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> AuthOutcome {
         let required: Vec<String> = missing_required(pool, user)
             .iter()
             .map(|a| format!("userAttributes.{a}"))

@@ -43,6 +43,9 @@ pub struct SessionState {
     /// WEB_AUTHN: the passkey ceremony's state (the challenge and the credentials allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webauthn: Option<String>,
+    /// CUSTOM_AUTH: the session history and the open challenge's private parameters (see `custom`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<super::custom::CustomAuthState>,
 }
 
 impl Latchkey {
@@ -78,6 +81,7 @@ impl Latchkey {
             mfa_set_up: None,
             setup_email: None,
             webauthn: None,
+            custom: None,
         }
     }
 

@@ -17,6 +17,8 @@ use crate::srp::math;
 use crate::srp::wire::{check_timestamp, open_block, pool_name, random_exponent, seal_block, ServerValues};
 use crate::time::Timestamp;
 use crate::users::names::fold;
+use crate::users::User;
+use crypto_bigint::U3072;
 
 const PURPOSE: &str = "srp-secret-block";
 
@@ -34,6 +36,28 @@ struct SrpState {
     /// DEVICE_KEY sent with InitiateAuth, if any.
     #[serde(default)]
     device_key: Option<String>,
+    /// A step of a CUSTOM_AUTH sign-in: a proven password goes on to DefineAuthChallenge, not to tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    custom: bool,
+}
+
+/// Who a USER_SRP_AUTH (or CUSTOM_AUTH with SRP_A) sign-in is about, found before PreAuthentication: the user, or
+/// a simulated one when the client hides that none exists.
+pub(crate) struct SrpSubject {
+    pub(crate) user: Option<User>,
+    /// The internal username, or for a simulated challenge the name that was typed.
+    username: String,
+    user_id: String,
+    salt_hex: String,
+    verifier: Option<U3072>,
+    simulated: bool,
+}
+
+/// SRP_A as a public value the exchange may use.
+pub(crate) fn parse_srp_a(srp_a: &str) -> Result<U3072> {
+    math::from_hex(srp_a)
+        .filter(math::valid_public)
+        .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))
 }
 
 /// The first step of an SRP sign-in: who, the client's public value, SECRET_HASH and DEVICE_KEY, and whether
@@ -60,72 +84,103 @@ impl Latchkey {
             device_key,
             pre_authentication,
         } = start;
-        let a_pub = math::from_hex(srp_a)
-            .filter(math::valid_public)
-            .ok_or_else(|| CognitoError::invalid_parameter("SRP_A is not a valid SRP public value."))?;
-        let user = self.user_for_sign_in(pool, client, name).await?;
-        let (username, user_id, salt_hex, verifier, simulated) = match &user {
-            Some(u) => {
-                self.check_secret_hash(client, &names_of(name, u), secret_hash)?;
-                match (&u.srp_salt, &u.srp_verifier) {
-                    (Some(s), Some(v)) => (
-                        u.username.clone(),
-                        u.username.clone(),
-                        s.clone(),
-                        math::from_hex(v),
-                        false,
-                    ),
-                    // A user without a verifier cannot pass: answer like for a wrong password, later.
-                    _ => (
-                        u.username.clone(),
-                        u.username.clone(),
-                        self.fake_salt(pool, name),
-                        None,
-                        true,
-                    ),
-                }
-            }
-            None => {
-                self.check_secret_hash(client, &[name], secret_hash)?;
-                (
-                    name.to_string(),
-                    self.simulated_user_id_for_srp(pool, name),
-                    self.fake_salt(pool, name),
-                    None,
-                    true,
-                )
-            }
-        };
+        let a_pub = parse_srp_a(srp_a)?;
+        let subject = self.srp_subject(pool, client, name, secret_hash).await?;
         if pre_authentication {
-            self.pre_authentication(pool, &client.client_id, user.as_ref(), name)
+            self.pre_authentication(pool, &client.client_id, subject.user.as_ref(), name)
                 .await?;
         }
-        // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
-        let v = verifier.unwrap_or_else(|| math::verifier(&random_exponent(self.rng.as_ref())));
-        let b = random_exponent(self.rng.as_ref());
-        let b_pub = math::server_public(&v, &b);
-        let state = SrpState {
-            pool_id: pool.id.clone(),
-            client_id: client.client_id.clone(),
-            username,
-            user_id_for_srp: user_id.clone(),
-            exchange: ServerValues::new(&b, &a_pub, &b_pub),
-            expires: client.session_expiry(self.clock.now()),
-            simulated,
-            device_key: device_key.map(str::to_string),
-        };
-        let sealed = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &state)?;
-        let mut parameters = Map::new();
-        parameters.insert("SALT".into(), json!(salt_hex));
-        parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
-        parameters.insert("SECRET_BLOCK".into(), json!(sealed));
-        parameters.insert("USER_ID_FOR_SRP".into(), json!(user_id));
-        parameters.insert("USERNAME".into(), json!(user_id));
+        let parameters = self.srp_challenge(pool, client, subject, &a_pub, device_key, false)?;
         Ok(AuthOutcome::Challenge {
             name: "PASSWORD_VERIFIER".into(),
             session: None,
             parameters,
         })
+    }
+
+    /// The user `name` stands for, with the client's SECRET_HASH checked, and what their SRP exchange uses.
+    pub(crate) async fn srp_subject(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: &str,
+        secret_hash: Option<&str>,
+    ) -> Result<SrpSubject> {
+        let user = self.user_for_sign_in(pool, client, name).await?;
+        let subject = match &user {
+            Some(u) => {
+                self.check_secret_hash(client, &names_of(name, u), secret_hash)?;
+                match (&u.srp_salt, &u.srp_verifier) {
+                    (Some(s), Some(v)) => SrpSubject {
+                        user: None,
+                        username: u.username.clone(),
+                        user_id: u.username.clone(),
+                        salt_hex: s.clone(),
+                        verifier: math::from_hex(v),
+                        simulated: false,
+                    },
+                    // A user without a verifier cannot pass: answer like for a wrong password, later.
+                    _ => SrpSubject {
+                        user: None,
+                        username: u.username.clone(),
+                        user_id: u.username.clone(),
+                        salt_hex: self.fake_salt(pool, name),
+                        verifier: None,
+                        simulated: true,
+                    },
+                }
+            }
+            None => {
+                self.check_secret_hash(client, &[name], secret_hash)?;
+                SrpSubject {
+                    user: None,
+                    username: name.to_string(),
+                    user_id: self.simulated_user_id_for_srp(pool, name),
+                    salt_hex: self.fake_salt(pool, name),
+                    verifier: None,
+                    simulated: true,
+                }
+            }
+        };
+        Ok(SrpSubject { user, ..subject })
+    }
+
+    /// PASSWORD_VERIFIER's parameters for `subject`: SALT, SRP_B, and the SECRET_BLOCK sealing the exchange.
+    /// `custom` when the challenge is a step of a CUSTOM_AUTH sign-in, whose Session must come with the answer.
+    pub(crate) fn srp_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        subject: SrpSubject,
+        a_pub: &U3072,
+        device_key: Option<&str>,
+        custom: bool,
+    ) -> Result<Map<String, serde_json::Value>> {
+        // For a simulated challenge B is built from a verifier nobody knows, at the same cost as a real one.
+        let v = subject
+            .verifier
+            .unwrap_or_else(|| math::verifier(&random_exponent(self.rng.as_ref())));
+        let b = random_exponent(self.rng.as_ref());
+        let b_pub = math::server_public(&v, &b);
+        let state = SrpState {
+            pool_id: pool.id.clone(),
+            client_id: client.client_id.clone(),
+            username: subject.username,
+            user_id_for_srp: subject.user_id.clone(),
+            exchange: ServerValues::new(&b, a_pub, &b_pub),
+            expires: client.session_expiry(self.clock.now()),
+            simulated: subject.simulated,
+            device_key: device_key.map(str::to_string),
+            custom,
+        };
+        let sealed = seal_block(&self.secrets.master_key, self.rng.as_ref(), PURPOSE, &state)?;
+        let mut parameters = Map::new();
+        parameters.insert("SALT".into(), json!(subject.salt_hex));
+        parameters.insert("SRP_B".into(), json!(math::to_hex(&b_pub)));
+        parameters.insert("SECRET_BLOCK".into(), json!(sealed));
+        parameters.insert("USER_ID_FOR_SRP".into(), json!(subject.user_id));
+        parameters.insert("USERNAME".into(), json!(subject.user_id));
+        Ok(parameters)
     }
 
     /// A stable salt for a name that has no user, so repeated attempts cannot tell it apart from a real one.
@@ -151,6 +206,11 @@ impl Latchkey {
             return Err(session_expired());
         }
         check_timestamp(timestamp, now)?;
+        // A step of a custom sign-in comes with its Session, checked before the attempt is spent.
+        let custom = match state.custom {
+            true => Some(self.custom_password_session(answer, &state.username).await?),
+            false => None,
+        };
         // A missing user (simulated challenge) goes through the same checks in the same order as a real one: the
         // name, SECRET_HASH, DEVICE_KEY, then the one attempt the block allows.
         let device_key = responses
@@ -226,6 +286,9 @@ impl Latchkey {
                 }
             })
             .await?;
+        if let Some(custom) = custom {
+            return self.custom_after_password(answer, user, custom).await;
+        }
         self.after_first_factor(
             pool,
             client,

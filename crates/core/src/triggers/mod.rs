@@ -8,6 +8,7 @@
 
 mod authentication;
 mod context;
+mod custom_auth;
 mod custom_message;
 mod custom_sender;
 mod invoke;
@@ -20,6 +21,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use context::{with_context, TriggerContext};
+pub use custom_auth::ChallengeResult;
+pub(crate) use custom_auth::{not_configured, oversized_challenge, unsupported_challenge, Decision, Subject};
 pub(crate) use invoke::configured;
 pub(crate) use occasion::{MessageSource, Occasion};
 pub(crate) use sign_up::{PostConfirmationSource, PreSignUpSource};
