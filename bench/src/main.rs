@@ -23,6 +23,7 @@ mod scenarios;
 mod servers;
 mod setup;
 mod targets;
+mod triggers;
 mod upstream;
 mod verify_bench;
 
