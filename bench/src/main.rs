@@ -12,6 +12,7 @@ mod http;
 mod id_tokens;
 mod issue13;
 mod jobs;
+mod lambda;
 mod load;
 mod mfa;
 mod peers;

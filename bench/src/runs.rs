@@ -17,13 +17,13 @@ use crate::scenarios::{
 };
 use crate::servers::{LatchkeyCmd, Server};
 use crate::setup::{self, PASSWORD};
-use crate::{existence, flood, mfa, procfs, triggers};
+use crate::{existence, flood, lambda, mfa, procfs, triggers};
 
 /// A server under load: the rows' label, where to reach it, and the process to watch.
 pub(crate) struct UnderTest {
-    label: String,
+    pub(crate) label: String,
     pub(crate) ep: Arc<Endpoint>,
-    pid: u32,
+    pub(crate) pid: u32,
 }
 
 /// The pools a run's scenarios use.
@@ -33,6 +33,19 @@ pub(crate) struct Pools {
     pub(crate) mfa: Option<Fixture>,
     /// The triggers group's pools: with the PreTokenGeneration function, and without.
     pub(crate) triggers: Option<(Fixture, Fixture)>,
+}
+
+impl Pools {
+    /// `pool`, when this run made it.
+    pub(crate) fn get(&self, pool: Pool) -> Option<&Fixture> {
+        match pool {
+            Pool::Small => Some(&self.small),
+            Pool::Scale => self.scale.as_ref(),
+            Pool::Mfa => self.mfa.as_ref(),
+            Pool::WithTrigger => self.triggers.as_ref().map(|t| &t.0),
+            Pool::WithoutTrigger => self.triggers.as_ref().map(|t| &t.1),
+        }
+    }
 }
 
 impl UnderTest {
@@ -82,14 +95,7 @@ impl UnderTest {
         note: &Note,
         rows: &mut Vec<Row>,
     ) {
-        let pool = match scenario.pool {
-            Pool::Small => Some(&pools.small),
-            Pool::Scale => pools.scale.as_ref(),
-            Pool::Mfa => pools.mfa.as_ref(),
-            Pool::WithTrigger => pools.triggers.as_ref().map(|t| &t.0),
-            Pool::WithoutTrigger => pools.triggers.as_ref().map(|t| &t.1),
-        };
-        let Some(pool) = pool else {
+        let Some(pool) = pools.get(scenario.pool) else {
             return;
         };
         let name = scenario.row_name(pool.users);
@@ -260,7 +266,7 @@ async fn run_latchkey(
     rows.push(row);
 
     // The triggers group's function answers on a Lambda Invoke endpoint in this process, named by this server only.
-    let lambda = cli.wants("triggers").then(triggers::Lambda::start).transpose()?;
+    let lambda = cli.wants("triggers").then(lambda::Lambda::start).transpose()?;
     let mut serve_cmd = cmd.clone();
     if let Some(l) = &lambda {
         serve_cmd
