@@ -45,8 +45,9 @@ pub struct Cli {
     #[arg(long)]
     pub keep: bool,
     /// Run only these scenario groups (comma-separated): 500, password, srp, refresh, oauth, getuser, identity,
-    /// list, signup, admin, mfa, overload, flood, existence, scale; verify, gateway (issue 13's, which need no
-    /// `latchkey serve`: with only these, no store runs). Setup, start-to-ready and memory run with any store group.
+    /// list, signup, admin, mfa, triggers, overload, flood, existence, scale; verify, gateway (issue 13's, which
+    /// need no `latchkey serve`: with only these, no store runs). Setup, start-to-ready and memory run with any
+    /// store group.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// node, for the aws-jwt-verify comparison (skipped, loudly, when it is not found).

@@ -175,6 +175,9 @@ pub enum Job {
         password: String,
         cycle: UserCycle,
     },
+    /// A sign-in or refresh on a triggers-group pool, whose access token must carry the PreTokenGeneration
+    /// function's claim and scope exactly when the pool has the trigger (see `triggers::TokenJob`).
+    Token(crate::triggers::TokenJob),
     /// GET `path` (the gateway scenario), with the next of `tokens` in `Authorization` as API Gateway reads it (the
     /// bare token), none when `tokens` is empty. With `want_sub`, an answer counts only when the upstream saw the
     /// token's `sub` claim, so it went through the authorizer.
@@ -211,11 +214,7 @@ impl Job {
                 rng,
             } => {
                 let user = format!("{prefix}{}", rng.below(*users));
-                let body = json!({
-                    "AuthFlow": "USER_PASSWORD_AUTH",
-                    "ClientId": client_id,
-                    "AuthParameters": {"USERNAME": user, "PASSWORD": password},
-                });
+                let body = password_auth_body(client_id, &user, password);
                 classify(conn.call("InitiateAuth", &body, false).await)
             }
             Job::Srp {
@@ -233,14 +232,10 @@ impl Job {
             Job::Refresh {
                 client_id,
                 refresh_token,
-            } => {
-                let body = json!({
-                    "AuthFlow": "REFRESH_TOKEN_AUTH",
-                    "ClientId": client_id,
-                    "AuthParameters": {"REFRESH_TOKEN": refresh_token},
-                });
-                classify(conn.call("InitiateAuth", &body, false).await)
-            }
+            } => classify(
+                conn.call("InitiateAuth", &refresh_body(client_id, refresh_token), false)
+                    .await,
+            ),
             Job::OAuthRefresh {
                 client_id,
                 refresh_token,
@@ -335,6 +330,7 @@ impl Job {
                 password,
                 cycle,
             } => cycle.step(conn, client_id, password).await,
+            Job::Token(job) => job.step(conn).await,
             Job::Get {
                 path,
                 tokens,
@@ -354,6 +350,24 @@ impl Job {
             }
         }
     }
+}
+
+/// InitiateAuth USER_PASSWORD_AUTH of `user`.
+pub fn password_auth_body(client_id: &str, user: &str, password: &str) -> Value {
+    json!({
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": client_id,
+        "AuthParameters": {"USERNAME": user, "PASSWORD": password},
+    })
+}
+
+/// InitiateAuth REFRESH_TOKEN_AUTH with `refresh_token`.
+pub fn refresh_body(client_id: &str, refresh_token: &str) -> Value {
+    json!({
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "ClientId": client_id,
+        "AuthParameters": {"REFRESH_TOKEN": refresh_token},
+    })
 }
 
 /// The next of a worker's fresh usernames, `<prefix><n>`.

@@ -139,6 +139,20 @@ impl RunResult {
             dropped,
         }
     }
+
+    /// Adds `other`'s counts, latencies, measured window and CPU to this one's: one scenario measured in rounds.
+    pub fn absorb(&mut self, other: &RunResult) {
+        self.m.merge(&other.m);
+        self.seconds += other.seconds;
+        self.server_cpu = match (self.server_cpu, other.server_cpu) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        self.client_cpu += other.client_cpu;
+        self.peak_rss_kb = self.peak_rss_kb.max(other.peak_rss_kb);
+        self.mid_rss_kb = self.mid_rss_kb.or(other.mid_rss_kb);
+        self.dropped += other.dropped;
+    }
 }
 
 /// Samples the server over the window: CPU at its start and end, peak RSS reset at the start.

@@ -12,6 +12,7 @@ mod http;
 mod id_tokens;
 mod issue13;
 mod jobs;
+mod lambda;
 mod load;
 mod mfa;
 mod peers;
@@ -23,6 +24,7 @@ mod scenarios;
 mod servers;
 mod setup;
 mod targets;
+mod triggers;
 mod upstream;
 mod verify_bench;
 

@@ -13,7 +13,7 @@ use aws_lc_rs::hmac;
 use serde_json::json;
 
 use crate::http::{Conn, Endpoint, Reply};
-use crate::jobs::{classify, Outcome};
+use crate::jobs::{classify, password_auth_body, Outcome};
 use crate::scenarios::Fixture;
 use crate::servers::LatchkeyCmd;
 use crate::setup::{self, PASSWORD};
@@ -185,11 +185,7 @@ pub async fn sign_in(
     user: &TotpUser,
     step: u64,
 ) -> Outcome {
-    let body = json!({
-        "AuthFlow": "USER_PASSWORD_AUTH",
-        "ClientId": client_id,
-        "AuthParameters": {"USERNAME": user.name, "PASSWORD": password},
-    });
+    let body = password_auth_body(client_id, &user.name, password);
     let reply = match conn.call("InitiateAuth", &body, false).await {
         Ok(r) if r.status == 200 => r,
         other => return classify(other),

@@ -74,6 +74,7 @@ async fn run_peer(plan: &Plan, server: Server, rows: &mut Vec<Row>) -> Result<()
         small,
         scale: None,
         mfa: None,
+        triggers: None,
     };
     for scenario in SCENARIOS {
         if let Some(note) = &scenario.peer_note {

@@ -1,5 +1,5 @@
 //! Latchkey's runs, as rows: on each store, start-up and memory facts, the scenario tables, the overload, the
-//! flood, user existence, the scale pool and the MFA pool. The peers' runs are in `peers`.
+//! flood, user existence, the scale pool, the MFA pool and the triggers' pools. The peers' runs are in `peers`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,13 +17,13 @@ use crate::scenarios::{
 };
 use crate::servers::{LatchkeyCmd, Server};
 use crate::setup::{self, PASSWORD};
-use crate::{existence, flood, mfa, procfs};
+use crate::{existence, flood, lambda, mfa, procfs, triggers};
 
 /// A server under load: the rows' label, where to reach it, and the process to watch.
 pub(crate) struct UnderTest {
-    label: String,
+    pub(crate) label: String,
     pub(crate) ep: Arc<Endpoint>,
-    pid: u32,
+    pub(crate) pid: u32,
 }
 
 /// The pools a run's scenarios use.
@@ -31,6 +31,21 @@ pub(crate) struct Pools {
     pub(crate) small: Fixture,
     pub(crate) scale: Option<Fixture>,
     pub(crate) mfa: Option<Fixture>,
+    /// The triggers group's pools: with the PreTokenGeneration function, and without.
+    pub(crate) triggers: Option<(Fixture, Fixture)>,
+}
+
+impl Pools {
+    /// `pool`, when this run made it.
+    pub(crate) fn get(&self, pool: Pool) -> Option<&Fixture> {
+        match pool {
+            Pool::Small => Some(&self.small),
+            Pool::Scale => self.scale.as_ref(),
+            Pool::Mfa => self.mfa.as_ref(),
+            Pool::WithTrigger => self.triggers.as_ref().map(|t| &t.0),
+            Pool::WithoutTrigger => self.triggers.as_ref().map(|t| &t.1),
+        }
+    }
 }
 
 impl UnderTest {
@@ -80,16 +95,8 @@ impl UnderTest {
         note: &Note,
         rows: &mut Vec<Row>,
     ) {
-        let pool = match scenario.pool {
-            Pool::Small => &pools.small,
-            Pool::Scale => match &pools.scale {
-                Some(p) => p,
-                None => return,
-            },
-            Pool::Mfa => match &pools.mfa {
-                Some(p) => p,
-                None => return,
-            },
+        let Some(pool) = pools.get(scenario.pool) else {
+            return;
         };
         let name = scenario.row_name(pool.users);
         let jobs = scenario.work.jobs(scenario.conns, pool);
@@ -258,7 +265,15 @@ async fn run_latchkey(
     eprintln!("  ready: median {med:.1} ms, max {max:.1} ms");
     rows.push(row);
 
-    let server = cmd.serve(&dir.join("server.log")).await?;
+    // The triggers group's function answers on a Lambda Invoke endpoint in this process, named by this server only.
+    let lambda = cli.wants("triggers").then(lambda::Lambda::start).transpose()?;
+    let mut serve_cmd = cmd.clone();
+    if let Some(l) = &lambda {
+        serve_cmd
+            .serve_args
+            .extend(["--lambda-endpoint".to_string(), l.endpoint()]);
+    }
+    let server = serve_cmd.serve(&dir.join("server.log")).await?;
     let ut = UnderTest::new(label, &server);
     rows.push(ut.idle_rss("VmRSS 1 s after ready, before any request").await);
 
@@ -291,6 +306,7 @@ async fn run_latchkey(
         small,
         scale: None,
         mfa: None,
+        triggers: None,
     };
     rows.push(ut.rss_now(
         S_RSS_SETUP,
@@ -303,6 +319,10 @@ async fn run_latchkey(
         pools.mfa = Some(mfa_pool(&ut, &cmd, raw, plan, rows).await?);
         ut.run_latchkey_scenarios(MFA_SCENARIOS, &pools, plan.timing, rows)
             .await;
+    }
+    if let Some(lambda) = &lambda {
+        pools.triggers = Some(triggers::pools(&ut.ep, &cmd, plan.small_users).await?);
+        triggers::run(&ut, &pools, lambda, plan.timing, rows).await;
     }
     rows.push(ut.rss_now(S_RSS_AFTER, "VmRSS once the hashing scenarios are over"));
 

@@ -8,6 +8,7 @@ use crate::jobs::{Job, SrpClient, XorShift};
 use crate::mfa::{TotpUser, UserCycle};
 use crate::report::{f2, find, human, Row};
 use crate::setup::PASSWORD;
+use crate::triggers::TokenJob;
 
 pub const S_READY: &str = "start→ready (fresh data dir)";
 pub const S_IDLE: &str = "idle RSS after start";
@@ -74,6 +75,9 @@ pub enum Pool {
     Scale,
     /// The MFA pool (software-token MFA, every user enrolled with an authenticator app), made by the mfa group.
     Mfa,
+    /// The triggers group's pool with a PreTokenGeneration V2_0 function, and its twin without (`triggers`).
+    WithTrigger,
+    WithoutTrigger,
 }
 
 /// What each connection sends. Seeds are per connection: connection `i` draws from `XorShift::new(seed + i)`.
@@ -102,6 +106,11 @@ pub enum Work {
     /// USER_PASSWORD_AUTH, then the SOFTWARE_TOKEN_MFA challenge answered with the app's code, as the pool's
     /// enrolled users: connection `i` of `n` takes users `i`, `i + n`, … in turn, each at most once per time step.
     MfaSignIn,
+    /// USER_PASSWORD_AUTH as a random user, the access token checked for the PreTokenGeneration function's claim
+    /// (`Fixture::trigger`).
+    CheckedSignIn { seed: u64 },
+    /// REFRESH_TOKEN_AUTH as `Refresh`, the access token checked likewise.
+    CheckedRefresh,
 }
 
 /// What the scenarios need of a pool: where to sign in, tokens to use, and how to name new users.
@@ -119,6 +128,8 @@ pub struct Fixture {
     pub client_credentials: Option<(String, String)>,
     /// Users enrolled with an authenticator app, and their secrets (the MFA pool's).
     pub totp_users: Vec<TotpUser>,
+    /// Whether its access tokens must carry the triggers group's function's claim (the triggers group's pools).
+    pub trigger: Option<bool>,
     /// Part of every username the sign-up scenarios make, so servers' runs never collide ("lk", "peer").
     pub tag: &'static str,
 }
@@ -138,6 +149,7 @@ impl Fixture {
             identities: None,
             client_credentials: None,
             totp_users: Vec::new(),
+            trigger: None,
             tag,
         }
     }
@@ -233,6 +245,17 @@ impl Work {
                     cycle: UserCycle::new(users),
                 }
             }
+            Work::CheckedSignIn { seed } => Job::Token(TokenJob::sign_in(
+                pool.client_id.clone(),
+                pool.users,
+                seeded(seed),
+                pool.trigger?,
+            )),
+            Work::CheckedRefresh => Job::Token(TokenJob::refresh(
+                pool.client_id.clone(),
+                token?.1.clone(),
+                pool.trigger?,
+            )),
         })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::http::{Conn, Endpoint, Reply};
-use crate::jobs::admin_create_user_body;
+use crate::jobs::{admin_create_user_body, password_auth_body};
 
 pub const PASSWORD: &str = "Bench-Passw0rd!";
 
@@ -23,7 +23,24 @@ async fn call_ok(conn: &mut Conn, op: &str, body: &serde_json::Value) -> Result<
     ok(op, conn.call(op, body, true).await)
 }
 
+/// `body` with `extra`'s members added (replacing its own of the same name).
+fn with_members(mut body: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    body
+}
+
 pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> {
+    create_pool_with(conn, name, json!({})).await
+}
+
+/// `create_pool` with more members of CreateUserPool (e.g. LambdaConfig).
+pub async fn create_pool_with(
+    conn: &mut Conn,
+    name: &str,
+    extra: serde_json::Value,
+) -> Result<String, String> {
     let body = json!({
         "PoolName": name,
         "AutoVerifiedAttributes": ["email"],
@@ -35,7 +52,7 @@ pub async fn create_pool(conn: &mut Conn, name: &str) -> Result<String, String> 
             "RequireSymbols": true,
         }},
     });
-    let r = call_ok(conn, "CreateUserPool", &body).await?;
+    let r = call_ok(conn, "CreateUserPool", &with_members(body, extra)).await?;
     r.str_at(&["UserPool", "Id"])
         .ok_or_else(|| format!("CreateUserPool gave no id: {}", r.body))
 }
@@ -50,16 +67,13 @@ pub async fn create_client_with(
     pool_id: &str,
     extra: serde_json::Value,
 ) -> Result<String, String> {
-    let mut body = json!({
+    let body = json!({
         "UserPoolId": pool_id,
         "ClientName": "bench",
         "GenerateSecret": false,
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     });
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-        b.extend(e.clone());
-    }
-    let r = call_ok(conn, "CreateUserPoolClient", &body).await?;
+    let r = call_ok(conn, "CreateUserPoolClient", &with_members(body, extra)).await?;
     r.str_at(&["UserPoolClient", "ClientId"])
         .ok_or_else(|| format!("CreateUserPoolClient gave no id: {}", r.body))
 }
@@ -98,11 +112,7 @@ pub async fn sign_in(
     client_id: &str,
     user: &str,
 ) -> Result<(String, String, String), String> {
-    let body = json!({
-        "AuthFlow": "USER_PASSWORD_AUTH",
-        "ClientId": client_id,
-        "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD},
-    });
+    let body = password_auth_body(client_id, user, PASSWORD);
     // The hashing pool may be busy with a previous run's tail: retry a refused sign-in.
     let mut last = String::new();
     for _ in 0..50 {

@@ -1,9 +1,11 @@
 //! The trivial upstream of the gateway scenario, in the bench process: on a thread and runtime of its own, it
 //! answers `GET {anything}/.well-known/jwks.json` with the benchmark's JWKS (what the gateway's authorizer fetches)
 //! and everything else with 200 `{"ok":true,"sub":…}`, echoing the claim header the gateway adds so a run can tell
-//! that the request really went through the authorizer.
+//! that the request really went through the authorizer. `Upstream::serve` runs the bench's other trivial server,
+//! the triggers group's Lambda, the same way.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -50,7 +52,12 @@ fn answer(req: &Request<Incoming>, jwks: &Bytes) -> Response<Full<Bytes>> {
     resp
 }
 
-async fn serve(listener: tokio::net::TcpListener, jwks: Bytes, mut stop: oneshot::Receiver<()>) {
+/// Accepts connections on `listener` until `stop`, each answered by `handler` (HTTP/1.1, keep-alive).
+async fn serve<H, F>(listener: tokio::net::TcpListener, handler: H, mut stop: oneshot::Receiver<()>)
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
     loop {
         let accepted = tokio::select! {
             _ = &mut stop => return,
@@ -60,11 +67,11 @@ async fn serve(listener: tokio::net::TcpListener, jwks: Bytes, mut stop: oneshot
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let jwks = jwks.clone();
+        let handler = handler.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let resp = answer(&req, &jwks);
-                async move { Ok::<_, Infallible>(resp) }
+                let answer = handler(req);
+                async move { Ok::<_, Infallible>(answer.await) }
             });
             // A connection closed by the client ends here; nothing to report.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -83,18 +90,34 @@ impl Upstream {
         Ok(l)
     }
 
-    /// Serves on `listener` from a thread with a one-thread runtime of its own, apart from the load generator's.
+    /// Serves `jwks_json` and the echo on `listener` (see the module's doc).
     pub fn start(listener: std::net::TcpListener, jwks_json: String) -> Result<Upstream, String> {
-        let addr = listener.local_addr().map_err(|e| format!("upstream: {e}"))?;
+        let jwks = Bytes::from(jwks_json);
+        Upstream::serve("bench-upstream", listener, move |req: Request<Incoming>| {
+            let resp = answer(&req, &jwks);
+            async move { resp }
+        })
+    }
+
+    /// Serves on `listener` with `handler`, from a thread named `name` with a one-thread runtime of its own, apart
+    /// from the load generator's: any of the bench's trivial servers (this upstream, the triggers' Lambda).
+    pub fn serve<H, F>(name: &str, listener: std::net::TcpListener, handler: H) -> Result<Upstream, String>
+    where
+        H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+        F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+    {
+        let addr = listener.local_addr().map_err(|e| format!("{name}: {e}"))?;
         let (stop_tx, stop_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+        let thread_name = name.to_string();
         let thread = std::thread::Builder::new()
-            .name("bench-upstream".into())
+            .name(name.into())
             .spawn(move || {
+                let name = thread_name;
                 let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt,
                     Err(e) => {
-                        let _ = ready_tx.send(Err(format!("upstream runtime: {e}")));
+                        let _ = ready_tx.send(Err(format!("{name} runtime: {e}")));
                         return;
                     }
                 };
@@ -102,18 +125,18 @@ impl Upstream {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => {
                             let _ = ready_tx.send(Ok(()));
-                            serve(l, Bytes::from(jwks_json), stop_rx).await;
+                            serve(l, handler, stop_rx).await;
                         }
                         Err(e) => {
-                            let _ = ready_tx.send(Err(format!("upstream: {e}")));
+                            let _ = ready_tx.send(Err(format!("{name}: {e}")));
                         }
                     }
                 });
             })
-            .map_err(|e| format!("upstream thread: {e}"))?;
+            .map_err(|e| format!("{name} thread: {e}"))?;
         ready_rx
             .recv()
-            .map_err(|_| "the upstream thread ended before it was ready".to_string())??;
+            .map_err(|_| format!("the {name} thread ended before it was ready"))??;
         Ok(Upstream {
             addr,
             stop: Some(stop_tx),
